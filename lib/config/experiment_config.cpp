@@ -1,0 +1,128 @@
+// Loading, cross-field validation and writing of the experiment config (see experiment_config.h).
+#include "lib/config/experiment_config.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "lib/config/overrides.h"
+#include "lib/config/schema.h"
+#include "lib/config/yaml_reader.h"
+#include "lib/config/yaml_writer.h"
+
+namespace ssa::config {
+namespace {
+
+constexpr size_t kMaxConfigBytes = 1 << 20;  // configs are small; refuse anything huge
+
+// Rules that involve more than one key. Each message names the key to change and why.
+void validate(const ExperimentConfig& c, const ReadContext& ctx) {
+  const auto fail = [&](const std::string& key, const std::string& problem) {
+    const auto it = ctx.located.find(key);
+    ctx.fail(it != ctx.located.end() ? it->second : ctx.source, key, problem);
+  };
+  const auto& m = c.model.decoder;
+  if (m.d_model % m.heads != 0) {
+    fail("model.heads", "must divide model.d_model (" + std::to_string(m.d_model) + "), got " +
+                            std::to_string(m.heads));
+  }
+  if (m.ssa.layers > m.layers) {
+    fail("model.ssa.layers", "is " + std::to_string(m.ssa.layers) + " but the model has only " +
+                                 std::to_string(m.layers) + " layers");
+  }
+  const bool windowed = m.ssa.variant != attn::SsaVariant::kUnbiased;
+  if (windowed && c.data.seq_len % m.ssa.windows != 0) {
+    fail("model.ssa.windows", "data.seq_len (" + std::to_string(c.data.seq_len) +
+                                  ") must be a multiple of the window count (" +
+                                  std::to_string(m.ssa.windows) + ")");
+  }
+  if (c.data.format == data::TokenFormat::kBytes && m.vocab_size < 256) {
+    fail("model.vocab_size", "byte-level data needs at least 256 entries, got " +
+                                 std::to_string(m.vocab_size));
+  }
+  double total = 0;
+  for (const auto& p : c.train.phases) total += p.fraction;
+  if (std::fabs(total - 1.0) > 1e-9) {
+    fail("train.phases", "fractions must add up to 1, they add up to " + value_text(total));
+  }
+  const int64_t micro = c.train.micro_batch_size ? c.train.micro_batch_size : c.train.batch_size;
+  if (c.train.batch_size % micro != 0) {
+    fail("train.micro_batch_size", "must divide train.batch_size (" +
+                                       std::to_string(c.train.batch_size) + "), got " +
+                                       std::to_string(micro));
+  }
+  if (c.train.lr_schedule.warmup_steps > c.train.steps) {
+    fail("train.lr_schedule.warmup_steps", "is longer than train.steps (" +
+                                               std::to_string(c.train.steps) + ")");
+  }
+  if (c.train.lr_schedule.min_lr > c.train.optimizer.lr) {
+    fail("train.lr_schedule.min_lr", "must not exceed train.optimizer.lr");
+  }
+}
+
+YAML::Node parse_yaml(const std::string& text, const std::string& source) {
+  if (text.size() > kMaxConfigBytes) {
+    throw ConfigError(source + ": config is larger than 1 MiB; is this the right file?");
+  }
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ":" +
+                      std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(source + ": YAML error: " + e.msg);
+  }
+}
+
+}  // namespace
+
+ExperimentConfig parse_experiment(const std::string& yaml_text, const std::string& source_name,
+                                  const std::vector<std::string>& overrides) {
+  YAML::Node root = parse_yaml(yaml_text, source_name);
+  if (root && !root.IsNull() && !root.IsMap()) {
+    throw ConfigError(source_name + ": the top level must be a map of sections (run, model, ...)");
+  }
+  ReadContext ctx;
+  ctx.source = source_name;
+  ctx.overridden = apply_overrides(root, overrides);
+  ExperimentConfig config;
+  ReadVisitor reader(root, "", ctx);
+  describe(reader, config);
+  reader.finish();
+  validate(config, ctx);
+  return config;
+}
+
+ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_experiment(text.str(), path, overrides);
+}
+
+std::string to_yaml(const ExperimentConfig& config) {
+  ExperimentConfig copy = config;
+  std::string out = "# Resolved ssa-train config: every key, defaults included.\n";
+  YamlWriteVisitor writer(out);
+  describe(writer, copy);
+  return out;
+}
+
+std::map<std::string, std::string> flatten(const ExperimentConfig& config) {
+  ExperimentConfig copy = config;
+  std::map<std::string, std::string> out;
+  FlatVisitor flat(out, "");
+  describe(flat, copy);
+  return out;
+}
+
+std::string config_reference_markdown() {
+  ExperimentConfig defaults;
+  std::string out = "| key | default | allowed | meaning |\n|---|---|---|---|\n";
+  ReferenceVisitor ref(out, "");
+  describe(ref, defaults);
+  return out;
+}
+
+}  // namespace ssa::config

@@ -1,0 +1,41 @@
+// The whole experiment: one typed struct per component, loaded from YAML plus command-line
+// overrides, validated once, and written back as the resolved config of a run.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "lib/data/data_config.h"
+#include "lib/train/train_config.h"
+#include "models/model_config.h"
+
+namespace ssa::config {
+
+struct ExperimentConfig {
+  train::RunConfig run;
+  models::ModelConfig model;
+  data::DataConfig data;
+  train::TrainConfig train;
+  train::EvalConfig eval;
+  train::CheckpointConfig checkpoint;
+  train::LogConfig log;
+};
+
+// Reads `path`, applies `overrides` ("dotted.key=value"), checks every key and rule.
+// Throws ConfigError("file:line: dotted.key: problem") on the first problem.
+ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides);
+
+// Same, from YAML text (`source_name` appears in messages).
+ExperimentConfig parse_experiment(const std::string& yaml_text, const std::string& source_name,
+                                  const std::vector<std::string>& overrides = {});
+
+// The resolved config as YAML, every key present; parse_experiment() reads it back unchanged.
+std::string to_yaml(const ExperimentConfig& config);
+
+// "dotted.key" -> value text, for comparing two configs key by key.
+std::map<std::string, std::string> flatten(const ExperimentConfig& config);
+
+// Markdown table of every key (docs/config-reference.md is generated from it).
+std::string config_reference_markdown();
+
+}  // namespace ssa::config

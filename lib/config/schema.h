@@ -1,0 +1,150 @@
+// The one list of config keys: for every config struct, describe(visitor, struct) names each
+// field with its key, constraints and documentation. The YAML reader, the resolved-config
+// writer and the reference generator are visitors over these lists, so a key is spelled once.
+// Defaults live in the structs' member initialisers, nowhere else.
+#pragma once
+#include "lib/config/experiment_config.h"
+#include "lib/config/field_spec.h"
+
+namespace ssa::config {
+
+inline const ChoiceNames<attn::SsaVariant> kSsaVariants = {
+    {"causal_local", attn::SsaVariant::kCausalLocal},
+    {"causal_unbiased", attn::SsaVariant::kCausalUnbiased},
+    {"unbiased", attn::SsaVariant::kUnbiased},
+    {"local", attn::SsaVariant::kLocal}};
+inline const ChoiceNames<data::TokenFormat> kTokenFormats = {
+    {"bytes", data::TokenFormat::kBytes},
+    {"uint16", data::TokenFormat::kUint16},
+    {"uint32", data::TokenFormat::kUint32}};
+inline const ChoiceNames<train::DecayShape> kDecayShapes = {
+    {"cosine", train::DecayShape::kCosine},
+    {"linear", train::DecayShape::kLinear},
+    {"constant", train::DecayShape::kConstant}};
+inline const ChoiceNames<attn::AttentionMode> kAttentionModes = {
+    {"ssa", attn::AttentionMode::kSubsampled}, {"dense", attn::AttentionMode::kDense}};
+
+template <class V>
+void describe(V& v, attn::SsaConfig& c) {
+  v.choice("variant", c.variant, kSsaVariants, FieldSpec("how sources are sampled"));
+  v.field("windows", c.windows, FieldSpec("n_w: each target sees 1/n_w of the sources").at_least(1));
+  v.field("keep_ratio", c.keep_ratio,
+          FieldSpec("unbiased only: fraction of sources kept").greater_than(0).at_most(1));
+  v.field("layers", c.layers, FieldSpec("SSA in the last N layers; -1 = all").at_least(-1));
+  v.field("sigma_first", c.sigma_first,
+          FieldSpec("local noise std / length, first SSA layer").at_least(0));
+  v.field("sigma_last", c.sigma_last,
+          FieldSpec("local noise std / length, last layer (linear between)").at_least(0));
+}
+
+template <class V>
+void describe(V& v, models::DecoderConfig& c) {
+  v.field("vocab_size", c.vocab_size, FieldSpec("input and output vocabulary").at_least(2));
+  v.field("layers", c.layers, FieldSpec("decoder layers").at_least(1));
+  v.field("d_model", c.d_model, FieldSpec("model width").at_least(1));
+  v.field("heads", c.heads, FieldSpec("attention heads; must divide d_model").at_least(1));
+  v.field("d_ff", c.d_ff, FieldSpec("feed-forward width").at_least(1));
+  v.field("dropout", c.dropout, FieldSpec("embedding and residual dropout").at_least(0).below(1));
+  v.field("attention_dropout", c.attention_dropout,
+          FieldSpec("dropout on attention probabilities").at_least(0).below(1));
+  v.field("activation_dropout", c.activation_dropout,
+          FieldSpec("dropout after the GELU").at_least(0).below(1));
+  v.field("final_norm", c.final_norm, FieldSpec("LayerNorm before the output projection"));
+  v.field("tie_embeddings", c.tie_embeddings, FieldSpec("output projection = input embedding"));
+  v.field("scale_embedding", c.scale_embedding, FieldSpec("scale embeddings by sqrt(d_model)"));
+  v.section("ssa", c.ssa, "stochastically subsampled self-attention");
+}
+
+template <class V>
+void describe(V& v, models::ModelConfig& c) {
+  v.field("type", c.type, FieldSpec("model family").one_of({"decoder"}));
+  v.flavor("flavor", c);
+  if (c.type == "decoder") describe(v, c.decoder);
+}
+
+template <class V>
+void describe(V& v, data::DataConfig& c) {
+  v.choice("format", c.format, kTokenFormats, FieldSpec("how files map to tokens"));
+  v.field("train_paths", c.train_paths,
+          FieldSpec("training files, concatenated").required().not_empty());
+  v.field("valid_paths", c.valid_paths, FieldSpec("validation files; empty = tail of train"));
+  v.field("valid_fraction", c.valid_fraction,
+          FieldSpec("share of the train stream held out when valid_paths is empty")
+              .greater_than(0).below(1));
+  v.field("seq_len", c.seq_len, FieldSpec("tokens per training sequence (T)").at_least(2));
+}
+
+template <class V>
+void describe(V& v, train::RunConfig& c) {
+  v.field("dir", c.dir, FieldSpec("run directory; empty = runs/<config stem>"));
+  v.field("seed", c.seed, FieldSpec("seed for init, dropout, SSA and data order").at_least(0));
+  v.field("threads", c.threads, FieldSpec("intra-op CPU threads; 0 = all cores").at_least(0));
+  v.field("device", c.device, FieldSpec("compute device").one_of({"cpu", "cuda"}));
+}
+
+template <class V>
+void describe(V& v, train::OptimizerConfig& c) {
+  v.field("lr", c.lr, FieldSpec("peak learning rate").greater_than(0));
+  v.field("weight_decay", c.weight_decay, FieldSpec("AdamW decoupled decay").at_least(0));
+  v.field("beta1", c.beta1, FieldSpec("Adam beta1").at_least(0).below(1));
+  v.field("beta2", c.beta2, FieldSpec("Adam beta2").at_least(0).below(1));
+  v.field("eps", c.eps, FieldSpec("Adam epsilon").greater_than(0));
+  v.field("clip_norm", c.clip_norm, FieldSpec("gradient-norm clip; 0 = off").at_least(0));
+}
+
+template <class V>
+void describe(V& v, train::LrScheduleConfig& c) {
+  v.field("warmup_steps", c.warmup_steps, FieldSpec("linear warmup from 0").at_least(0));
+  v.choice("decay", c.decay, kDecayShapes, FieldSpec("shape after warmup"));
+  v.field("min_lr", c.min_lr, FieldSpec("learning rate at the last step").at_least(0));
+}
+
+template <class V>
+void describe(V& v, train::PhaseConfig& c) {
+  v.field("name", c.name, FieldSpec("phase name in metrics").not_empty());
+  v.field("fraction", c.fraction, FieldSpec("share of train.steps").greater_than(0).at_most(1));
+  v.choice("attention", c.attention, kAttentionModes, FieldSpec("ssa, or dense (+FT)"));
+}
+
+template <class V>
+void describe(V& v, train::TrainConfig& c) {
+  v.field("steps", c.steps, FieldSpec("optimizer steps").at_least(1));
+  v.field("batch_size", c.batch_size, FieldSpec("sequences per optimizer step").at_least(1));
+  v.field("micro_batch_size", c.micro_batch_size,
+          FieldSpec("sequences per forward; 0 = batch_size").at_least(0));
+  v.list("phases", c.phases, "training phases in order, e.g. ssa then dense fine-tune");
+  v.section("optimizer", c.optimizer, "AdamW");
+  v.section("lr_schedule", c.lr_schedule, "warmup then decay");
+}
+
+template <class V>
+void describe(V& v, train::EvalConfig& c) {
+  v.field("every", c.every, FieldSpec("steps between validation passes; 0 = off").at_least(0));
+  v.field("batches", c.batches, FieldSpec("batches per pass; 0 = whole split").at_least(0));
+  v.field("batch_size", c.batch_size, FieldSpec("sequences per eval batch").at_least(1));
+}
+
+template <class V>
+void describe(V& v, train::CheckpointConfig& c) {
+  v.field("every", c.every, FieldSpec("steps between checkpoints; 0 = only the last").at_least(0));
+  v.field("keep_last", c.keep_last, FieldSpec("complete checkpoints kept").at_least(2));
+}
+
+template <class V>
+void describe(V& v, train::LogConfig& c) {
+  v.field("every", c.every, FieldSpec("steps between metrics lines").at_least(1));
+  v.field("progress", c.progress, FieldSpec("live progress line on a terminal"));
+}
+
+template <class V>
+void describe(V& v, ExperimentConfig& c) {
+  v.section("run", c.run, "where and how the run executes");
+  v.section("model", c.model, "architecture");
+  v.section("data", c.data, "token stream");
+  v.section("train", c.train, "optimisation");
+  v.section("eval", c.eval, "validation");
+  v.section("checkpoint", c.checkpoint, "checkpoints");
+  v.section("log", c.log, "metrics and console");
+}
+
+}  // namespace ssa::config

@@ -1,0 +1,48 @@
+// Errors that reach the user: one clear line and a documented exit code (docs/exit-codes.md).
+// SSA_CHECK is for conditions a user can cause; keep assert() for internal invariants.
+#pragma once
+#include <stdexcept>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace ssa {
+
+// Process exit codes. One table, documented in docs/exit-codes.md.
+enum class ExitCode : int {
+  kOk = 0,
+  kInternal = 1,     // a bug or an unexpected library failure
+  kConfig = 2,       // bad configuration or command line
+  kInput = 3,        // missing or malformed data or checkpoint
+  kIo = 74,          // could not write outputs (disk full, permissions)
+  kStopped = 143,    // stopped by a signal or time limit after saving a checkpoint
+};
+
+class Error : public std::runtime_error {
+ public:
+  Error(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  ExitCode code() const { return code_; }
+
+ private:
+  ExitCode code_;
+};
+
+// A configuration problem: "file:line: dotted.key: problem".
+class ConfigError : public Error {
+ public:
+  explicit ConfigError(const std::string& message) : Error(ExitCode::kConfig, message) {}
+};
+
+// Missing, empty or malformed input files (data, checkpoints).
+class InputError : public Error {
+ public:
+  explicit InputError(const std::string& message) : Error(ExitCode::kInput, message) {}
+};
+
+}  // namespace ssa
+
+// Throws ssa::Error(code, formatted message) when cond is false.
+#define SSA_CHECK(cond, code, ...)                              \
+  do {                                                          \
+    if (!(cond)) throw ::ssa::Error((code), fmt::format(__VA_ARGS__)); \
+  } while (0)

@@ -1,0 +1,1 @@
+// Empty translation unit that carries the precompiled header (see lib/core/pch.h).

@@ -1,0 +1,50 @@
+// Draws which sources (keys/values) each window of targets (queries) attends to. One draw per
+// layer per step, shared by every head and every sequence of the batch (paper, Sec. 4).
+// Owns its own random generator so its state can be checkpointed and seeded per rank.
+#pragma once
+#include <cstdint>
+
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+
+#include "lib/ssa/ssa_config.h"
+
+namespace ssa::attn {
+
+// Targets [0, T) are split into `windows` contiguous windows of T / windows targets;
+// window w attends to the sources sources[w] (original positions, ascending).
+struct SourceSample {
+  at::Tensor sources;   // (n_w, S) int64 on CPU
+  int64_t windows = 1;  // n_w
+};
+
+class SourceSampler {
+ public:
+  explicit SourceSampler(uint64_t seed);
+
+  // Dispatches on config.variant. sigma_fraction scales with T (locally biased variants only).
+  SourceSample sample(const SsaConfig& config, int64_t length, double sigma_fraction);
+
+  // Causal, locally biased: window w draws W = T/n_w sources from [0, (w+1)W) by the W largest
+  // of j + sigma * eps_j, eps ~ N(0, 1), fresh per window. sigma = 0 gives block-local attention.
+  SourceSample causal_local(int64_t length, int64_t windows, double sigma);
+  // Causal, uniform: as causal_local with sigma -> infinity.
+  SourceSample causal_unbiased(int64_t length, int64_t windows);
+  // Algorithm 1: the first ceil(keep_ratio * T) entries of a random permutation, for all targets.
+  SourceSample unbiased(int64_t length, double keep_ratio);
+  // Algorithm 2: argsort(j + sigma * eps_j), split into n_w windows of sources.
+  SourceSample local(int64_t length, int64_t windows, double sigma);
+
+  at::Tensor state() const;              // generator state, for checkpoints
+  void set_state(const at::Tensor& state);
+
+ private:
+  SourceSample top_scores_per_window(const at::Tensor& scores, int64_t length, int64_t windows);
+  at::Generator generator_;
+};
+
+// The dense "sample": one window whose sources are every position. Used as the oracle in tests
+// and by dense mode.
+SourceSample dense_sample(int64_t length);
+
+}  // namespace ssa::attn

@@ -1,0 +1,58 @@
+// Multi-head self-attention whose sources are subsampled by SSA: the keys, values and the bias
+// are gathered at the sampled source positions, then ordinary (windowed) attention runs on the
+// smaller problem. No sparse kernels: cost falls from O(T^2) to O(T^2 / n_w) or O(T k).
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
+
+#include "lib/ssa/source_sampler.h"
+
+namespace ssa::attn {
+
+// Additive attention bias from original positions: (target_pos (G, Tq), source_pos (G, S)) ->
+// a tensor broadcastable to (H, G, Tq, S); it carries the mask and any relative-position bias.
+using BiasFn = std::function<at::Tensor(const at::Tensor& target_pos, const at::Tensor& source_pos)>;
+
+// q, k, v: (B, H, T, D). Window w of targets attends to sample.sources[w].
+// Returns (B, H, T, D). Gather-based; dense attention is subsampled_attention with dense_sample(T).
+at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                const SourceSample& sample, const BiasFn& bias, double dropout_p,
+                                bool training);
+
+// Score entries computed by `sample` relative to the full T x T matrix (1/n_w, k/T, or 1).
+double attention_fraction(const SourceSample& sample, int64_t length);
+
+struct SsaAttentionOptions {
+  int64_t d_model = 0;
+  int64_t heads = 0;
+  double attention_dropout = 0.0;
+  std::optional<double> sigma_fraction;  // nullopt: this layer is always dense
+  SsaConfig ssa;
+};
+
+class SsaSelfAttentionImpl : public torch::nn::Module {
+ public:
+  SsaSelfAttentionImpl(const SsaAttentionOptions& options, std::shared_ptr<SourceSampler> sampler);
+
+  // x: (B, T, C) -> (B, T, C). Subsamples only in training with mode kSubsampled on an SSA layer.
+  at::Tensor forward(const at::Tensor& x, const BiasFn& bias);
+
+  void set_mode(AttentionMode mode) { mode_ = mode; }
+  bool is_ssa_layer() const { return options_.sigma_fraction.has_value(); }
+  double last_attention_fraction() const { return last_fraction_; }  // of the last forward
+
+  torch::nn::Linear qkv{nullptr}, out{nullptr};
+
+ private:
+  SsaAttentionOptions options_;
+  std::shared_ptr<SourceSampler> sampler_;
+  AttentionMode mode_ = AttentionMode::kSubsampled;
+  double last_fraction_ = 1.0;
+};
+TORCH_MODULE(SsaSelfAttention);
+
+}  // namespace ssa::attn

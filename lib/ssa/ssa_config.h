@@ -1,0 +1,28 @@
+// What SSA does in one model: which variant, how many windows, which layers, and the noise
+// schedule. Plain data with the defaults; no YAML here (lib/config reads it).
+#pragma once
+#include <cstdint>
+
+namespace ssa::attn {
+
+// How each SSA layer picks the sources (keys/values) of its targets (queries).
+enum class SsaVariant {
+  kCausalLocal,     // causal, locally biased: per target window, W sources from [0, end of window)
+  kCausalUnbiased,  // causal, uniform: per target window, W sources uniformly from [0, end of window)
+  kUnbiased,        // non-causal, Algorithm 1: the same ceil(keep_ratio*N) sources for every target
+  kLocal,           // non-causal, Algorithm 2: localrandperm split into `windows` windows
+};
+
+// Whether SSA layers subsample (training) or attend densely (+FT phase, default evaluation).
+enum class AttentionMode { kSubsampled, kDense };
+
+struct SsaConfig {
+  SsaVariant variant = SsaVariant::kCausalLocal;
+  int64_t windows = 4;        // n_w, the "L" of S16-L4: each target sees 1/n_w of the sources
+  double keep_ratio = 0.5;    // kUnbiased only: fraction of sources kept ("U20" keeps 0.8)
+  int64_t layers = -1;        // SSA in the last `layers` layers ("S12"); -1 means every layer
+  double sigma_first = 0.1;   // noise std / sequence length in the first SSA layer
+  double sigma_last = 0.25;   // ... in the last layer; linear in between
+};
+
+}  // namespace ssa::attn

@@ -1,0 +1,68 @@
+// Everything the trainer itself is configured with: run, optimisation, phases, evaluation,
+// checkpoints and logging. Plain data with the defaults; lib/config reads and writes it.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lib/ssa/ssa_config.h"
+
+namespace ssa::train {
+
+struct RunConfig {
+  std::string dir;            // run directory; empty means runs/<config file stem>
+  int64_t seed = 1;
+  int64_t threads = 0;        // intra-op threads; 0 means every core
+  std::string device = "cpu"; // "cpu" or "cuda"
+};
+
+struct OptimizerConfig {
+  double lr = 1e-3;           // peak learning rate
+  double weight_decay = 0.01; // decoupled (AdamW); never on biases, norms or embeddings
+  double beta1 = 0.9;
+  double beta2 = 0.98;
+  double eps = 1e-8;
+  double clip_norm = 1.0;     // global gradient-norm clip; 0 disables
+};
+
+enum class DecayShape { kCosine, kLinear, kConstant };
+
+struct LrScheduleConfig {
+  int64_t warmup_steps = 100; // linear from 0 to lr
+  DecayShape decay = DecayShape::kCosine;
+  double min_lr = 0.0;        // reached at the last step
+};
+
+// One stretch of training; phases run in order and their fractions sum to 1.
+struct PhaseConfig {
+  std::string name = "main";
+  double fraction = 1.0;      // share of train.steps
+  attn::AttentionMode attention = attn::AttentionMode::kSubsampled;
+};
+
+struct TrainConfig {
+  int64_t steps = 1000;           // optimizer steps
+  int64_t batch_size = 16;        // sequences per optimizer step (all ranks together)
+  int64_t micro_batch_size = 0;   // sequences per forward pass; 0 means batch_size
+  std::vector<PhaseConfig> phases = {PhaseConfig{}};
+  OptimizerConfig optimizer;
+  LrScheduleConfig lr_schedule;
+};
+
+struct EvalConfig {
+  int64_t every = 200;        // steps between validation passes; 0 disables periodic eval
+  int64_t batches = 0;        // validation batches per pass; 0 means the whole split
+  int64_t batch_size = 16;
+};
+
+struct CheckpointConfig {
+  int64_t every = 200;        // steps between checkpoints; the last step is always saved
+  int64_t keep_last = 3;      // complete checkpoints kept (>= 2)
+};
+
+struct LogConfig {
+  int64_t every = 10;         // steps between metrics lines
+  bool progress = true;       // a live progress line when stderr is a terminal
+};
+
+}  // namespace ssa::train

@@ -1,0 +1,107 @@
+// Pre-LN ALiBi decoder with SSA (see decoder.h). Init follows fairseq: embeddings N(0, d^-1/2),
+// linear weights Xavier-uniform, biases zero.
+#include "models/decoder/decoder.h"
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+#include <torch/nn/functional/activation.h>
+#include <torch/nn/functional/dropout.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/nn/init.h>
+
+#include "lib/nn/alibi.h"
+#include "lib/ssa/ssa_layer_plan.h"
+
+namespace ssa::models {
+namespace F = torch::nn::functional;
+
+int64_t Model::parameter_count() const {
+  int64_t n = 0;
+  for (const auto& p : parameters()) n += p.numel();
+  return n;
+}
+
+DecoderBlockImpl::DecoderBlockImpl(const DecoderConfig& c, std::optional<double> sigma_fraction,
+                                   std::shared_ptr<attn::SourceSampler> sampler)
+    : dropout_(c.dropout), activation_dropout_(c.activation_dropout) {
+  attn::SsaAttentionOptions options{c.d_model, c.heads, c.attention_dropout, sigma_fraction, c.ssa};
+  attn_norm = register_module("attn_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.d_model})));
+  attn = register_module("attn", attn::SsaSelfAttention(options, std::move(sampler)));
+  ffn_norm = register_module("ffn_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.d_model})));
+  fc1 = register_module("fc1", torch::nn::Linear(c.d_model, c.d_ff));
+  fc2 = register_module("fc2", torch::nn::Linear(c.d_ff, c.d_model));
+  for (auto* linear : {&fc1, &fc2}) {
+    torch::nn::init::xavier_uniform_((*linear)->weight);
+    torch::nn::init::zeros_((*linear)->bias);
+  }
+}
+
+at::Tensor DecoderBlockImpl::forward(const at::Tensor& x, const attn::BiasFn& bias) {
+  const auto drop = [this](const at::Tensor& t, double p) {
+    return F::dropout(t, F::DropoutFuncOptions().p(p).training(is_training()));
+  };
+  auto h = x + drop(attn(attn_norm(x), bias), dropout_);                       // (B, T, C)
+  auto ff = drop(at::gelu(fc1(ffn_norm(h))), activation_dropout_);             // (B, T, F)
+  return h + drop(fc2(ff), dropout_);                                          // (B, T, C)
+}
+
+Decoder::Decoder(const DecoderConfig& config, uint64_t sampler_seed)
+    : config_(config), sampler_(std::make_shared<attn::SourceSampler>(sampler_seed)) {
+  embed_ = register_module("embed", torch::nn::Embedding(config.vocab_size, config.d_model));
+  torch::nn::init::normal_(embed_->weight, 0.0, std::pow(static_cast<double>(config.d_model), -0.5));
+  blocks_ = register_module("blocks", torch::nn::ModuleList());
+  const auto plan = attn::ssa_layer_plan(config.ssa, config.layers);
+  for (int64_t l = 0; l < config.layers; ++l) {
+    block_list_.emplace_back(config, plan[static_cast<size_t>(l)], sampler_);
+    blocks_->push_back(block_list_.back());
+  }
+  if (config.final_norm) {
+    final_norm_ = register_module("final_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.d_model})));
+  }
+  if (!config.tie_embeddings) {
+    output_ = register_module(
+        "output", torch::nn::Linear(torch::nn::LinearOptions(config.d_model, config.vocab_size).bias(false)));
+    torch::nn::init::normal_(output_->weight, 0.0, std::pow(static_cast<double>(config.d_model), -0.5));
+  }
+  const auto slopes = nn::alibi_slopes(config.heads);
+  slopes_ = register_buffer("alibi_slopes",
+                            at::tensor(std::vector<float>(slopes.begin(), slopes.end()), at::kFloat));
+}
+
+attn::BiasFn Decoder::causal_alibi() const {
+  const at::Tensor slopes = slopes_;
+  return [slopes](const at::Tensor& targets, const at::Tensor& sources) {
+    return nn::alibi_bias(slopes, targets, sources, /*causal=*/true);  // (H, G, Tq, S)
+  };
+}
+
+at::Tensor Decoder::forward(const at::Tensor& tokens) {
+  auto x = embed_(tokens);                                                      // (B, T, C)
+  if (config_.scale_embedding) x = x * std::sqrt(static_cast<double>(config_.d_model));
+  x = F::dropout(x, F::DropoutFuncOptions().p(config_.dropout).training(is_training()));
+  const auto bias = causal_alibi();
+  for (auto& block : block_list_) x = block->forward(x, bias);
+  if (config_.final_norm) x = final_norm_(x);
+  return config_.tie_embeddings ? at::matmul(x, embed_->weight.t()) : output_(x);  // (B, T, V)
+}
+
+LossOutput Decoder::loss(const Batch& batch) {
+  const auto logits = forward(batch.input);                                     // (B, T, V)
+  const auto nll = F::cross_entropy(logits.reshape({-1, logits.size(-1)}).to(at::kFloat),
+                                    batch.target.reshape({-1}),
+                                    F::CrossEntropyFuncOptions().reduction(torch::kSum));
+  return {nll, batch.target.numel()};
+}
+
+void Decoder::set_attention_mode(attn::AttentionMode mode) {
+  for (auto& block : block_list_) block->attn->set_mode(mode);
+}
+
+double Decoder::last_attention_fraction() const {
+  double sum = 0;
+  for (const auto& block : block_list_) sum += block->attn->last_attention_fraction();
+  return block_list_.empty() ? 1.0 : sum / static_cast<double>(block_list_.size());
+}
+
+}  // namespace ssa::models

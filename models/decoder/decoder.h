@@ -1,0 +1,60 @@
+// The pre-LN ALiBi transformer decoder (fairseq transformer_lm with ALiBi, GELU, optional final
+// LayerNorm, tied or untied output), with SSA in its last layers. Byte- or token-level inputs.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+
+#include "lib/ssa/ssa_attention.h"
+#include "models/decoder/decoder_config.h"
+#include "models/model.h"
+
+namespace ssa::models {
+
+class DecoderBlockImpl : public torch::nn::Module {
+ public:
+  DecoderBlockImpl(const DecoderConfig& config, std::optional<double> sigma_fraction,
+                   std::shared_ptr<attn::SourceSampler> sampler);
+  // x: (B, T, C) -> (B, T, C)
+  at::Tensor forward(const at::Tensor& x, const attn::BiasFn& bias);
+
+  torch::nn::LayerNorm attn_norm{nullptr}, ffn_norm{nullptr};
+  attn::SsaSelfAttention attn{nullptr};
+  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+
+ private:
+  double dropout_, activation_dropout_;
+};
+TORCH_MODULE(DecoderBlock);
+
+class Decoder : public Model {
+ public:
+  Decoder(const DecoderConfig& config, uint64_t sampler_seed);
+
+  // tokens: (B, T) int64 -> logits (B, T, V)
+  at::Tensor forward(const at::Tensor& tokens);
+
+  LossOutput loss(const Batch& batch) override;
+  void set_attention_mode(attn::AttentionMode mode) override;
+  attn::SourceSampler& sampler() override { return *sampler_; }
+  double last_attention_fraction() const override;
+
+ private:
+  attn::BiasFn causal_alibi() const;
+
+  DecoderConfig config_;
+  std::shared_ptr<attn::SourceSampler> sampler_;
+  torch::nn::Embedding embed_{nullptr};
+  torch::nn::ModuleList blocks_{nullptr};
+  std::vector<DecoderBlock> block_list_;
+  torch::nn::LayerNorm final_norm_{nullptr};
+  torch::nn::Linear output_{nullptr};  // null when tied to embed_
+  at::Tensor slopes_;                  // (H) ALiBi slopes, a buffer
+};
+
+}  // namespace ssa::models

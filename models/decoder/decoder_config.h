@@ -1,0 +1,31 @@
+// Shape and regularisation of the pre-LN ALiBi decoder (models/decoder/decoder.h).
+// Defaults are the CPU-sized "small" flavor; named paper shapes live in decoder_flavors.cpp.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lib/ssa/ssa_config.h"
+
+namespace ssa::models {
+
+struct DecoderConfig {
+  int64_t vocab_size = 256;           // byte-level by default
+  int64_t layers = 4;
+  int64_t d_model = 256;
+  int64_t heads = 4;
+  int64_t d_ff = 1024;
+  double dropout = 0.1;               // embedding output and both residual branches
+  double attention_dropout = 0.0;     // on attention probabilities
+  double activation_dropout = 0.0;    // after GELU inside the feed-forward block
+  bool final_norm = true;             // LayerNorm before the output projection
+  bool tie_embeddings = false;        // output projection shares the input embedding
+  bool scale_embedding = true;        // multiply embeddings by sqrt(d_model)
+  attn::SsaConfig ssa;
+};
+
+// A named preset ("small", "tiny", "enwik8", "wt103-body"), or throws naming the known ones.
+DecoderConfig decoder_flavor(const std::string& name);
+std::vector<std::string> decoder_flavor_names();
+
+}  // namespace ssa::models

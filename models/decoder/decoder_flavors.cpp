@@ -1,0 +1,63 @@
+// Named decoder presets. "enwik8" is the paper's 16 x 1024 x 4096 x 8 byte model
+// (201,967,616 parameters, model-specs.md A.2); the others fit a 2-core CPU.
+#include <functional>
+#include <map>
+
+#include "lib/core/error.h"
+#include "lib/core/string_distance.h"
+#include "models/decoder/decoder_config.h"
+
+namespace ssa::models {
+namespace {
+
+DecoderConfig tiny() {
+  DecoderConfig c;
+  c.layers = 2;
+  c.d_model = 64;
+  c.heads = 2;
+  c.d_ff = 256;
+  c.dropout = 0.0;
+  return c;
+}
+
+DecoderConfig enwik8() {
+  DecoderConfig c;
+  c.vocab_size = 208;  // 204 byte values + 4 fairseq specials
+  c.layers = 16;
+  c.d_model = 1024;
+  c.heads = 8;
+  c.d_ff = 4096;
+  c.dropout = 0.3;
+  c.attention_dropout = 0.1;
+  c.activation_dropout = 0.1;
+  c.final_norm = true;
+  c.tie_embeddings = false;
+  c.ssa.layers = 12;  // S12-L4
+  c.ssa.windows = 4;
+  return c;
+}
+
+const std::map<std::string, std::function<DecoderConfig()>>& flavors() {
+  static const std::map<std::string, std::function<DecoderConfig()>> table = {
+      {"small", [] { return DecoderConfig{}; }}, {"tiny", tiny}, {"enwik8", enwik8}};
+  return table;
+}
+
+}  // namespace
+
+DecoderConfig decoder_flavor(const std::string& name) {
+  const auto it = flavors().find(name);
+  if (it == flavors().end()) {
+    throw ConfigError("model.flavor: unknown decoder flavor '" + name + "'; known: " +
+                      join(decoder_flavor_names()));
+  }
+  return it->second();
+}
+
+std::vector<std::string> decoder_flavor_names() {
+  std::vector<std::string> names;
+  for (const auto& kv : flavors()) names.push_back(kv.first);
+  return names;
+}
+
+}  // namespace ssa::models

@@ -1,0 +1,30 @@
+// The small interface the trainer needs from any model family: a loss on a batch, the switch
+// between subsampled and dense attention, and the SSA sampler to seed and checkpoint.
+#pragma once
+#include <memory>
+
+#include <torch/nn/module.h>
+
+#include "lib/data/batch.h"
+#include "lib/ssa/source_sampler.h"
+
+namespace ssa::models {
+
+using data::Batch;
+
+struct LossOutput {
+  at::Tensor nll_sum;  // scalar: summed negative log-likelihood (nats) over the targets
+  int64_t count = 0;   // number of targets summed
+};
+
+class Model : public torch::nn::Module {
+ public:
+  virtual LossOutput loss(const Batch& batch) = 0;
+  virtual void set_attention_mode(attn::AttentionMode mode) = 0;
+  virtual attn::SourceSampler& sampler() = 0;
+  // Mean over SSA-capable layers of the attention fraction computed in the last forward (1 = dense).
+  virtual double last_attention_fraction() const = 0;
+  int64_t parameter_count() const;
+};
+
+}  // namespace ssa::models

@@ -1,0 +1,15 @@
+// Which model to build: its family and the family's typed config. New families add a member.
+#pragma once
+#include <string>
+
+#include "models/decoder/decoder_config.h"
+
+namespace ssa::models {
+
+struct ModelConfig {
+  std::string type = "decoder";  // model family; see model_factory.h
+  std::string flavor;            // optional named preset the other keys override
+  DecoderConfig decoder;
+};
+
+}  // namespace ssa::models
