@@ -110,25 +110,30 @@ std::string ReadVisitor::dotted(const char* key) const {
 }
 
 std::string ReadVisitor::where(const char* key, const YAML::Node& n) const {
-  return ctx_.location(dotted(key), n ? n.Mark() : node_.Mark());
+  const YAML::Mark mark = n.Mark();
+  return ctx_.location(dotted(key), mark.is_null() ? node_.Mark() : mark);
 }
 
-YAML::Node ReadVisitor::lookup(const char* key, const FieldSpec& spec) {
+std::optional<YAML::Node> ReadVisitor::lookup(const char* key, const FieldSpec& spec) {
   asked_.emplace_back(key);
-  const YAML::Node n = node_.IsMap() ? node_[key] : YAML::Node();
+  const YAML::Node& map = node_;  // const access: operator[] must not insert missing keys
+  const YAML::Node n = map.IsMap() ? map[key] : YAML::Node();
   if (!n || n.IsNull()) {
     if (spec.is_required) ctx_.fail(where(key, YAML::Node()), dotted(key), "missing required key");
-    return YAML::Node();
+    return std::nullopt;
   }
   ctx_.located[dotted(key)] = where(key, n);
   return n;
 }
 
 YAML::Node ReadVisitor::child_map(const char* key) {
-  const YAML::Node n = lookup(key, FieldSpec(""));
-  if (n && !n.IsMap()) ctx_.fail(where(key, n), dotted(key), "expected a map, got " + describe_node(n));
-  if (!n) ctx_.located[dotted(key)] = where(key, YAML::Node());
-  return n;
+  const auto n = lookup(key, FieldSpec(""));
+  if (!n) {
+    ctx_.located[dotted(key)] = where(key, YAML::Node());
+    return YAML::Node(YAML::NodeType::Map);
+  }
+  if (!n->IsMap()) ctx_.fail(where(key, *n), dotted(key), "expected a map, got " + describe_node(*n));
+  return *n;
 }
 
 void ReadVisitor::check(const char* key, const YAML::Node& n, double v, const FieldSpec& spec) const {
@@ -164,8 +169,9 @@ void ReadVisitor::fail_unknown_value(const char* key, const YAML::Node& n, const
 }
 
 void ReadVisitor::flavor(const char* key, models::ModelConfig& c) {
-  const YAML::Node n = lookup(key, FieldSpec(""));
-  if (!n) return;
+  const auto found = lookup(key, FieldSpec(""));
+  if (!found) return;
+  const YAML::Node& n = *found;
   read_value(n, c.flavor, dotted(key), ctx_);
   const auto names = models::decoder_flavor_names();
   for (const auto& name : names) {

@@ -4,6 +4,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -43,18 +44,18 @@ class ReadVisitor {
 
   template <class T>
   void field(const char* key, T& value, const FieldSpec& spec) {
-    const YAML::Node n = lookup(key, spec);
+    const auto n = lookup(key, spec);
     if (!n) return;
-    read_value(n, value, dotted(key), ctx_);
-    check(key, n, value, spec);
+    read_value(*n, value, dotted(key), ctx_);
+    check(key, *n, value, spec);
   }
 
   template <class E>
   void choice(const char* key, E& value, const ChoiceNames<E>& names, const FieldSpec& spec) {
-    const YAML::Node n = lookup(key, spec);
+    const auto n = lookup(key, spec);
     if (!n) return;
     std::string text;
-    read_value(n, text, dotted(key), ctx_);
+    read_value(*n, text, dotted(key), ctx_);
     std::vector<std::string> known;
     for (const auto& [name, e] : names) {
       if (text == name) {
@@ -63,7 +64,7 @@ class ReadVisitor {
       }
       known.emplace_back(name);
     }
-    fail_unknown_value(key, n, text, known);
+    fail_unknown_value(key, *n, text, known);
   }
 
   template <class S>
@@ -75,8 +76,9 @@ class ReadVisitor {
 
   template <class S>
   void list(const char* key, std::vector<S>& items, const char* /*doc*/) {
-    const YAML::Node seq = lookup(key, FieldSpec(""));
-    if (!seq) return;
+    const auto found = lookup(key, FieldSpec(""));
+    if (!found) return;
+    const YAML::Node& seq = *found;
     if (!seq.IsSequence() || seq.size() == 0) {
       ctx_.fail(where(key, seq), dotted(key), "expected a non-empty list of maps");
     }
@@ -101,7 +103,8 @@ class ReadVisitor {
  private:
   std::string dotted(const char* key) const;
   std::string where(const char* key, const YAML::Node& n) const;
-  YAML::Node lookup(const char* key, const FieldSpec& spec);
+  // The value node of `key`, or nullopt when absent or null (then fails if required).
+  std::optional<YAML::Node> lookup(const char* key, const FieldSpec& spec);
   YAML::Node child_map(const char* key);
   void check(const char* key, const YAML::Node& n, double v, const FieldSpec& spec) const;
   void check(const char* key, const YAML::Node& n, int64_t v, const FieldSpec& spec) const;

@@ -14,6 +14,7 @@ enum class ExitCode : int {
   kInternal = 1,     // a bug or an unexpected library failure
   kConfig = 2,       // bad configuration or command line
   kInput = 3,        // missing or malformed data or checkpoint
+  kDiverged = 4,     // loss or gradient became non-finite; stopped before the optimizer step
   kIo = 74,          // could not write outputs (disk full, permissions)
   kStopped = 143,    // stopped by a signal or time limit after saving a checkpoint
 };

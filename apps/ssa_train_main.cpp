@@ -1,0 +1,70 @@
+// ssa-train: the command line. Parses arguments, runs one subcommand, turns errors into one
+// line on stderr and a documented exit code (docs/exit-codes.md).
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "lib/core/error.h"
+#include "lib/core/log.h"
+#include "lib/train/commands.h"
+
+namespace {
+
+int run_guarded(int (*command)(const ssa::train::CommandLine&), const ssa::train::CommandLine& cli) {
+  try {
+    return command(cli);
+  } catch (const ssa::Error& e) {
+    std::fprintf(stderr, "ssa-train: error: %s\n", e.what());
+    return static_cast<int>(e.code());
+  } catch (const c10::Error& e) {
+    std::fprintf(stderr, "ssa-train: internal error: %s\n", e.what_without_backtrace());
+    return static_cast<int>(ssa::ExitCode::kInternal);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ssa-train: internal error: %s\n", e.what());
+    return static_cast<int>(ssa::ExitCode::kInternal);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ssa-train: train transformers with Stochastically Subsampled self-Attention.\n"
+               "  ssa-train CONFIG.yaml [key=value ...]   train, or resume in the same run directory\n"
+               "  ssa-train check CONFIG.yaml [key=value ...]\n"
+               "  ssa-train eval CONFIG.yaml --checkpoint PATH [key=value ...]"};
+  ssa::train::CommandLine train_cli, check_cli, eval_cli;
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "debug logging");
+  app.add_option("config", train_cli.config_path, "experiment YAML")->required(false);
+  app.add_option("overrides", train_cli.overrides, "dotted.key=value overrides");
+
+  auto* check = app.add_subcommand("check", "validate the config and build the model");
+  check->add_option("config", check_cli.config_path, "experiment YAML")->required();
+  check->add_option("overrides", check_cli.overrides, "dotted.key=value overrides");
+
+  auto* eval = app.add_subcommand("eval", "evaluate a checkpoint on the validation split");
+  eval->add_option("config", eval_cli.config_path, "experiment YAML")->required();
+  eval->add_option("--checkpoint", eval_cli.checkpoint, "checkpoint or run directory")->required();
+  eval->add_option("overrides", eval_cli.overrides, "dotted.key=value overrides");
+
+  auto* reference = app.add_subcommand("config-reference", "print every config key as markdown");
+  app.require_subcommand(0, 1);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "ssa-train: error: %s (see ssa-train --help)\n", e.what());
+    return static_cast<int>(ssa::ExitCode::kConfig);
+  }
+  ssa::log::init_console(verbose);
+  if (*check) return run_guarded(ssa::train::command_check, check_cli);
+  if (*eval) return run_guarded(ssa::train::command_eval, eval_cli);
+  if (*reference) return ssa::train::command_config_reference();
+  if (train_cli.config_path.empty()) {
+    std::fprintf(stderr, "ssa-train: error: no config given (see ssa-train --help)\n");
+    return static_cast<int>(ssa::ExitCode::kConfig);
+  }
+  return run_guarded(ssa::train::command_train, train_cli);
+}

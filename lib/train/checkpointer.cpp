@@ -1,0 +1,180 @@
+// Atomic checkpoint directories (see checkpointer.h).
+#include "lib/train/checkpointer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <spdlog/spdlog.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include "lib/core/error.h"
+
+namespace ssa::train {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kCompleteMarker = "COMPLETE";
+constexpr int64_t kFormatVersion = 1;
+
+void fsync_path(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) throw Error(ExitCode::kIo, "cannot open " + path.string() + " to sync it");
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw Error(ExitCode::kIo, "fsync failed for " + path.string());
+}
+
+std::string step_name(int64_t step) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "step_%08lld", static_cast<long long>(step));
+  return buf;
+}
+
+at::Tensor scalar(int64_t v) { return at::tensor(v, at::kLong); }
+at::Tensor scalar(double v) { return at::tensor(v, at::kDouble); }
+
+void write_state(const fs::path& file, const CheckpointParts& parts) {
+  torch::serialize::OutputArchive archive;
+  const TrainState& s = parts.state;
+  archive.write("format_version", scalar(kFormatVersion));
+  archive.write("step", scalar(s.step));
+  archive.write("tokens", scalar(s.tokens));
+  archive.write("data.epoch", scalar(s.data.epoch));
+  archive.write("data.cursor", scalar(s.data.cursor));
+  archive.write("best_valid_loss", scalar(s.best_valid_loss));
+  archive.write("rng.torch_cpu", at::detail::getDefaultCPUGenerator().get_state());
+  archive.write("rng.ssa_sampler", parts.model.sampler().state());
+  archive.save_to(file.string());
+}
+
+int64_t read_int(torch::serialize::InputArchive& a, const char* key) {
+  at::Tensor t;
+  a.read(key, t);
+  return t.item<int64_t>();
+}
+
+void read_state(const fs::path& file, const CheckpointParts& parts) {
+  torch::serialize::InputArchive archive;
+  archive.load_from(file.string());
+  const int64_t version = read_int(archive, "format_version");
+  if (version != kFormatVersion) {
+    throw InputError(file.string() + ": checkpoint format " + std::to_string(version) +
+                     ", this build reads " + std::to_string(kFormatVersion));
+  }
+  TrainState& s = parts.state;
+  s.step = read_int(archive, "step");
+  s.tokens = read_int(archive, "tokens");
+  s.data.epoch = read_int(archive, "data.epoch");
+  s.data.cursor = read_int(archive, "data.cursor");
+  at::Tensor best, torch_rng, ssa_rng;
+  archive.read("best_valid_loss", best);
+  s.best_valid_loss = best.item<double>();
+  archive.read("rng.torch_cpu", torch_rng);
+  archive.read("rng.ssa_sampler", ssa_rng);
+  at::Generator default_generator = at::detail::getDefaultCPUGenerator();  // a handle to it
+  default_generator.set_state(torch_rng);
+  parts.model.sampler().set_state(ssa_rng);
+}
+
+void write_marker(const fs::path& file, int64_t step) {
+  std::ofstream out(file);
+  out << "step " << step << "\n";
+  out.close();
+  if (!out) throw Error(ExitCode::kIo, "cannot write " + file.string());
+}
+
+}  // namespace
+
+Checkpointer::Checkpointer(std::string checkpoints_dir, int64_t keep_last)
+    : dir_(std::move(checkpoints_dir)), keep_last_(keep_last) {}
+
+void Checkpointer::save(const CheckpointParts& parts) {
+  const fs::path final_dir = fs::path(dir_) / step_name(parts.state.step);
+  const fs::path tmp_dir = fs::path(dir_) / (step_name(parts.state.step) + ".tmp");
+  std::error_code ec;
+  fs::remove_all(tmp_dir, ec);
+  fs::create_directories(tmp_dir);
+  {
+    torch::serialize::OutputArchive model_archive;
+    parts.model.save(model_archive);
+    model_archive.save_to((tmp_dir / "model.pt").string());
+  }
+  if (parts.optimizer) {
+    torch::serialize::OutputArchive optim_archive;
+    parts.optimizer->save(optim_archive);
+    optim_archive.save_to((tmp_dir / "optimizer.pt").string());
+  }
+  write_state(tmp_dir / "state.pt", parts);
+  write_marker(tmp_dir / kCompleteMarker, parts.state.step);
+  for (const auto& entry : fs::directory_iterator(tmp_dir)) fsync_path(entry.path());
+  fsync_path(tmp_dir);
+  fs::remove_all(final_dir, ec);
+  fs::rename(tmp_dir, final_dir);
+  fsync_path(dir_);
+  prune();
+}
+
+std::vector<std::string> Checkpointer::complete_checkpoints() const {
+  std::vector<std::string> found;
+  if (!fs::exists(dir_)) return found;
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    const std::string name = entry.path().filename().string();
+    const bool is_step = name.rfind("step_", 0) == 0 && name.find('.') == std::string::npos;
+    if (is_step && fs::exists(entry.path() / kCompleteMarker)) found.push_back(entry.path().string());
+  }
+  std::sort(found.begin(), found.end());  // zero-padded step numbers sort by step
+  return found;
+}
+
+void Checkpointer::prune() {
+  const auto all = complete_checkpoints();
+  for (size_t i = 0; i + static_cast<size_t>(keep_last_) < all.size(); ++i) {
+    std::error_code ec;
+    fs::remove_all(all[i], ec);
+    if (ec) spdlog::warn("could not delete old checkpoint {}: {}", all[i], ec.message());
+  }
+}
+
+std::optional<std::string> Checkpointer::restore_latest(const CheckpointParts& parts) {
+  auto all = complete_checkpoints();
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    try {
+      load_checkpoint(*it, parts);
+      return *it;
+    } catch (const std::exception& e) {
+      spdlog::warn("skipping unreadable checkpoint {}: {}", *it, e.what());
+    }
+  }
+  if (!all.empty()) {
+    throw InputError(dir_ + ": none of the " + std::to_string(all.size()) +
+                     " checkpoints could be loaded; refusing to start over in this run directory");
+  }
+  return std::nullopt;
+}
+
+void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
+  const fs::path dir(path);
+  if (!fs::exists(dir / kCompleteMarker)) throw InputError(path + ": not a complete checkpoint");
+  try {
+    torch::serialize::InputArchive model_archive;
+    model_archive.load_from((dir / "model.pt").string());
+    parts.model.load(model_archive);
+    if (parts.optimizer) {
+      torch::serialize::InputArchive optim_archive;
+      optim_archive.load_from((dir / "optimizer.pt").string());
+      parts.optimizer->load(optim_archive);
+    }
+    read_state(dir / "state.pt", parts);
+  } catch (const c10::Error& e) {
+    throw InputError(path + ": cannot load checkpoint: " + std::string(e.what_without_backtrace()));
+  }
+}
+
+}  // namespace ssa::train

@@ -1,0 +1,46 @@
+// Saves and restores everything a run needs to continue exactly: model, optimizer, train state,
+// RNG states (torch's default CPU generator for dropout, the SSA sampler) and the data position.
+// Each checkpoint is a directory checkpoints/step_NNNNNNNN/, written under a .tmp name, fsynced,
+// renamed, and marked COMPLETE last; only complete checkpoints are ever loaded.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <torch/optim/optimizer.h>
+
+#include "lib/train/train_state.h"
+#include "models/model.h"
+
+namespace ssa::train {
+
+struct CheckpointParts {
+  models::Model& model;
+  torch::optim::Optimizer* optimizer;  // null when only weights are needed (eval)
+  TrainState& state;
+};
+
+class Checkpointer {
+ public:
+  Checkpointer(std::string checkpoints_dir, int64_t keep_last);
+
+  // Writes checkpoint for parts.state.step atomically, then prunes to keep_last.
+  void save(const CheckpointParts& parts);
+
+  // Loads the newest complete checkpoint that reads back cleanly, falling back to older ones with
+  // a warning. Returns its path, or nullopt if there is none.
+  std::optional<std::string> restore_latest(const CheckpointParts& parts);
+
+  // Complete checkpoint directories, oldest first.
+  std::vector<std::string> complete_checkpoints() const;
+
+ private:
+  void prune();
+  std::string dir_;
+  int64_t keep_last_;
+};
+
+// Loads one checkpoint directory into `parts`. Throws InputError naming the file on failure.
+void load_checkpoint(const std::string& path, const CheckpointParts& parts);
+
+}  // namespace ssa::train

@@ -1,0 +1,70 @@
+// Run directory layout and the resume-compatibility check (see run_dir.h).
+#include "lib/train/run_dir.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "lib/core/error.h"
+
+namespace ssa::train {
+namespace fs = std::filesystem;
+namespace {
+
+// Keys whose change makes an existing checkpoint meaningless for this config.
+bool is_architecture_key(const std::string& key) {
+  return key.rfind("model.", 0) == 0 || key == "data.format" || key == "data.seq_len";
+}
+
+void check_against_previous(const config::ExperimentConfig& config, const RunPaths& paths) {
+  std::ifstream in(paths.resolved_config);
+  if (!in) return;
+  std::ostringstream text;
+  text << in.rdbuf();
+  const auto before = config::flatten(config::parse_experiment(text.str(), paths.resolved_config));
+  const auto now = config::flatten(config);
+  std::string architecture, other;
+  for (const auto& [key, value] : now) {
+    const auto it = before.find(key);
+    const std::string old_value = it == before.end() ? "(absent)" : it->second;
+    if (old_value == value) continue;
+    std::string& list = is_architecture_key(key) ? architecture : other;
+    list += (list.empty() ? "" : "; ") + key + ": " + old_value + " -> " + value;
+  }
+  if (!architecture.empty()) {
+    throw ConfigError(paths.root + ": this run directory holds a different model (" + architecture +
+                      "); use another run.dir");
+  }
+  if (!other.empty()) spdlog::warn("config differs from the previous run in {}: {}", paths.root, other);
+}
+
+}  // namespace
+
+std::string run_dir_for(const config::ExperimentConfig& config, const std::string& config_path) {
+  if (!config.run.dir.empty()) return config.run.dir;
+  return (fs::path("runs") / fs::path(config_path).stem()).string();
+}
+
+RunPaths run_paths(const std::string& root) {
+  const fs::path r(root);
+  return {root, (r / "config.resolved.yaml").string(), (r / "metrics.jsonl").string(),
+          (r / "train.log").string(), (r / "checkpoints").string()};
+}
+
+RunPaths prepare_run_dir(const config::ExperimentConfig& config, const std::string& root) {
+  const RunPaths paths = run_paths(root);
+  check_against_previous(config, paths);
+  std::error_code ec;
+  fs::create_directories(paths.checkpoints, ec);
+  if (ec) throw Error(ExitCode::kIo, root + ": cannot create run directory: " + ec.message());
+  std::ofstream out(paths.resolved_config + ".tmp", std::ios::trunc);
+  out << config::to_yaml(config);
+  out.close();
+  if (!out) throw Error(ExitCode::kIo, paths.resolved_config + ": cannot write");
+  fs::rename(paths.resolved_config + ".tmp", paths.resolved_config);
+  return paths;
+}
+
+}  // namespace ssa::train

@@ -1,0 +1,17 @@
+// The plain-data progress of a run that a checkpoint must carry besides model and optimizer.
+#pragma once
+#include <cstdint>
+#include <limits>
+
+#include "lib/data/chunk_sampler.h"
+
+namespace ssa::train {
+
+struct TrainState {
+  int64_t step = 0;              // optimizer steps completed
+  int64_t tokens = 0;            // training target tokens consumed, all ranks
+  data::SamplerPosition data;    // where the training order continues
+  double best_valid_loss = std::numeric_limits<double>::infinity();
+};
+
+}  // namespace ssa::train

@@ -1,0 +1,202 @@
+// The training loop and its named steps (see trainer.h).
+#include "lib/train/trainer.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include <ATen/Parallel.h>
+#include <spdlog/spdlog.h>
+#include <torch/cuda.h>
+#include <torch/utils.h>
+
+#include "lib/core/error.h"
+#include "lib/core/splitmix.h"
+#include "lib/train/evaluator.h"
+#include "lib/train/lr_schedule.h"
+#include "lib/train/optimizer.h"
+#include "models/model_factory.h"
+
+namespace ssa::train {
+namespace {
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+const char* mode_name(attn::AttentionMode mode) {
+  return mode == attn::AttentionMode::kDense ? "dense" : "ssa";
+}
+
+}  // namespace
+
+void apply_run_settings(const RunConfig& run) {
+  const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(static_cast<int>(run.threads > 0 ? run.threads : cores));
+  torch::manual_seed(static_cast<uint64_t>(run.seed));
+}
+
+at::Device resolve_device(const RunConfig& run) {
+  if (run.device == "cuda") {
+    if (!torch::cuda::is_available()) throw ConfigError("run.device: cuda requested but no CUDA device is available");
+    return at::Device(at::kCUDA);
+  }
+  return at::Device(at::kCPU);
+}
+
+Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths)
+    : config_(config), paths_(paths), device_(resolve_device(config.run)) {
+  build_data();
+  build_model();
+  build_optimizer();
+  phases_ = std::make_unique<PhaseSchedule>(config_.train.phases, config_.train.steps);
+  checkpointer_ = std::make_unique<Checkpointer>(paths_.checkpoints, config_.checkpoint.keep_last);
+  progress_ = std::make_unique<Progress>(config_.train.steps, config_.log.every, config_.log.progress);
+}
+
+void Trainer::build_data() {
+  data_ = data::load_token_splits(config_.data);
+  data::check_vocabulary(data_, config_.model.decoder.vocab_size);
+  sampler_ = std::make_unique<data::ChunkSampler>(data_.train.size(0), config_.data.seq_len,
+                                                  mix_seed(static_cast<uint64_t>(config_.run.seed), 0xDA7A));
+  spdlog::info("data: {} training tokens, {} validation tokens", data_.train.size(0), data_.valid.size(0));
+}
+
+void Trainer::build_model() {
+  const uint64_t rank = 0;  // per-rank SSA draws: the sampler seed mixes in the rank
+  model_ = models::build_model(config_.model, mix_seed(static_cast<uint64_t>(config_.run.seed), 0x55A + rank));
+  model_->to(device_);
+  model_->train();
+  spdlog::info("model: {} with {} parameters", config_.model.type, model_->parameter_count());
+}
+
+void Trainer::build_optimizer() { optimizer_ = train::build_optimizer(*model_, config_.train.optimizer); }
+
+void Trainer::resume() {
+  const auto from = checkpointer_->restore_latest({*model_, optimizer_.get(), state_});
+  sampler_->set_position(state_.data);
+  metrics_ = std::make_unique<MetricsSink>(paths_.metrics, state_.step);
+  if (from) spdlog::info("resumed from {} at step {}", *from, state_.step);
+}
+
+// The loop: phase -> learning rate -> step -> metrics -> validation -> checkpoint.
+void Trainer::run() {
+  resume();
+  if (state_.step >= config_.train.steps) {
+    spdlog::info("run already complete at step {}", state_.step);
+    return;
+  }
+  while (state_.step < config_.train.steps) {
+    enter_phase(state_.step);
+    const double lr = learning_rate(config_.train.lr_schedule, config_.train.optimizer.lr, state_.step,
+                                    config_.train.steps);
+    set_learning_rate(*optimizer_, lr);
+    const StepStats stats = train_step();
+    record_step(stats, lr);
+    if (due(config_.eval.every)) validate();
+    if (due(config_.checkpoint.every)) save();
+  }
+}
+
+void Trainer::enter_phase(int64_t step) {
+  const size_t index = phases_->index_at(step);
+  const auto& phase = phases_->phase(index);
+  model_->set_attention_mode(phase.attention);
+  if (index != phase_ || step == 0) {
+    progress_->note("phase '" + phase.name + "' (" + mode_name(phase.attention) + " attention) from step " +
+                    std::to_string(step) + " to " + std::to_string(phases_->end(index)));
+  }
+  phase_ = index;
+}
+
+// zero grads -> for each micro-batch {forward, loss / step tokens, backward} -> clip ->
+// finite check -> optimizer step. The data position advances with the step.
+StepStats Trainer::train_step() {
+  const auto start = std::chrono::steady_clock::now();
+  const int64_t batch_size = config_.train.batch_size;
+  const int64_t micro = config_.train.micro_batch_size > 0 ? config_.train.micro_batch_size : batch_size;
+  const int64_t seq_len = config_.data.seq_len;
+  const auto step_tokens = static_cast<double>(batch_size * seq_len);
+  optimizer_->zero_grad();
+  const auto starts = sampler_->next(batch_size);
+  double nll = 0;
+  for (int64_t first = 0; first < batch_size; first += micro) {
+    auto batch = data::make_batch(data_.train, {starts.begin() + first, starts.begin() + first + micro}, seq_len);
+    batch.input = batch.input.to(device_);
+    batch.target = batch.target.to(device_);
+    const auto out = model_->loss(batch);
+    out.nll_sum.div(step_tokens).backward();
+    nll += out.nll_sum.item<double>();
+  }
+  StepStats stats;
+  stats.loss = nll / step_tokens;
+  stats.grad_norm = clip_gradients(*model_, config_.train.optimizer.clip_norm);
+  stats.tokens = batch_size * seq_len;
+  stats.attention_fraction = model_->last_attention_fraction();
+  check_finite(stats);
+  optimizer_->step();
+  ++state_.step;
+  state_.tokens += stats.tokens;
+  state_.data = sampler_->position();
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return stats;
+}
+
+void Trainer::check_finite(const StepStats& stats) const {
+  if (std::isfinite(stats.loss) && std::isfinite(stats.grad_norm)) return;
+  throw Error(ExitCode::kDiverged,
+              fmt::format("step {}: non-finite {} ({}); stopped before the optimizer step, last checkpoint kept",
+                          state_.step + 1, std::isfinite(stats.loss) ? "gradient norm" : "loss",
+                          std::isfinite(stats.loss) ? stats.grad_norm : stats.loss));
+}
+
+void Trainer::record_step(const StepStats& stats, double lr) {
+  const std::string phase = phases_->phase(phase_).name;
+  const double tokens_per_s = static_cast<double>(stats.tokens) / std::max(stats.seconds, 1e-9);
+  progress_->step(state_.step, phase, stats.loss, lr, tokens_per_s);
+  if (!due(config_.log.every)) return;
+  metrics_->write(JsonLine()
+                      .add("step", state_.step)
+                      .add("event", "train")
+                      .add("phase", phase)
+                      .add("loss", stats.loss)
+                      .add("lr", lr)
+                      .add("grad_norm", stats.grad_norm)
+                      .add("tokens", state_.tokens)
+                      .add("step_time_s", stats.seconds)
+                      .add("tokens_per_s", tokens_per_s)
+                      .add("attention_fraction", stats.attention_fraction)
+                      .add("peak_rss_mb", peak_rss_mb()));
+}
+
+void Trainer::validate() {
+  const EvalResult r = evaluate(*model_, data_.valid, config_.data.seq_len, config_.eval, device_);
+  state_.best_valid_loss = std::min(state_.best_valid_loss, r.loss);
+  metrics_->write(JsonLine()
+                      .add("step", state_.step)
+                      .add("event", "eval")
+                      .add("phase", phases_->phase(phase_).name)
+                      .add("valid_loss", r.loss)
+                      .add("valid_bits_per_token", r.bits_per_token)
+                      .add("valid_perplexity", r.perplexity)
+                      .add("valid_tokens", r.tokens));
+  progress_->note(fmt::format("step {}: validation loss {:.4f} nats, {:.4f} bits/token, perplexity {:.2f}",
+                              state_.step, r.loss, r.bits_per_token, r.perplexity));
+}
+
+void Trainer::save() {
+  checkpointer_->save({*model_, optimizer_.get(), state_});
+  progress_->note("checkpoint saved at step " + std::to_string(state_.step));
+}
+
+// True after the step that completes a multiple of `every`, and after the last step.
+bool Trainer::due(int64_t every) const {
+  if (state_.step == config_.train.steps) return true;
+  return every > 0 && state_.step % every == 0;
+}
+
+}  // namespace ssa::train

@@ -1,0 +1,68 @@
+// The training loop. Reads top-down like the algorithm; every line calls a named component.
+// Built in named steps (data, model, optimizer, checkpoint) from the typed experiment config.
+#pragma once
+#include <memory>
+
+#include <torch/optim/adamw.h>
+
+#include "lib/config/experiment_config.h"
+#include "lib/data/chunk_sampler.h"
+#include "lib/data/text_corpus.h"
+#include "lib/train/checkpointer.h"
+#include "lib/train/metrics_sink.h"
+#include "lib/train/phase_schedule.h"
+#include "lib/train/progress.h"
+#include "lib/train/run_dir.h"
+#include "lib/train/train_state.h"
+#include "models/model.h"
+
+namespace ssa::train {
+
+struct StepStats {
+  double loss = 0;               // mean NLL per target token, nats
+  double grad_norm = 0;          // before clipping
+  double seconds = 0;
+  int64_t tokens = 0;            // target tokens in this step
+  double attention_fraction = 1; // of the dense attention matrix, averaged over layers
+};
+
+class Trainer {
+ public:
+  Trainer(const config::ExperimentConfig& config, const RunPaths& paths);
+  void run();
+
+ private:
+  void build_data();
+  void build_model();
+  void build_optimizer();
+  void resume();
+  void enter_phase(int64_t step);
+  StepStats train_step();
+  void check_finite(const StepStats& stats) const;
+  void record_step(const StepStats& stats, double lr);
+  void validate();
+  void save();
+  bool due(int64_t every) const;
+
+  config::ExperimentConfig config_;
+  RunPaths paths_;
+  at::Device device_;
+  data::TokenSplits data_;
+  std::unique_ptr<data::ChunkSampler> sampler_;
+  std::shared_ptr<models::Model> model_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<PhaseSchedule> phases_;
+  std::unique_ptr<Checkpointer> checkpointer_;
+  std::unique_ptr<MetricsSink> metrics_;
+  std::unique_ptr<Progress> progress_;
+  TrainState state_;
+  size_t phase_ = 0;
+};
+
+// Sets torch's intra-op thread count from run.threads (0 = all cores) and seeds torch.
+void apply_run_settings(const train::RunConfig& run);
+
+// The compute device named by run.device; ConfigError if it is not available.
+at::Device resolve_device(const train::RunConfig& run);
+
+}  // namespace ssa::train
