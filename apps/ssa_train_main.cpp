@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
   ssa::log::init_console(verbose);
   if (*check) return run_guarded(ssa::train::command_check, check_cli);
   if (*eval) return run_guarded(ssa::train::command_eval, eval_cli);
-  if (*reference) return ssa::train::command_config_reference();
+  if (*reference) return run_guarded(ssa::train::command_config_reference, {});
   if (train_cli.config_path.empty()) {
     std::fprintf(stderr, "ssa-train: error: no config given (see ssa-train --help)\n");
     return static_cast<int>(ssa::ExitCode::kConfig);

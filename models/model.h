@@ -22,7 +22,8 @@ class Model : public torch::nn::Module {
   virtual LossOutput loss(const Batch& batch) = 0;
   virtual void set_attention_mode(attn::AttentionMode mode) = 0;
   virtual attn::SourceSampler& sampler() = 0;
-  // Mean over SSA-capable layers of the attention fraction computed in the last forward (1 = dense).
+  // Mean over all attention layers of the fraction of the T x T score matrix computed in the
+  // last forward (dense layers count as 1): the attention compute relative to dense.
   virtual double last_attention_fraction() const = 0;
   int64_t parameter_count() const;
 };

@@ -1,6 +1,7 @@
 // Loading, cross-field validation and writing of the experiment config (see experiment_config.h).
 #include "lib/config/experiment_config.h"
 
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include "lib/config/schema.h"
 #include "lib/config/yaml_reader.h"
 #include "lib/config/yaml_writer.h"
+#include "yaml-cpp/depthguard.h"
 
 namespace ssa::config {
 namespace {
@@ -29,6 +31,11 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
   if (m.ssa.layers > m.layers) {
     fail("model.ssa.layers", "is " + std::to_string(m.ssa.layers) + " but the model has only " +
                                  std::to_string(m.layers) + " layers");
+  }
+  const bool causal = m.ssa.variant == attn::SsaVariant::kCausalLocal ||
+                      m.ssa.variant == attn::SsaVariant::kCausalUnbiased;
+  if (c.model.type == "decoder" && !causal) {
+    fail("model.ssa.variant", "the decoder is causal; use causal_local or causal_unbiased");
   }
   const bool windowed = m.ssa.variant != attn::SsaVariant::kUnbiased;
   if (windowed && c.data.seq_len % m.ssa.windows != 0) {
@@ -60,12 +67,49 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
   }
 }
 
+// yaml-cpp accepts a quoted scalar left open at the end of the file and swallows the rest of
+// the document into it; find that case ourselves. Returns the 1-based line of the open quote.
+int unclosed_quote_line(const std::string& text) {
+  char quote = 0;
+  int line = 1, opened_at = 0;
+  char previous = '\n';  // last non-blank character outside quotes
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') ++line;
+    if (quote == '"' && c == '\\') {
+      ++i;
+    } else if (quote && c == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') ++i;  // '' inside '...'
+      else quote = 0;
+    } else if (!quote && c == '#' && (i == 0 || std::isspace(static_cast<unsigned char>(text[i - 1])))) {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+    } else if (!quote && (c == '"' || c == '\'') && std::string(":-[{,\n").find(previous) != std::string::npos) {
+      quote = c;
+      opened_at = line;
+    }
+    if (!quote && !std::isspace(static_cast<unsigned char>(c))) previous = c;
+    if (!quote && c == '\n') previous = '\n';
+  }
+  return quote ? opened_at : 0;
+}
+
 YAML::Node parse_yaml(const std::string& text, const std::string& source) {
+  if (const int line = unclosed_quote_line(text)) {
+    throw ConfigError(source + ":" + std::to_string(line) + ": YAML syntax error: quote opened here is never closed");
+  }
   if (text.size() > kMaxConfigBytes) {
     throw ConfigError(source + ": config is larger than 1 MiB; is this the right file?");
   }
   try {
-    return YAML::Load(text);
+    const auto documents = YAML::LoadAll(text);
+    if (documents.size() > 1) {
+      throw ConfigError(source + ": holds " + std::to_string(documents.size()) +
+                        " YAML documents (separated by ---); expected one");
+    }
+    return documents.empty() ? YAML::Node() : documents[0];
+  } catch (const YAML::DeepRecursion& e) {
+    throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                      ": YAML nested too deeply (the limit is 500 levels)");
   } catch (const YAML::ParserException& e) {
     throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ":" +
                       std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
@@ -89,6 +133,7 @@ ExperimentConfig parse_experiment(const std::string& yaml_text, const std::strin
   ReadVisitor reader(root, "", ctx);
   describe(reader, config);
   reader.finish();
+  ctx.raise_missing();
   validate(config, ctx);
   return config;
 }

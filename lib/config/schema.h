@@ -119,7 +119,7 @@ void describe(V& v, train::TrainConfig& c) {
 
 template <class V>
 void describe(V& v, train::EvalConfig& c) {
-  v.field("every", c.every, FieldSpec("steps between validation passes; 0 = off").at_least(0));
+  v.field("every", c.every, FieldSpec("steps between validation passes; 0 = only after the last step").at_least(0));
   v.field("batches", c.batches, FieldSpec("batches per pass; 0 = whole split").at_least(0));
   v.field("batch_size", c.batch_size, FieldSpec("sequences per eval batch").at_least(1));
 }

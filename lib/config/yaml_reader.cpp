@@ -1,6 +1,7 @@
 // Strict YAML reading: conversions, range checks and unknown-key detection (see yaml_reader.h).
 #include "lib/config/yaml_reader.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -17,6 +18,13 @@ std::string describe_node(const YAML::Node& n) {
 
 bool parse_double(const std::string& s, double& out) {
   if (s.empty()) return false;
+  std::string lower;
+  for (const char c : s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string bare = lower[0] == '+' || lower[0] == '-' ? lower.substr(1) : lower;
+  if (bare == ".nan" || bare == ".inf") {  // YAML's spellings of non-finite numbers
+    out = bare == ".nan" ? NAN : (lower[0] == '-' ? -INFINITY : INFINITY);
+    return true;
+  }
   errno = 0;
   char* end = nullptr;
   out = std::strtod(s.c_str(), &end);
@@ -45,6 +53,10 @@ std::string ReadContext::location(const std::string& dotted, const YAML::Mark& m
 void ReadContext::fail(const std::string& where, const std::string& dotted,
                        const std::string& problem) const {
   throw ConfigError(where + ": " + dotted + ": " + problem);
+}
+
+void ReadContext::raise_missing() const {
+  if (!first_missing.empty()) throw ConfigError(first_missing);
 }
 
 void read_value(const YAML::Node& n, int64_t& out, const std::string& dotted, const ReadContext& ctx) {
@@ -119,7 +131,9 @@ std::optional<YAML::Node> ReadVisitor::lookup(const char* key, const FieldSpec& 
   const YAML::Node& map = node_;  // const access: operator[] must not insert missing keys
   const YAML::Node n = map.IsMap() ? map[key] : YAML::Node();
   if (!n || n.IsNull()) {
-    if (spec.is_required) ctx_.fail(where(key, YAML::Node()), dotted(key), "missing required key");
+    if (spec.is_required && ctx_.first_missing.empty()) {
+      ctx_.first_missing = where(key, YAML::Node()) + ": " + dotted(key) + ": missing required key";
+    }
     return std::nullopt;
   }
   ctx_.located[dotted(key)] = where(key, n);

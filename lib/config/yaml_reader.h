@@ -23,6 +23,10 @@ struct ReadContext {
   std::string source;                          // file name for messages
   std::set<std::string> overridden;            // dotted keys set on the command line
   std::map<std::string, std::string> located;  // dotted key -> "file:line:col" of its value
+  std::string first_missing;                   // a missing required key, reported after unknown keys
+
+  // Raises the recorded missing-key error, if any; call after the whole document was read.
+  void raise_missing() const;
 
   std::string location(const std::string& dotted, const YAML::Mark& mark) const;
   [[noreturn]] void fail(const std::string& where, const std::string& dotted,

@@ -22,7 +22,8 @@ at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const 
   const auto v_s = v.index_select(2, flat).view({batch, heads * windows, kept, dim});
   const auto q_w = q.reshape({batch, heads * windows, per_window, dim});  // (B, H*G, Tq, D)
   const auto targets = at::arange(length, sources.options()).view({windows, per_window});
-  const auto b = bias(targets, sources).reshape({1, heads * windows, per_window, kept});
+  const auto b = bias(targets, sources).expand({heads, windows, per_window, kept})
+                     .reshape({1, heads * windows, per_window, kept});  // (1, H*G, Tq, S)
   const auto y = compat::attention(q_w, k_s, v_s, b, dropout_p, training);
   return y.reshape({batch, heads, length, dim});                       // (B, H, T, D)
 }

@@ -96,6 +96,20 @@ Checkpointer::Checkpointer(std::string checkpoints_dir, int64_t keep_last)
     : dir_(std::move(checkpoints_dir)), keep_last_(keep_last) {}
 
 void Checkpointer::save(const CheckpointParts& parts) {
+  const fs::path tmp_dir = fs::path(dir_) / (step_name(parts.state.step) + ".tmp");
+  try {
+    write_checkpoint(parts);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {  // filesystem_error, c10::Error from save_to
+    std::error_code ec;
+    fs::remove_all(tmp_dir, ec);
+    throw Error(ExitCode::kIo, "cannot write checkpoint " + tmp_dir.string() + ": " + e.what());
+  }
+  prune();
+}
+
+void Checkpointer::write_checkpoint(const CheckpointParts& parts) {
   const fs::path final_dir = fs::path(dir_) / step_name(parts.state.step);
   const fs::path tmp_dir = fs::path(dir_) / (step_name(parts.state.step) + ".tmp");
   std::error_code ec;
@@ -118,7 +132,6 @@ void Checkpointer::save(const CheckpointParts& parts) {
   fs::remove_all(final_dir, ec);
   fs::rename(tmp_dir, final_dir);
   fsync_path(dir_);
-  prune();
 }
 
 std::vector<std::string> Checkpointer::complete_checkpoints() const {

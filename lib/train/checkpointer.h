@@ -35,6 +35,7 @@ class Checkpointer {
   std::vector<std::string> complete_checkpoints() const;
 
  private:
+  void write_checkpoint(const CheckpointParts& parts);
   void prune();
   std::string dir_;
   int64_t keep_last_;

@@ -82,7 +82,7 @@ int command_eval(const CommandLine& cli) {
   return static_cast<int>(ExitCode::kOk);
 }
 
-int command_config_reference() {
+int command_config_reference(const CommandLine&) {
   std::printf("%s", config::config_reference_markdown().c_str());
   return static_cast<int>(ExitCode::kOk);
 }

@@ -15,6 +15,6 @@ struct CommandLine {
 int command_train(const CommandLine& cli);
 int command_check(const CommandLine& cli);
 int command_eval(const CommandLine& cli);
-int command_config_reference();
+int command_config_reference(const CommandLine& cli);
 
 }  // namespace ssa::train

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
@@ -13,9 +14,13 @@ namespace ssa::train {
 namespace fs = std::filesystem;
 namespace {
 
-// Keys whose change makes an existing checkpoint meaningless for this config.
+// Keys whose change makes the checkpoints in a run directory unusable (parameter shapes, the
+// meaning of token ids). SSA settings, dropout and sequence length may change between runs.
 bool is_architecture_key(const std::string& key) {
-  return key.rfind("model.", 0) == 0 || key == "data.format" || key == "data.seq_len";
+  static const std::set<std::string> keys = {
+      "model.type", "model.vocab_size", "model.layers", "model.d_model", "model.heads",
+      "model.d_ff", "model.final_norm", "model.tie_embeddings", "data.format"};
+  return keys.count(key) > 0;
 }
 
 void check_against_previous(const config::ExperimentConfig& config, const RunPaths& paths) {

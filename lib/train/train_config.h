@@ -50,7 +50,7 @@ struct TrainConfig {
 };
 
 struct EvalConfig {
-  int64_t every = 200;        // steps between validation passes; 0 disables periodic eval
+  int64_t every = 200;        // steps between validation passes; 0: only after the last step
   int64_t batches = 0;        // validation batches per pass; 0 means the whole split
   int64_t batch_size = 16;
 };

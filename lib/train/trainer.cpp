@@ -113,7 +113,7 @@ void Trainer::enter_phase(int64_t step) {
   phase_ = index;
 }
 
-// zero grads -> for each micro-batch {forward, loss / step tokens, backward} -> clip ->
+// zero grads -> for each micro-batch {same SSA draws, forward, loss / step tokens, backward} -> clip ->
 // finite check -> optimizer step. The data position advances with the step.
 StepStats Trainer::train_step() {
   const auto start = std::chrono::steady_clock::now();
@@ -123,8 +123,10 @@ StepStats Trainer::train_step() {
   const auto step_tokens = static_cast<double>(batch_size * seq_len);
   optimizer_->zero_grad();
   const auto starts = sampler_->next(batch_size);
+  const at::Tensor step_draws = model_->sampler().state();  // one SSA draw per layer per step
   double nll = 0;
   for (int64_t first = 0; first < batch_size; first += micro) {
+    model_->sampler().set_state(step_draws);  // every micro-batch sees the same sources
     auto batch = data::make_batch(data_.train, {starts.begin() + first, starts.begin() + first + micro}, seq_len);
     batch.input = batch.input.to(device_);
     batch.target = batch.target.to(device_);

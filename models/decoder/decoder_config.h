@@ -24,7 +24,7 @@ struct DecoderConfig {
   attn::SsaConfig ssa;
 };
 
-// A named preset ("small", "tiny", "enwik8", "wt103-body"), or throws naming the known ones.
+// A named preset ("small", "tiny", "enwik8"), or throws naming the known ones.
 DecoderConfig decoder_flavor(const std::string& name);
 std::vector<std::string> decoder_flavor_names();
 

@@ -1,0 +1,59 @@
+// The command-line contract: check prints parameter counts (paper shapes), bad configs and
+// bad data end with one line and their exit codes, and nothing is written on a config error.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "tests/support/run_binary.h"
+
+using namespace ssa::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+size_t line_count(const std::string& s) {
+  size_t n = 0;
+  for (const char c : s) n += c == '\n';
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("check prints the Enwik8 decoder's 201,967,616 parameters", "[integration][cli]") {
+  const auto r = run_ssa_train({"check", source_path("configs/paper/enwik8_s12_l4_ft.yaml")});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("parameters: 201,967,616") != std::string::npos);
+}
+
+TEST_CASE("the default config checks", "[integration][cli]") {
+  const auto r = run_ssa_train({"check", source_path("configs/fortunes_s4_l4.yaml")});
+  REQUIRE(r.exit_code == 0);
+}
+
+TEST_CASE("a bad config exits 2 with one line and writes nothing", "[integration][cli]") {
+  const std::string dir = "/tmp/ssa_it_runs/never_created";
+  fs::remove_all(dir);
+  const auto r = run_ssa_train({source_path("configs/test/tiny_decoder.yaml"), "run.dir=" + dir,
+                                "model.ssa.windows=5"});
+  CHECK(r.exit_code == 2);
+  CHECK(line_count(r.err) == 1);
+  CHECK(r.err.rfind("ssa-train: error: ", 0) == 0);
+  CHECK(r.err.find("model.ssa.windows") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir));
+}
+
+TEST_CASE("missing data exits 3 naming the key and file", "[integration][cli]") {
+  const std::string dir = "/tmp/ssa_it_runs/missing_data";
+  fs::remove_all(dir);
+  const auto r = run_ssa_train({source_path("configs/test/tiny_decoder.yaml"), "run.dir=" + dir,
+                                "data.train_paths=[/no/such/corpus.txt]"});
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find("data.train_paths[0]: /no/such/corpus.txt: no such file") != std::string::npos);
+}
+
+TEST_CASE("usage errors exit 2", "[integration][cli]") {
+  CHECK(run_ssa_train({}).exit_code == 2);
+  CHECK(run_ssa_train({"check"}).exit_code == 2);
+  CHECK(run_ssa_train({"check", "/no/such/config.yaml"}).exit_code == 2);
+}

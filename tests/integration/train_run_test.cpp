@@ -1,0 +1,97 @@
+// End-to-end runs of the real binary on configs/test/tiny_decoder.yaml: the loss falls, the
+// phases switch, outputs are complete, a SIGKILLed run resumes to bitwise-identical losses
+// (across the dense fine-tune boundary), and eval reproduces the logged validation loss.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+
+#include "tests/support/run_binary.h"
+
+using namespace ssa::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kConfig = source_path("configs/test/tiny_decoder.yaml");
+
+std::vector<std::string> train_args(const std::string& dir) { return {kConfig, "run.dir=" + dir}; }
+
+std::string fresh_dir(const std::string& name) {
+  const std::string dir = "/tmp/ssa_it_runs/" + name;
+  fs::remove_all(dir);
+  return dir;
+}
+
+// The deterministic part of each metrics line: step, phase, loss, grad norm, eval losses.
+std::vector<std::string> fingerprint(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& l : metrics_lines(dir)) {
+    out.push_back(json_field(l, "step") + json_field(l, "event") + json_field(l, "phase") + " " +
+                  json_field(l, "loss") + " " + json_field(l, "grad_norm") + " " + json_field(l, "valid_loss"));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a short run learns, switches to dense fine-tune and writes its outputs", "[integration][train]") {
+  const std::string dir = fresh_dir("learns");
+  const auto r = run_ssa_train(train_args(dir));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto train = metrics_lines(dir, "train");
+  REQUIRE(train.size() == 40);
+  double first = 0, last = 0;
+  for (int i = 0; i < 5; ++i) first += json_number(train[i], "loss") / 5;
+  for (int i = 35; i < 40; ++i) last += json_number(train[i], "loss") / 5;
+  CHECK(first > last + 0.5);
+  CHECK(json_field(train[29], "phase") == "\"ssa\"");
+  CHECK(json_number(train[29], "attention_fraction") == Approx(0.25));
+  CHECK(json_field(train[30], "phase") == "\"finetune\"");
+  CHECK(json_number(train[30], "attention_fraction") == Approx(1.0));
+  const auto evals = metrics_lines(dir, "eval");
+  REQUIRE(evals.size() == 2);
+  CHECK(json_number(evals[1], "valid_loss") < json_number(evals[0], "valid_loss"));
+  CHECK(json_number(evals[1], "valid_loss") < 0.7 * std::log(256.0));
+  CHECK(fs::exists(dir + "/config.resolved.yaml"));
+  CHECK(fs::exists(dir + "/train.log"));
+  CHECK(fs::exists(dir + "/checkpoints/step_00000040/COMPLETE"));
+  CHECK(fs::exists(dir + "/checkpoints/step_00000030/COMPLETE"));
+  CHECK_FALSE(fs::exists(dir + "/checkpoints/step_00000020"));  // keep_last: 2
+
+  SECTION("re-running a finished run does nothing and says so") {
+    const auto again = run_ssa_train(train_args(dir));
+    REQUIRE(again.exit_code == 0);
+    CHECK(again.err.find("already complete at step 40") != std::string::npos);
+    CHECK(metrics_lines(dir, "train").size() == 40);
+  }
+  SECTION("eval on the final checkpoint reproduces the logged validation loss") {
+    const auto e = run_ssa_train({"eval", kConfig, "--checkpoint", dir, "run.dir=" + dir});
+    INFO(e.err);
+    REQUIRE(e.exit_code == 0);
+    CHECK(json_field(e.out, "step") == "40");
+    CHECK(json_number(e.out, "loss") == Approx(json_number(evals[1], "valid_loss")).epsilon(1e-9));
+  }
+  SECTION("resuming with a different architecture is refused, naming the keys") {
+    const auto changed = run_ssa_train({kConfig, "run.dir=" + dir, "model.d_model=32"});
+    CHECK(changed.exit_code == 2);
+    CHECK(changed.err.find("model.d_model: 64 -> 32") != std::string::npos);
+  }
+}
+
+TEST_CASE("SIGKILL mid-run, across the fine-tune boundary, then resume: identical losses", "[integration][resume]") {
+  const std::string straight = fresh_dir("straight");
+  REQUIRE(run_ssa_train(train_args(straight)).exit_code == 0);
+
+  const std::string killed = fresh_dir("killed");
+  REQUIRE(run_and_kill_when(train_args(killed), killed + "/checkpoints/step_00000020/COMPLETE"));
+  REQUIRE(run_and_kill_when(train_args(killed), killed + "/checkpoints/step_00000030/COMPLETE"));
+  const auto resumed = run_ssa_train(train_args(killed));
+  INFO(resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(resumed.err.find("resumed from") != std::string::npos);
+  const auto a = fingerprint(straight), b = fingerprint(killed);
+  REQUIRE(a.size() == 42);
+  REQUIRE(a == b);
+}

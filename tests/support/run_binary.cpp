@@ -1,0 +1,92 @@
+// Process helpers for integration tests (see run_binary.h).
+#include "tests/support/run_binary.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace ssa::test {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+pid_t spawn(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (!freopen(out.c_str(), "w", stdout) || !freopen(err.c_str(), "w", stderr)) _exit(127);
+    std::vector<char*> argv;
+    std::string bin = SSA_TRAIN_BIN;
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+}  // namespace
+
+RunResult run_ssa_train(const std::vector<std::string>& args) {
+  const std::string base = "/tmp/ssa_it_" + std::to_string(getpid());
+  const pid_t pid = spawn(args, base + ".out", base + ".err");
+  int status = 0;
+  waitpid(pid, &status, 0);
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = slurp(base + ".out");
+  r.err = slurp(base + ".err");
+  return r;
+}
+
+bool run_and_kill_when(const std::vector<std::string>& args, const std::string& path) {
+  const std::string base = "/tmp/ssa_it_" + std::to_string(getpid());
+  const pid_t pid = spawn(args, base + ".out", base + ".err");
+  int status = 0;
+  while (!std::filesystem::exists(path)) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return true;
+}
+
+std::vector<std::string> metrics_lines(const std::string& run_dir, const std::string& event) {
+  std::vector<std::string> lines;
+  std::ifstream in(run_dir + "/metrics.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    if (event.empty() || line.find("\"event\":\"" + event + "\"") != std::string::npos) lines.push_back(line);
+  }
+  return lines;
+}
+
+std::string json_field(const std::string& line, const std::string& key) {
+  const std::string needle = "\"" + key + "\":";
+  const size_t at = line.find(needle);
+  if (at == std::string::npos) return "";
+  const size_t start = at + needle.size();
+  const size_t end = line.find_first_of(",}", start);
+  return line.substr(start, end - start);
+}
+
+double json_number(const std::string& line, const std::string& key) {
+  return std::strtod(json_field(line, key).c_str(), nullptr);
+}
+
+std::string source_path(const std::string& relative) { return std::string(SSA_SOURCE_DIR) + "/" + relative; }
+
+}  // namespace ssa::test

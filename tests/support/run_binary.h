@@ -1,0 +1,31 @@
+// Runs the real ssa-train binary from integration tests and reads what it wrote.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ssa::test {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs ssa-train with `args`; waits for it.
+RunResult run_ssa_train(const std::vector<std::string>& args);
+
+// Starts ssa-train, polls until `path` exists, then SIGKILLs it. Returns false if the process
+// ended before the file appeared.
+bool run_and_kill_when(const std::vector<std::string>& args, const std::string& path);
+
+// metrics.jsonl lines, optionally only those with "event":"<event>".
+std::vector<std::string> metrics_lines(const std::string& run_dir, const std::string& event = "");
+
+// The raw text of a numeric field of a flat JSON line ("" if absent).
+std::string json_field(const std::string& line, const std::string& key);
+double json_number(const std::string& line, const std::string& key);
+
+std::string source_path(const std::string& relative);
+
+}  // namespace ssa::test

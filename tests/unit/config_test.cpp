@@ -1,0 +1,114 @@
+// Config: defaults, overrides, the resolved config round trip, one-line errors with file:line
+// for the corpus of bad configs in tests/configs/bad/, and the generated reference in docs/.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "lib/config/experiment_config.h"
+#include "lib/core/error.h"
+
+using namespace ssa;
+using config::parse_experiment;
+
+namespace {
+
+const std::string kMinimal = "data:\n  train_paths: [a.txt]\n";
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_experiment(yaml, "test.yaml", overrides);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("a minimal config gets the struct defaults", "[config]") {
+  const auto c = parse_experiment(kMinimal, "test.yaml");
+  REQUIRE(c.data.train_paths == std::vector<std::string>{"a.txt"});
+  REQUIRE(c.model.decoder.d_model == models::DecoderConfig{}.d_model);
+  REQUIRE(c.train.phases.size() == 1);
+}
+
+TEST_CASE("overrides reach nested keys and list items and are validated", "[config]") {
+  const auto c = parse_experiment(
+      kMinimal + "train:\n  phases:\n    - {name: a, fraction: 0.5}\n    - {name: b, fraction: 0.5, attention: dense}\n",
+      "test.yaml", {"model.ssa.windows=8", "train.optimizer.lr=3e-4", "train.phases.1.fraction=0.25",
+                    "train.phases.0.fraction=0.75", "data.valid_paths=[v1, v2]"});
+  REQUIRE(c.model.decoder.ssa.windows == 8);
+  REQUIRE(c.train.optimizer.lr == Approx(3e-4));
+  REQUIRE(c.train.phases[1].fraction == Approx(0.25));
+  REQUIRE(c.data.valid_paths.size() == 2);
+  REQUIRE(error_of(kMinimal, {"model.ssa.windws=8"}) ==
+          "command line: model.ssa.windws: unknown key (did you mean 'windows'?); known keys: variant, "
+          "windows, keep_ratio, layers, sigma_first, sigma_last");
+  REQUIRE(error_of(kMinimal, {"train.steps"}).find("expected dotted.key=value") != std::string::npos);
+  REQUIRE(error_of(kMinimal, {"train.optimizer.lr=-1"}) ==
+          "command line: train.optimizer.lr: expected a number > 0, got -1");
+}
+
+TEST_CASE("a flavor sets the preset and explicit keys override it", "[config]") {
+  const auto c = parse_experiment(kMinimal + "model:\n  flavor: enwik8\n  layers: 14\n", "test.yaml",
+                                  {"data.format=uint16"});
+  REQUIRE(c.model.decoder.d_model == 1024);
+  REQUIRE(c.model.decoder.layers == 14);
+}
+
+TEST_CASE("the resolved config reads back to the same config", "[config]") {
+  const auto c = parse_experiment(kMinimal + "model: {flavor: tiny, d_model: 96}\n", "test.yaml",
+                                  {"train.optimizer.lr=0.1", "run.dir=\"007\""});
+  const auto again = parse_experiment(config::to_yaml(c), "resolved.yaml");
+  REQUIRE(config::flatten(again) == config::flatten(c));
+  REQUIRE(again.run.dir == "007");
+}
+
+TEST_CASE("errors name file, line and dotted key", "[config]") {
+  REQUIRE(error_of(kMinimal + "model:\n  d_modle: 3\n") ==
+          "test.yaml:4:3: model.d_modle: unknown key (did you mean 'd_model'?); known keys: type, flavor, "
+          "vocab_size, layers, d_model, heads, d_ff, dropout, attention_dropout, activation_dropout, "
+          "final_norm, tie_embeddings, scale_embedding, ssa");
+  REQUIRE(error_of(kMinimal + "train:\n  steps: 3.5\n") ==
+          "test.yaml:4:10: train.steps: expected an integer, got '3.5'");
+  REQUIRE(error_of(kMinimal + "train:\n  steps: 1e3\n").find("(no error)") == 0);  // integral
+  REQUIRE(error_of("model: {}\n") == "test.yaml: data.train_paths: missing required key");
+  REQUIRE(error_of("data:\n  seq_len: 8\n") == "test.yaml:2:3: data.train_paths: missing required key");
+}
+
+TEST_CASE("every bad config in the corpus gives its expected one-line error", "[config][corpus]") {
+  const std::string dir = std::string(SSA_SOURCE_DIR) + "/tests/configs/bad/";
+  std::ifstream manifest(dir + "expected.tsv");
+  REQUIRE(manifest.good());
+  int cases = 0;
+  for (std::string line; std::getline(manifest, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto tab = line.find('\t');
+    const std::string name = line.substr(0, tab), expected = line.substr(tab + 1);
+    std::string message = "(no error)";
+    try {
+      config::load_experiment(dir + name, {});
+    } catch (const ConfigError& e) {
+      message = e.what();
+    }
+    INFO(name << " -> " << message);
+    CHECK(message.find(expected) != std::string::npos);
+    CHECK(message.find('\n') == std::string::npos);
+    ++cases;
+  }
+  REQUIRE(cases >= 40);
+}
+
+TEST_CASE("docs/config-reference.md is generated from the schema and up to date", "[config][docs]") {
+  const std::string doc = read_text(std::string(SSA_SOURCE_DIR) + "/docs/config-reference.md");
+  INFO("regenerate with: ssa-train config-reference, pasted below the marker line");
+  REQUIRE(doc.find(config::config_reference_markdown()) != std::string::npos);
+}

@@ -1,0 +1,110 @@
+// Gather-based SSA attention equals dense attention with -inf outside the sampled pairs (the
+// mask oracle), in values and gradients; one window equals dense; sigma 0 equals block-local.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+
+#include <ATen/ATen.h>
+#include <torch/torch.h>
+
+#include "lib/nn/alibi.h"
+#include "lib/ssa/ssa_attention.h"
+
+using namespace ssa::attn;
+
+namespace {
+
+constexpr int64_t kB = 2, kH = 4, kT = 32, kD = 8;
+
+BiasFn causal_alibi() {
+  const auto slopes = at::tensor({0.5f, 0.25f, 0.125f, 0.0625f});
+  return [slopes](const at::Tensor& t, const at::Tensor& s) {
+    return ssa::nn::alibi_bias(slopes, t, s, /*causal=*/true);
+  };
+}
+
+// Reference: full T x T attention, ALiBi, and an additive mask of -inf where allowed is false.
+at::Tensor masked_dense(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed) {
+  const auto pos = at::arange(kT, at::kLong).unsqueeze(0);
+  auto bias = causal_alibi()(pos, pos).squeeze(1);                          // (H, T, T)
+  bias = bias.masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity());
+  const auto scores = at::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(kD)) + bias;
+  return at::matmul(at::softmax(scores, -1), v);
+}
+
+// allowed[i][j]: target i attends to source j under `sample` (window of i contains j; j <= i).
+at::Tensor allowed_pairs(const SourceSample& sample) {
+  auto allowed = at::zeros({kT, kT}, at::kBool);
+  const int64_t per = kT / sample.windows;
+  for (int64_t i = 0; i < kT; ++i) {
+    const auto src = sample.sources[i / per];
+    for (int64_t n = 0; n < src.size(0); ++n) {
+      const int64_t j = src[n].item<int64_t>();
+      if (j <= i) allowed[i][j] = true;
+    }
+  }
+  return allowed;
+}
+
+struct Qkv {
+  at::Tensor q, k, v;
+};
+
+Qkv random_qkv(bool grad) {
+  torch::manual_seed(0);
+  return {at::randn({kB, kH, kT, kD}).requires_grad_(grad), at::randn({kB, kH, kT, kD}).requires_grad_(grad),
+          at::randn({kB, kH, kT, kD}).requires_grad_(grad)};
+}
+
+}  // namespace
+
+TEST_CASE("SSA with one window equals dense causal attention", "[ssa][attention]") {
+  const auto x = random_qkv(false);
+  SourceSampler sampler(1);
+  const auto y = subsampled_attention(x.q, x.k, x.v, sampler.causal_local(kT, 1, 5.0), causal_alibi(), 0, false);
+  const auto causal = at::ones({kT, kT}, at::kBool).tril();
+  REQUIRE(at::allclose(y, masked_dense(x.q, x.k, x.v, causal), 1e-5, 1e-6));
+}
+
+TEST_CASE("SSA with sigma 0 equals block-local causal attention", "[ssa][attention]") {
+  const auto x = random_qkv(false);
+  SourceSampler sampler(1);
+  const auto y = subsampled_attention(x.q, x.k, x.v, sampler.causal_local(kT, 4, 0.0), causal_alibi(), 0, false);
+  const auto i = at::arange(kT).unsqueeze(1), j = at::arange(kT).unsqueeze(0);
+  const auto block_local = (j <= i).logical_and(j.div(8, "floor") == i.div(8, "floor"));
+  REQUIRE(at::allclose(y, masked_dense(x.q, x.k, x.v, block_local), 1e-5, 1e-6));
+}
+
+TEST_CASE("SSA equals the mask oracle for random draws of each causal variant", "[ssa][attention]") {
+  const auto x = random_qkv(false);
+  SourceSampler sampler(42);
+  for (int draw = 0; draw < 5; ++draw) {
+    for (const auto& sample : {sampler.causal_local(kT, 4, 6.0), sampler.causal_unbiased(kT, 2),
+                               sampler.causal_local(kT, 8, 100.0)}) {
+      const auto y = subsampled_attention(x.q, x.k, x.v, sample, causal_alibi(), 0, false);
+      const auto ref = masked_dense(x.q, x.k, x.v, allowed_pairs(sample));
+      REQUIRE(at::allclose(y, ref, 1e-5, 1e-6));
+      REQUIRE(at::isfinite(y).all().item<bool>());
+    }
+  }
+}
+
+TEST_CASE("SSA gradients equal the mask oracle's gradients", "[ssa][attention][grad]") {
+  SourceSampler sampler(9);
+  const auto sample = sampler.causal_local(kT, 4, 5.0);
+  auto a = random_qkv(true);
+  subsampled_attention(a.q, a.k, a.v, sample, causal_alibi(), 0, false).pow(2).sum().backward();
+  auto b = random_qkv(true);
+  masked_dense(b.q, b.k, b.v, allowed_pairs(sample)).pow(2).sum().backward();
+  REQUIRE(at::allclose(a.q.grad(), b.q.grad(), 1e-4, 1e-5));
+  REQUIRE(at::allclose(a.k.grad(), b.k.grad(), 1e-4, 1e-5));
+  REQUIRE(at::allclose(a.v.grad(), b.v.grad(), 1e-4, 1e-5));
+}
+
+TEST_CASE("attention fraction is 1/n_w for windows and k/T for unbiased", "[ssa][attention]") {
+  SourceSampler sampler(2);
+  REQUIRE(attention_fraction(sampler.causal_local(64, 4, 1.0), 64) == Approx(0.25));
+  REQUIRE(attention_fraction(sampler.unbiased(64, 0.5), 64) == Approx(0.5));
+  REQUIRE(attention_fraction(dense_sample(64), 64) == Approx(1.0));
+}
