@@ -74,7 +74,7 @@ TEST_CASE("a checkpoint restores parameters, optimizer, RNG and state exactly", 
   for (size_t i = 0; i < pa.size(); ++i) REQUIRE(at::equal(pa[i], pb[i]));
 }
 
-TEST_CASE("incomplete and corrupt checkpoints are skipped; keep_last prunes", "[checkpoint]") {
+TEST_CASE("incomplete and corrupt checkpoints are skipped, keep_last prunes", "[checkpoint]") {
   Fixture f;
   train::Checkpointer ckpt(f.dir, 2);
   for (int i = 0; i < 3; ++i) {

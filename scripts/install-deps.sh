@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs everything ssa-train needs to build, train on the embedded default and run its tests,
+# from Debian 12 (bookworm) packages only. Uses sudo when not run as root.
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+# libopenblas0-pthread: without it LibTorch's fp32 GEMM falls back to reference BLAS (~30x slower).
+# fortunes: the English text corpus of the embedded default config and the integration tests.
+$SUDO apt-get install -y --no-install-recommends \
+  build-essential cmake ccache \
+  libtorch-dev libopenblas0-pthread \
+  libyaml-cpp-dev libspdlog-dev libcli11-dev catch2 \
+  fortunes
