@@ -32,8 +32,9 @@ int main(int argc, char** argv) {
   CLI::App app{"ssa-train: train transformers with Stochastically Subsampled self-Attention.\n"
                "  ssa-train CONFIG.yaml [key=value ...]   train, or resume in the same run directory\n"
                "  ssa-train check CONFIG.yaml [key=value ...]\n"
-               "  ssa-train eval CONFIG.yaml --checkpoint PATH [key=value ...]"};
-  ssa::train::CommandLine train_cli, check_cli, eval_cli;
+               "  ssa-train eval CONFIG.yaml --checkpoint PATH [--table FILE.md] [key=value ...]\n"
+               "  ssa-train inspect-sampling CONFIG.yaml --layer K --samples N --out FILE.csv"};
+  ssa::train::CommandLine train_cli, check_cli, eval_cli, inspect_cli;
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "debug logging");
   app.add_option("config", train_cli.config_path, "experiment YAML")->required(false);
@@ -46,7 +47,15 @@ int main(int argc, char** argv) {
   auto* eval = app.add_subcommand("eval", "evaluate a checkpoint on the validation split");
   eval->add_option("config", eval_cli.config_path, "experiment YAML")->required();
   eval->add_option("--checkpoint", eval_cli.checkpoint, "checkpoint or run directory")->required();
+  eval->add_option("--table", eval_cli.table_path, "write metric vs ensemble size as markdown");
   eval->add_option("overrides", eval_cli.overrides, "dotted.key=value overrides");
+
+  auto* inspect = app.add_subcommand("inspect-sampling", "export a layer's source-sampling probabilities");
+  inspect->add_option("config", inspect_cli.config_path, "experiment YAML")->required();
+  inspect->add_option("--layer", inspect_cli.layer, "layer index, 0 = first")->required();
+  inspect->add_option("--samples", inspect_cli.samples, "draws to average")->check(CLI::PositiveNumber);
+  inspect->add_option("--out", inspect_cli.out_path, "CSV: row = target, column = source")->required();
+  inspect->add_option("overrides", inspect_cli.overrides, "dotted.key=value overrides");
 
   auto* reference = app.add_subcommand("config-reference", "print every config key as markdown");
   app.require_subcommand(0, 1);
@@ -61,6 +70,7 @@ int main(int argc, char** argv) {
   ssa::log::init_console(verbose);
   if (*check) return run_guarded(ssa::train::command_check, check_cli);
   if (*eval) return run_guarded(ssa::train::command_eval, eval_cli);
+  if (*inspect) return run_guarded(ssa::train::command_inspect_sampling, inspect_cli);
   if (*reference) return run_guarded(ssa::train::command_config_reference, {});
   if (train_cli.config_path.empty()) {
     std::fprintf(stderr, "ssa-train: error: no config given (see ssa-train --help)\n");

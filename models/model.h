@@ -20,6 +20,11 @@ struct LossOutput {
 class Model : public torch::nn::Module {
  public:
   virtual LossOutput loss(const Batch& batch) = 0;
+  // log p(target | input) for every position: (B, T) float. Used by evaluation and ensembles.
+  virtual at::Tensor target_log_probs(const Batch& batch) = 0;
+  // Multiply-adds x 2 of one forward pass over (batch, length) inputs, counting attention at
+  // the fractions computed in the last forward (dense_attention: as if every layer were dense).
+  virtual double forward_flops(int64_t batch, int64_t length, bool dense_attention) const = 0;
   virtual void set_attention_mode(attn::AttentionMode mode) = 0;
   virtual attn::SourceSampler& sampler() = 0;
   // Mean over all attention layers of the fraction of the T x T score matrix computed in the

@@ -47,6 +47,9 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
     fail("model.vocab_size", "byte-level data needs at least 256 entries, got " +
                                  std::to_string(m.vocab_size));
   }
+  if (c.eval.context >= c.data.seq_len) {
+    fail("eval.context", "must be smaller than data.seq_len (" + std::to_string(c.data.seq_len) + ")");
+  }
   double total = 0;
   for (const auto& p : c.train.phases) total += p.fraction;
   if (std::fabs(total - 1.0) > 1e-9) {

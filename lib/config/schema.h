@@ -122,6 +122,10 @@ void describe(V& v, train::EvalConfig& c) {
   v.field("every", c.every, FieldSpec("steps between validation passes; 0 = only after the last step").at_least(0));
   v.field("batches", c.batches, FieldSpec("batches per pass; 0 = whole split").at_least(0));
   v.field("batch_size", c.batch_size, FieldSpec("sequences per eval batch").at_least(1));
+  v.field("context", c.context,
+          FieldSpec("sliding window: context tokens per forward, each scores seq_len - context").at_least(0));
+  v.field("ensemble_samples", c.ensemble_samples,
+          FieldSpec("self-ensemble of N SSA samples beside dense eval; 0 = off").at_least(0));
 }
 
 template <class V>

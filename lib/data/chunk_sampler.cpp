@@ -41,12 +41,4 @@ void ChunkSampler::set_position(const SamplerPosition& p) {
   start_epoch();
 }
 
-std::vector<int64_t> eval_starts(int64_t stream_length, int64_t seq_len, int64_t first, int64_t count) {
-  std::vector<int64_t> starts;
-  for (int64_t i = first; i < first + count && (i + 1) * seq_len + 1 <= stream_length; ++i) {
-    starts.push_back(i * seq_len);
-  }
-  return starts;
-}
-
 }  // namespace ssa::data

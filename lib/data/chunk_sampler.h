@@ -31,7 +31,4 @@ class ChunkSampler {
   std::vector<int64_t> order_;  // chunk indices of the current epoch
 };
 
-// Start offsets of validation sequence `index`, in order: index * T.
-std::vector<int64_t> eval_starts(int64_t stream_length, int64_t seq_len, int64_t first, int64_t count);
-
 }  // namespace ssa::data

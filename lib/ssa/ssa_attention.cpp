@@ -49,7 +49,7 @@ at::Tensor SsaSelfAttentionImpl::forward(const at::Tensor& x, const BiasFn& bias
   const int64_t dim = options_.d_model / heads;
   // (B, T, 3C) -> 3 x (B, H, T, D)
   const auto parts = qkv(x).view({batch, length, 3, heads, dim}).permute({2, 0, 3, 1, 4}).unbind(0);
-  const bool subsample = is_training() && mode_ == AttentionMode::kSubsampled && is_ssa_layer();
+  const bool subsample = mode_ == AttentionMode::kSubsampled && is_ssa_layer();
   const SourceSample sample = subsample ? sampler_->sample(options_.ssa, length, *options_.sigma_fraction)
                                         : dense_sample(length);
   last_fraction_ = attention_fraction(sample, length);

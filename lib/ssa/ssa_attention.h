@@ -38,7 +38,8 @@ class SsaSelfAttentionImpl : public torch::nn::Module {
  public:
   SsaSelfAttentionImpl(const SsaAttentionOptions& options, std::shared_ptr<SourceSampler> sampler);
 
-  // x: (B, T, C) -> (B, T, C). Subsamples only in training with mode kSubsampled on an SSA layer.
+  // x: (B, T, C) -> (B, T, C). Subsamples on an SSA layer in mode kSubsampled, also in eval mode
+  // (self-ensembling); evaluation with dense attention sets kDense explicitly.
   at::Tensor forward(const at::Tensor& x, const BiasFn& bias);
 
   void set_mode(AttentionMode mode) { mode_ = mode; }

@@ -3,12 +3,15 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include <spdlog/spdlog.h>
 
 #include "lib/core/error.h"
 #include "lib/core/json_line.h"
 #include "lib/core/log.h"
+#include "lib/ssa/sampling_probability.h"
+#include "lib/ssa/ssa_layer_plan.h"
 #include "lib/train/evaluator.h"
 #include "lib/train/trainer.h"
 #include "models/model_factory.h"
@@ -31,6 +34,40 @@ std::string resolve_checkpoint(const std::string& path) {
   const auto found = Checkpointer(run_paths(path).checkpoints, 2).complete_checkpoints();
   if (found.empty()) throw InputError(path + ": no complete checkpoint here or in its checkpoints/");
   return found.back();
+}
+
+// Writes `text` to `path`; an unwritable path is an I/O error naming it.
+void write_text_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw Error(ExitCode::kIo, path + ": cannot write");
+}
+
+// The paper's Fig. 7 as a table: validation metrics vs the number of ensembled SSA samples.
+std::string ensemble_table_markdown(const EvalResult& r) {
+  std::string table = "| samples | loss (nats) | bits/token | perplexity |\n|---:|---:|---:|---:|\n";
+  table += fmt::format("| dense | {:.4f} | {:.4f} | {:.3f} |\n", r.dense.loss, r.dense.bits_per_token, r.dense.perplexity);
+  for (const auto& p : r.ensemble) {
+    table += fmt::format("| {} | {:.4f} | {:.4f} | {:.3f} |\n", p.samples, p.score.loss, p.score.bits_per_token,
+                         p.score.perplexity);
+  }
+  return table;
+}
+
+// (T, T) matrix as CSV: row i = target, column j = source.
+std::string matrix_csv(const at::Tensor& matrix) {
+  const auto m = matrix.contiguous().to(at::kDouble);
+  const auto* p = m.data_ptr<double>();
+  std::string csv;
+  for (int64_t i = 0; i < m.size(0); ++i) {
+    for (int64_t j = 0; j < m.size(1); ++j) {
+      if (j > 0) csv += ',';
+      csv += fmt::format("{:.6g}", p[i * m.size(1) + j]);
+    }
+    csv += '\n';
+  }
+  return csv;
 }
 
 }  // namespace
@@ -69,14 +106,52 @@ int command_eval(const CommandLine& cli) {
   load_checkpoint(checkpoint, {*model, nullptr, state});
   model->to(device);
   const EvalResult r = evaluate(*model, splits.valid, config.data.seq_len, config.eval, device);
+  const auto score_line = [&](const std::string& mode, int64_t samples, const LmScore& score) {
+    return JsonLine()
+        .add("checkpoint", checkpoint)
+        .add("step", state.step)
+        .add("split", "valid")
+        .add("mode", mode)
+        .add("samples", samples)
+        .add("context", config.eval.context)
+        .add("loss", score.loss)
+        .add("bits_per_token", score.bits_per_token)
+        .add("perplexity", score.perplexity)
+        .add("tokens", r.tokens)
+        .str();
+  };
+  std::string lines = score_line("dense", 0, r.dense) + "\n";
+  for (const auto& point : r.ensemble) lines += score_line("ensemble", point.samples, point.score) + "\n";
+  std::printf("%s", lines.c_str());
+  if (!cli.table_path.empty()) write_text_file(cli.table_path, ensemble_table_markdown(r));
+  return static_cast<int>(ExitCode::kOk);
+}
+
+int command_inspect_sampling(const CommandLine& cli) {
+  const auto config = config::load_experiment(cli.config_path, cli.overrides);
+  apply_run_settings(config.run);
+  const auto& ssa = config.model.decoder.ssa;
+  const auto plan = attn::ssa_layer_plan(ssa, config.model.decoder.layers);
+  if (cli.layer < 0 || cli.layer >= static_cast<int64_t>(plan.size())) {
+    throw ConfigError("--layer " + std::to_string(cli.layer) + ": the model has layers 0.." +
+                      std::to_string(plan.size() - 1));
+  }
+  if (!plan[static_cast<size_t>(cli.layer)]) {
+    throw ConfigError("--layer " + std::to_string(cli.layer) + ": this layer is dense (model.ssa.layers = " +
+                      std::to_string(ssa.layers) + ")");
+  }
+  attn::SourceSampler sampler(config.run.seed);
+  const auto probability = attn::sampling_probability(sampler, ssa, config.data.seq_len,
+                                                      *plan[static_cast<size_t>(cli.layer)], cli.samples);
+  write_text_file(cli.out_path, matrix_csv(probability));
   std::printf("%s\n", JsonLine()
-                          .add("checkpoint", checkpoint)
-                          .add("step", state.step)
-                          .add("split", "valid")
-                          .add("loss", r.loss)
-                          .add("bits_per_token", r.bits_per_token)
-                          .add("perplexity", r.perplexity)
-                          .add("tokens", r.tokens)
+                          .add("layer", cli.layer)
+                          .add("sigma_fraction", *plan[static_cast<size_t>(cli.layer)])
+                          .add("samples", cli.samples)
+                          .add("length", config.data.seq_len)
+                          .add("mean_probability", probability.sum().item<double>() /
+                                                        static_cast<double>(config.data.seq_len * config.data.seq_len))
+                          .add("out", cli.out_path)
                           .str()
                           .c_str());
   return static_cast<int>(ExitCode::kOk);

@@ -53,6 +53,8 @@ struct EvalConfig {
   int64_t every = 200;        // steps between validation passes; 0: only after the last step
   int64_t batches = 0;        // validation batches per pass; 0 means the whole split
   int64_t batch_size = 16;
+  int64_t context = 0;        // sliding window: prior tokens each forward conditions on (< seq_len)
+  int64_t ensemble_samples = 0;  // > 0: also a self-ensemble of this many SSA samples
 };
 
 struct CheckpointConfig {

@@ -135,6 +135,8 @@ StepStats Trainer::train_step() {
     nll += out.nll_sum.item<double>();
   }
   StepStats stats;
+  stats.flops = 3.0 * (batch_size / micro) * model_->forward_flops(micro, seq_len, /*dense_attention=*/false);
+  stats.dense_flops = 3.0 * (batch_size / micro) * model_->forward_flops(micro, seq_len, /*dense_attention=*/true);
   stats.loss = nll / step_tokens;
   stats.grad_norm = clip_gradients(*model_, config_.train.optimizer.clip_norm);
   stats.tokens = batch_size * seq_len;
@@ -172,22 +174,32 @@ void Trainer::record_step(const StepStats& stats, double lr) {
                       .add("step_time_s", stats.seconds)
                       .add("tokens_per_s", tokens_per_s)
                       .add("attention_fraction", stats.attention_fraction)
+                      .add("flops", stats.flops)
+                      .add("flops_vs_dense", stats.flops / stats.dense_flops)
                       .add("peak_rss_mb", peak_rss_mb()));
 }
 
 void Trainer::validate() {
   const EvalResult r = evaluate(*model_, data_.valid, config_.data.seq_len, config_.eval, device_);
-  state_.best_valid_loss = std::min(state_.best_valid_loss, r.loss);
-  metrics_->write(JsonLine()
-                      .add("step", state_.step)
-                      .add("event", "eval")
-                      .add("phase", phases_->phase(phase_).name)
-                      .add("valid_loss", r.loss)
-                      .add("valid_bits_per_token", r.bits_per_token)
-                      .add("valid_perplexity", r.perplexity)
-                      .add("valid_tokens", r.tokens));
-  progress_->note(fmt::format("step {}: validation loss {:.4f} nats, {:.4f} bits/token, perplexity {:.2f}",
-                              state_.step, r.loss, r.bits_per_token, r.perplexity));
+  state_.best_valid_loss = std::min(state_.best_valid_loss, r.dense.loss);
+  JsonLine line;
+  line.add("step", state_.step)
+      .add("event", "eval")
+      .add("phase", phases_->phase(phase_).name)
+      .add("valid_loss", r.dense.loss)
+      .add("valid_bits_per_token", r.dense.bits_per_token)
+      .add("valid_perplexity", r.dense.perplexity)
+      .add("valid_tokens", r.tokens);
+  std::string ensemble_note;
+  if (!r.ensemble.empty()) {
+    const auto& e = r.ensemble.back();
+    line.add("ensemble_samples", e.samples).add("ensemble_valid_loss", e.score.loss);
+    ensemble_note = fmt::format("; {}-sample ensemble {:.4f} nats", e.samples, e.score.loss);
+  }
+  metrics_->write(line);
+  progress_->note(fmt::format("step {}: validation loss {:.4f} nats, {:.4f} bits/token, perplexity {:.2f}{}",
+                              state_.step, r.dense.loss, r.dense.bits_per_token, r.dense.perplexity,
+                              ensemble_note));
 }
 
 void Trainer::save() {

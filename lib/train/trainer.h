@@ -24,6 +24,8 @@ struct StepStats {
   double seconds = 0;
   int64_t tokens = 0;            // target tokens in this step
   double attention_fraction = 1; // of the dense attention matrix, averaged over layers
+  double flops = 0;              // forward + backward (3 x forward), this step
+  double dense_flops = 0;        // the same step with every layer dense (the paper's C baseline)
 };
 
 class Trainer {

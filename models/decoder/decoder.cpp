@@ -94,6 +94,24 @@ LossOutput Decoder::loss(const Batch& batch) {
   return {nll, batch.target.numel()};
 }
 
+at::Tensor Decoder::target_log_probs(const Batch& batch) {
+  const auto log_probs = at::log_softmax(forward(batch.input).to(at::kFloat), -1);  // (B, T, V)
+  return log_probs.gather(-1, batch.target.unsqueeze(-1)).squeeze(-1);               // (B, T)
+}
+
+double Decoder::forward_flops(int64_t batch, int64_t length, bool dense_attention) const {
+  const auto d = static_cast<double>(config_.d_model), f = static_cast<double>(config_.d_ff);
+  const double tokens = static_cast<double>(batch * length);
+  const double per_layer_linear = 2.0 * tokens * (4.0 * d * d + 2.0 * d * f);  // qkv, out, fc1, fc2
+  double flops = 2.0 * tokens * d * static_cast<double>(config_.vocab_size);   // output projection
+  for (const auto& block : block_list_) {
+    const double fraction = dense_attention ? 1.0 : block->attn->last_attention_fraction();
+    const double scores = tokens * fraction * static_cast<double>(length);     // entries of Q K^T
+    flops += per_layer_linear + 2.0 * 2.0 * scores * d;                          // Q K^T and P V
+  }
+  return flops;
+}
+
 void Decoder::set_attention_mode(attn::AttentionMode mode) {
   for (auto& block : block_list_) block->attn->set_mode(mode);
 }

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "tests/support/run_binary.h"
 
@@ -56,4 +58,35 @@ TEST_CASE("usage errors exit 2", "[integration][cli]") {
   CHECK(run_ssa_train({}).exit_code == 2);
   CHECK(run_ssa_train({"check"}).exit_code == 2);
   CHECK(run_ssa_train({"check", "/no/such/config.yaml"}).exit_code == 2);
+}
+
+TEST_CASE("inspect-sampling exports a causal probability matrix", "[integration][cli][ssa]") {
+  const std::string csv = "/tmp/ssa_it_runs/sampling_layer1.csv";
+  fs::create_directories("/tmp/ssa_it_runs");
+  const auto r = run_ssa_train({"inspect-sampling", source_path("configs/test/tiny_decoder.yaml"), "--layer", "1",
+                                "--samples", "200", "--out", csv});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(json_number(r.out, "samples") == 200);
+  std::ifstream in(csv);
+  std::vector<std::vector<double>> p;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<double> row;
+    std::stringstream fields(line);
+    for (std::string f; std::getline(fields, f, ',');) row.push_back(std::stod(f));
+    p.push_back(row);
+  }
+  REQUIRE(p.size() == 64);  // data.seq_len of the tiny config
+  for (size_t i = 0; i < p.size(); ++i) {
+    REQUIRE(p[i].size() == 64);
+    for (size_t j = i + 1; j < 64; ++j) REQUIRE(p[i][j] == 0.0);      // causal: nothing above the diagonal
+    if (i < 16) for (size_t j = 0; j <= i; ++j) REQUIRE(p[i][j] == 1.0);  // window 0 is dense
+  }
+}
+
+TEST_CASE("inspect-sampling refuses a dense layer with exit 2", "[integration][cli][ssa]") {
+  const auto r = run_ssa_train({"inspect-sampling", source_path("configs/test/tiny_decoder.yaml"), "--layer", "0",
+                                "--out", "/tmp/ssa_it_runs/never.csv", "model.ssa.layers=1"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--layer 0: this layer is dense") != std::string::npos);
 }

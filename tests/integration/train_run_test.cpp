@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "tests/support/run_binary.h"
 
@@ -72,6 +74,28 @@ TEST_CASE("a short run learns, switches to dense fine-tune and writes its output
     REQUIRE(e.exit_code == 0);
     CHECK(json_field(e.out, "step") == "40");
     CHECK(json_number(e.out, "loss") == Approx(json_number(evals[1], "valid_loss")).epsilon(1e-9));
+  }
+  SECTION("eval with sliding context and a self-ensemble reports both, and the Fig. 7 table") {
+    const std::string table = dir + "/ensemble.md";
+    const auto e = run_ssa_train({"eval", kConfig, "--checkpoint", dir, "--table", table, "run.dir=" + dir,
+                                  "eval.context=48", "eval.ensemble_samples=4"});
+    INFO(e.err);
+    REQUIRE(e.exit_code == 0);
+    std::vector<std::string> lines;
+    for (size_t at = 0, end; (end = e.out.find('\n', at)) != std::string::npos; at = end + 1) {
+      lines.push_back(e.out.substr(at, end - at));
+    }
+    REQUIRE(lines.size() == 4);  // dense, then ensembles of 1, 2 and 4 samples
+    CHECK(json_field(lines[0], "mode") == "\"dense\"");
+    CHECK(json_field(lines[3], "samples") == "4");
+    CHECK(json_field(lines[0], "context") == "48");
+    for (const auto& l : lines) CHECK(std::isfinite(json_number(l, "loss")));
+    // Averaging the probabilities of 4 samples beats one sample (the paper's Fig. 7 trend).
+    CHECK(json_number(lines[3], "loss") < json_number(lines[1], "loss"));
+    std::ifstream in(table);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(text.find("| dense |") != std::string::npos);
+    CHECK(text.find("| 4 |") != std::string::npos);
   }
   SECTION("resuming with a different architecture is refused, naming the keys") {
     const auto changed = run_ssa_train({kConfig, "run.dir=" + dir, "model.d_model=32"});

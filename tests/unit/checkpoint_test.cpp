@@ -18,7 +18,9 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Fixture {
-  explicit Fixture(bool fresh_dir = true) : dir("/tmp/ssa_ckpt_test") {
+  // ctest runs test cases as parallel processes: each gets its own directory.
+  explicit Fixture(bool fresh_dir = true)
+      : dir("/tmp/ssa_ckpt_test/" + Catch::getResultCapture().getCurrentTestName()) {
     if (fresh_dir) fs::remove_all(dir);
     torch::manual_seed(0);
     models::DecoderConfig c = models::decoder_flavor("tiny");

@@ -77,7 +77,7 @@ TEST_CASE("a batch pairs each sequence with its next-token targets", "[data]") {
   REQUIRE(b.input.scalar_type() == at::kLong);
 }
 
-TEST_CASE("an epoch visits every chunk once; position restores the continuation", "[data][sampler]") {
+TEST_CASE("an epoch visits every chunk once, and a saved position restores the continuation", "[data][sampler]") {
   ChunkSampler a(1001, 10, 5);
   const auto epoch0 = a.next(99);
   std::set<int64_t> unique(epoch0.begin(), epoch0.end());

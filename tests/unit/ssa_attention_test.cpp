@@ -17,31 +17,35 @@ namespace {
 
 constexpr int64_t kB = 2, kH = 4, kT = 32, kD = 8;
 
-BiasFn causal_alibi() {
+BiasFn alibi(bool causal) {
   const auto slopes = at::tensor({0.5f, 0.25f, 0.125f, 0.0625f});
-  return [slopes](const at::Tensor& t, const at::Tensor& s) {
-    return ssa::nn::alibi_bias(slopes, t, s, /*causal=*/true);
+  return [slopes, causal](const at::Tensor& t, const at::Tensor& s) {
+    return ssa::nn::alibi_bias(slopes, t, s, causal);
   };
 }
 
+BiasFn causal_alibi() { return alibi(true); }
+
 // Reference: full T x T attention, ALiBi, and an additive mask of -inf where allowed is false.
-at::Tensor masked_dense(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed) {
+at::Tensor masked_dense(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
+                        bool causal = true) {
   const auto pos = at::arange(kT, at::kLong).unsqueeze(0);
-  auto bias = causal_alibi()(pos, pos).squeeze(1);                          // (H, T, T)
+  auto bias = alibi(causal)(pos, pos).squeeze(1);                           // (H, T, T)
   bias = bias.masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity());
   const auto scores = at::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(kD)) + bias;
   return at::matmul(at::softmax(scores, -1), v);
 }
 
-// allowed[i][j]: target i attends to source j under `sample` (window of i contains j; j <= i).
-at::Tensor allowed_pairs(const SourceSample& sample) {
+// allowed[i][j]: target i attends to source j under `sample` (window of i contains j; j <= i
+// when causal).
+at::Tensor allowed_pairs(const SourceSample& sample, bool causal = true) {
   auto allowed = at::zeros({kT, kT}, at::kBool);
   const int64_t per = kT / sample.windows;
   for (int64_t i = 0; i < kT; ++i) {
     const auto src = sample.sources[i / per];
     for (int64_t n = 0; n < src.size(0); ++n) {
       const int64_t j = src[n].item<int64_t>();
-      if (j <= i) allowed[i][j] = true;
+      if (!causal || j <= i) allowed[i][j] = true;
     }
   }
   return allowed;
@@ -90,6 +94,18 @@ TEST_CASE("SSA equals the mask oracle for random draws of each causal variant", 
   }
 }
 
+TEST_CASE("SSA equals the mask oracle for the non-causal unbiased and local variants", "[ssa][attention]") {
+  const auto x = random_qkv(false);
+  SourceSampler sampler(43);
+  for (int draw = 0; draw < 5; ++draw) {
+    for (const auto& sample : {sampler.unbiased(kT, 0.8), sampler.unbiased(kT, 0.25), sampler.local(kT, 4, 3.0),
+                               sampler.local(kT, 2, 0.0)}) {
+      const auto y = subsampled_attention(x.q, x.k, x.v, sample, alibi(false), 0, false);
+      REQUIRE(at::allclose(y, masked_dense(x.q, x.k, x.v, allowed_pairs(sample, false), false), 1e-5, 1e-6));
+    }
+  }
+}
+
 TEST_CASE("SSA gradients equal the mask oracle's gradients", "[ssa][attention][grad]") {
   SourceSampler sampler(9);
   const auto sample = sampler.causal_local(kT, 4, 5.0);
@@ -100,6 +116,28 @@ TEST_CASE("SSA gradients equal the mask oracle's gradients", "[ssa][attention][g
   REQUIRE(at::allclose(a.q.grad(), b.q.grad(), 1e-4, 1e-5));
   REQUIRE(at::allclose(a.k.grad(), b.k.grad(), 1e-4, 1e-5));
   REQUIRE(at::allclose(a.v.grad(), b.v.grad(), 1e-4, 1e-5));
+}
+
+TEST_CASE("SSA gradients pass a finite-difference check in double precision", "[ssa][attention][grad]") {
+  SourceSampler sampler(10);
+  const auto sample = sampler.causal_local(8, 2, 1.0);
+  const auto slopes = at::tensor({0.5, 0.25}, at::kDouble);
+  const BiasFn bias = [slopes](const at::Tensor& t, const at::Tensor& s) {
+    return ssa::nn::alibi_bias(slopes, t, s, true);
+  };
+  torch::manual_seed(3);
+  auto q = at::randn({1, 2, 8, 4}, at::kDouble).requires_grad_(true);
+  const auto k = at::randn({1, 2, 8, 4}, at::kDouble), v = at::randn({1, 2, 8, 4}, at::kDouble);
+  const auto f = [&](const at::Tensor& qq) { return subsampled_attention(qq, k, v, sample, bias, 0, false).pow(2).sum(); };
+  f(q).backward();
+  const double eps = 1e-6;
+  for (const int64_t flat : {0, 5, 17, 40, 63}) {
+    auto plus = q.detach().clone(), minus = q.detach().clone();
+    plus.view(-1)[flat] += eps;
+    minus.view(-1)[flat] -= eps;
+    const double numeric = (f(plus).item<double>() - f(minus).item<double>()) / (2 * eps);
+    REQUIRE(q.grad().view(-1)[flat].item<double>() == Approx(numeric).epsilon(1e-6).margin(1e-8));
+  }
 }
 
 TEST_CASE("attention fraction is 1/n_w for windows and k/T for unbiased", "[ssa][attention]") {
