@@ -32,13 +32,19 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
     fail("model.ssa.layers", "is " + std::to_string(m.ssa.layers) + " but the model has only " +
                                  std::to_string(m.layers) + " layers");
   }
-  const bool causal = m.ssa.variant == attn::SsaVariant::kCausalLocal ||
-                      m.ssa.variant == attn::SsaVariant::kCausalUnbiased;
-  if (c.model.type == "decoder" && !causal) {
-    fail("model.ssa.variant", "the decoder is causal; use causal_local or causal_unbiased");
+  if (c.model.type == "decoder" && !attn::is_causal(m.ssa.variant)) {
+    fail("model.ssa.variant", "the decoder is causal; use causal_local, causal_unbiased or causal_2d");
+  }
+  const bool grid = m.ssa.variant == attn::SsaVariant::kCausalGrid || m.ssa.variant == attn::SsaVariant::kLocalGrid;
+  const int64_t row_length = m.ssa.row_length > 0 ? m.ssa.row_length
+                                                  : std::llround(std::sqrt(static_cast<double>(c.data.seq_len)));
+  if (grid && (c.data.seq_len % row_length != 0 || (c.data.seq_len / row_length) % m.ssa.windows != 0)) {
+    fail("model.ssa.row_length", "data.seq_len (" + std::to_string(c.data.seq_len) + ") must be a grid of rows of " +
+                                     std::to_string(row_length) + " tokens whose row count is a multiple of " +
+                                     std::to_string(m.ssa.windows) + " windows");
   }
   const bool windowed = m.ssa.variant != attn::SsaVariant::kUnbiased;
-  if (windowed && c.data.seq_len % m.ssa.windows != 0) {
+  if (!grid && windowed && c.data.seq_len % m.ssa.windows != 0) {
     fail("model.ssa.windows", "data.seq_len (" + std::to_string(c.data.seq_len) +
                                   ") must be a multiple of the window count (" +
                                   std::to_string(m.ssa.windows) + ")");

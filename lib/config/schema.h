@@ -12,7 +12,10 @@ inline const ChoiceNames<attn::SsaVariant> kSsaVariants = {
     {"causal_local", attn::SsaVariant::kCausalLocal},
     {"causal_unbiased", attn::SsaVariant::kCausalUnbiased},
     {"unbiased", attn::SsaVariant::kUnbiased},
-    {"local", attn::SsaVariant::kLocal}};
+    {"local", attn::SsaVariant::kLocal},
+    {"causal_2d", attn::SsaVariant::kCausalGrid},
+    {"local_2d", attn::SsaVariant::kLocalGrid},
+    {"swin_subwindow", attn::SsaVariant::kSwinSubwindow}};
 inline const ChoiceNames<data::TokenFormat> kTokenFormats = {
     {"bytes", data::TokenFormat::kBytes},
     {"uint16", data::TokenFormat::kUint16},
@@ -35,6 +38,7 @@ void describe(V& v, attn::SsaConfig& c) {
           FieldSpec("local noise std / length, first SSA layer").at_least(0));
   v.field("sigma_last", c.sigma_last,
           FieldSpec("local noise std / length, last layer (linear between)").at_least(0));
+  v.field("row_length", c.row_length, FieldSpec("2D variants: tokens per grid row; 0 = square grid").at_least(0));
 }
 
 template <class V>

@@ -31,14 +31,6 @@ bool parse_double(const std::string& s, double& out) {
   return errno == 0 && end == s.c_str() + s.size();
 }
 
-// Lists the keys of a map in document order, with repeats.
-std::vector<std::string> map_keys(const YAML::Node& n) {
-  std::vector<std::string> keys;
-  if (!n.IsMap()) return keys;
-  for (const auto& kv : n) keys.push_back(kv.first.Scalar());
-  return keys;
-}
-
 }  // namespace
 
 std::string ReadContext::location(const std::string& dotted, const YAML::Mark& mark) const {

@@ -14,11 +14,12 @@ at::Tensor sampling_probability(SourceSampler& sampler, const SsaConfig& config,
     // Target i of window w attends to every source of sources[w]: mark (i, j) pairs per window.
     auto hit = at::zeros({s.windows, length}, at::kDouble);                     // (n_w, T)
     hit.scatter_(1, s.sources, 1.0);
-    counts += hit.repeat_interleave(per_window, 0);                              // (T, T)
+    auto rows = hit.repeat_interleave(per_window, 0);                            // (T, T) in window order
+    if (s.targets.defined()) rows = rows.index_select(0, s.targets.reshape({-1}).argsort());
+    counts += rows;
   }
   auto probability = counts / static_cast<double>(samples);
-  const bool causal = config.variant == SsaVariant::kCausalLocal || config.variant == SsaVariant::kCausalUnbiased;
-  if (causal) probability = probability.tril();
+  if (is_causal(config.variant)) probability = probability.tril();
   return probability;
 }
 

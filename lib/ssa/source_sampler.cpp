@@ -20,6 +20,9 @@ SourceSample SourceSampler::sample(const SsaConfig& config, int64_t length, doub
     case SsaVariant::kCausalUnbiased: return causal_unbiased(length, config.windows);
     case SsaVariant::kUnbiased: return unbiased(length, config.keep_ratio);
     case SsaVariant::kLocal: return local(length, config.windows, sigma);
+    case SsaVariant::kCausalGrid:
+    case SsaVariant::kLocalGrid:
+    case SsaVariant::kSwinSubwindow: return grid_sample(config, length, sigma_fraction);
   }
   throw Error(ExitCode::kInternal, "unknown SSA variant");
 }

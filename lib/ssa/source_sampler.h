@@ -11,11 +11,12 @@
 
 namespace ssa::attn {
 
-// Targets [0, T) are split into `windows` contiguous windows of T / windows targets;
-// window w attends to the sources sources[w] (original positions, ascending).
+// Targets [0, T) are split into `windows` windows of T / windows targets: contiguous unless
+// `targets` lists them; window w attends to the sources sources[w] (original positions, ascending).
 struct SourceSample {
   at::Tensor sources;   // (n_w, S) int64 on CPU
   int64_t windows = 1;  // n_w
+  at::Tensor targets{};  // undefined (contiguous windows) or (n_w, T / n_w) int64, a permutation of [0, T)
 };
 
 class SourceSampler {
@@ -35,11 +36,25 @@ class SourceSampler {
   // Algorithm 2: argsort(j + sigma * eps_j), split into n_w windows of sources.
   SourceSample local(int64_t length, int64_t windows, double sigma);
 
+  // 2D variants over a grid of `rows` x `row_length` tokens (source_sampler_grid.cpp). Each first
+  // shuffles columns within every row, then rows within every column, both by localrandperm.
+  // Causal: band w of rows (rows / n_w each) takes the last band of a grid shuffled over rows
+  // [0, end of band), fresh per band. Non-causal: band w of one shuffled grid.
+  SourceSample causal_grid(int64_t rows, int64_t row_length, int64_t windows, double sigma_rows, double sigma_cols);
+  SourceSample local_grid(int64_t rows, int64_t row_length, int64_t windows, double sigma_rows, double sigma_cols);
+  // A side x side Swin window split into per_side^2 sub-windows (raster order of sub-windows);
+  // sub-window q attends to sub-window q of the shuffled window, so sources stay in the window.
+  SourceSample swin_subwindows(int64_t side, int64_t per_side, double sigma);
+
   at::Tensor state() const;              // generator state, for checkpoints
   void set_state(const at::Tensor& state);
 
  private:
   SourceSample top_scores_per_window(const at::Tensor& scores, int64_t length, int64_t windows);
+  // (rows, cols) original positions r * cols + c after the two localrandperm shuffles.
+  at::Tensor shuffled_grid(int64_t rows, int64_t cols, double sigma_rows, double sigma_cols);
+  // The 2D variants with the grid geometry taken from the config and the length.
+  SourceSample grid_sample(const SsaConfig& config, int64_t length, double sigma_fraction);
   at::Generator generator_;
 };
 

@@ -20,12 +20,17 @@ at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const 
   // Gather keys and values at the sampled positions: (B, H, G*S, D) -> (B, H*G, S, D).
   const auto k_s = k.index_select(2, flat).view({batch, heads * windows, kept, dim});
   const auto v_s = v.index_select(2, flat).view({batch, heads * windows, kept, dim});
-  const auto q_w = q.reshape({batch, heads * windows, per_window, dim});  // (B, H*G, Tq, D)
-  const auto targets = at::arange(length, sources.options()).view({windows, per_window});
+  // Contiguous target windows are a view; listed ones (Swin sub-windows) are gathered.
+  const bool listed = sample.targets.defined();
+  const auto targets = listed ? sample.targets.to(q.device())
+                              : at::arange(length, sources.options()).view({windows, per_window});  // (G, Tq)
+  const auto q_w = (listed ? q.index_select(2, targets.reshape({-1})) : q)
+                       .reshape({batch, heads * windows, per_window, dim});  // (B, H*G, Tq, D)
   const auto b = bias(targets, sources).expand({heads, windows, per_window, kept})
                      .reshape({1, heads * windows, per_window, kept});  // (1, H*G, Tq, S)
-  const auto y = compat::attention(q_w, k_s, v_s, b, dropout_p, training);
-  return y.reshape({batch, heads, length, dim});                       // (B, H, T, D)
+  const auto y = compat::attention(q_w, k_s, v_s, b, dropout_p, training)
+                     .reshape({batch, heads, length, dim});              // (B, H, T, D) in window order
+  return listed ? y.index_select(2, targets.reshape({-1}).argsort()) : y;  // back to sequence order
 }
 
 double attention_fraction(const SourceSample& sample, int64_t length) {

@@ -1,5 +1,5 @@
 // What SSA does in one model: which variant, how many windows, which layers, and the noise
-// schedule. Plain data with the defaults; no YAML here (lib/config reads it).
+// schedule. 2D variants scale sigma by the grid's height (vertical) and width (horizontal). Plain data with the defaults; no YAML here (lib/config reads it).
 #pragma once
 #include <cstdint>
 
@@ -11,7 +11,16 @@ enum class SsaVariant {
   kCausalUnbiased,  // causal, uniform: per target window, W sources uniformly from [0, end of window)
   kUnbiased,        // non-causal, Algorithm 1: the same ceil(keep_ratio*N) sources for every target
   kLocal,           // non-causal, Algorithm 2: localrandperm split into `windows` windows
+  // 2D, for sequences that are a grid of rows of `row_length` tokens (images, raster order):
+  kCausalGrid,      // image generation: band w of rows attends to a 2D-shuffled set from rows [0, end of band)
+  kLocalGrid,       // non-causal: the 2D-shuffled grid split into `windows` bands of rows
+  kSwinSubwindow,   // a square Swin window split into windows = p*p sub-windows, shuffled within the window
 };
+
+// Causal variants: sources never lie beyond the end of their target window.
+inline bool is_causal(SsaVariant v) {
+  return v == SsaVariant::kCausalLocal || v == SsaVariant::kCausalUnbiased || v == SsaVariant::kCausalGrid;
+}
 
 // Whether SSA layers subsample (training) or attend densely (+FT phase, default evaluation).
 enum class AttentionMode { kSubsampled, kDense };
@@ -23,6 +32,7 @@ struct SsaConfig {
   int64_t layers = -1;        // SSA in the last `layers` layers ("S12"); -1 means every layer
   double sigma_first = 0.1;   // noise std / sequence length in the first SSA layer
   double sigma_last = 0.25;   // ... in the last layer; linear in between
+  int64_t row_length = 0;     // 2D variants: tokens per grid row; 0 = a square grid (sqrt(T))
 };
 
 }  // namespace ssa::attn

@@ -51,7 +51,7 @@ TEST_CASE("overrides reach nested keys and list items and are validated", "[conf
   REQUIRE(c.data.valid_paths.size() == 2);
   REQUIRE(error_of(kMinimal, {"model.ssa.windws=8"}) ==
           "command line: model.ssa.windws: unknown key (did you mean 'windows'?); known keys: variant, "
-          "windows, keep_ratio, layers, sigma_first, sigma_last");
+          "windows, keep_ratio, layers, sigma_first, sigma_last, row_length");
   REQUIRE(error_of(kMinimal, {"train.steps"}).find("expected dotted.key=value") != std::string::npos);
   REQUIRE(error_of(kMinimal, {"train.optimizer.lr=-1"}) ==
           "command line: train.optimizer.lr: expected a number > 0, got -1");

@@ -78,3 +78,30 @@ TEST_CASE("local sampling concentrates mass within sigma of the diagonal", "[ssa
   // Each target still sees exactly T / n_w sources per draw.
   REQUIRE(at::allclose(p.sum(1), at::full({T}, 16.0, at::kDouble)));
 }
+
+TEST_CASE("causal 2D: zero mass above the diagonal, band 0 dense, vertical locality", "[ssa][probability][grid]") {
+  SourceSampler sampler(7);
+  SsaConfig c = variant(SsaVariant::kCausalGrid, 4);
+  c.row_length = 8;  // 16 rows of 8 tokens, bands of 4 rows
+  const auto p = sampling_probability(sampler, c, 128, 0.1, 300);
+  REQUIRE(p.triu(1).abs().sum().item<double>() == 0.0);
+  REQUIRE(at::equal(p.slice(0, 0, 32).slice(1, 0, 32), at::ones({32, 32}, at::kDouble).tril()));
+  // The last band (rows 12..15) draws mostly from rows near the band, rarely from rows 0..5.
+  const auto last_band = p.slice(0, 96, 128);
+  REQUIRE(last_band.slice(1, 0, 48).mean().item<double>() < 0.05);
+  // Most of its mass lies in rows 10..15 (uniform sampling would put about 3/8 there).
+  REQUIRE((last_band.slice(1, 80, 128).sum() / last_band.sum()).item<double>() > 0.8);
+}
+
+TEST_CASE("Swin sub-windows: sigma 0 is block attention on quadrants, and rows always sum to the sub-window size",
+          "[ssa][probability][grid]") {
+  SourceSampler sampler(8);
+  SsaConfig c = variant(SsaVariant::kSwinSubwindow, 4);
+  const auto p0 = sampling_probability(sampler, c, 16, 0.0, 5);  // a 4x4 window, 2x2 quadrants
+  const auto quadrant = [](int64_t i) { return (i / 4 / 2) * 2 + (i % 4) / 2; };
+  for (int64_t i = 0; i < 16; ++i) {
+    for (int64_t j = 0; j < 16; ++j) REQUIRE(p0[i][j].item<double>() == (quadrant(i) == quadrant(j) ? 1.0 : 0.0));
+  }
+  const auto p = sampling_probability(sampler, c, 196, 0.75, 200);  // a 14x14 window, sigma 0.75 x 14
+  REQUIRE(at::allclose(p.sum(1), at::full({196}, 49.0, at::kDouble)));
+}

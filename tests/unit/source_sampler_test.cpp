@@ -127,3 +127,35 @@ TEST_CASE("layer plan: SSA in the last N layers, sigma linear from first to last
   c.layers = 0;
   for (const auto& p : ssa_layer_plan(c, 4)) REQUIRE_FALSE(p.has_value());
 }
+
+TEST_CASE("2D shuffles are permutations of the grid, and sigma 0 keeps each band or sub-window local", "[ssa][sampler][grid]") {
+  SourceSampler sampler(21);
+  // Non-causal bands: every position is used exactly once over the windows.
+  const auto bands = sampler.local_grid(8, 6, 4, 3.0, 2.0);
+  REQUIRE(bands.sources.sizes() == at::IntArrayRef({4, 12}));
+  REQUIRE(at::equal(std::get<0>(bands.sources.reshape({-1}).sort()), at::arange(48, at::kLong)));
+  // sigma 0: band w is exactly rows [2w, 2w+2).
+  const auto exact = sampler.local_grid(8, 6, 4, 0.0, 0.0);
+  REQUIRE(at::equal(exact.sources, at::arange(48, at::kLong).view({4, 12})));
+  const auto swin = sampler.swin_subwindows(4, 2, 0.0);
+  REQUIRE(at::equal(swin.sources, swin.targets));  // each 2x2 quadrant attends to itself
+  REQUIRE(row(swin.targets, 1) == std::vector<int64_t>({2, 3, 6, 7}));
+  const auto shuffled = sampler.swin_subwindows(14, 2, 0.75 * 14);
+  REQUIRE(at::equal(std::get<0>(shuffled.sources.reshape({-1}).sort()), at::arange(196, at::kLong)));
+}
+
+TEST_CASE("causal 2D sampling stays within the rows up to the end of its band, band 0 dense", "[ssa][sampler][grid]") {
+  SourceSampler sampler(22);
+  const int64_t rows = 8, cols = 5, windows = 4, band = 2;
+  for (int draw = 0; draw < 50; ++draw) {
+    const auto s = sampler.causal_grid(rows, cols, windows, 3.0, 2.0);
+    REQUIRE(s.sources.sizes() == at::IntArrayRef({windows, band * cols}));
+    REQUIRE(row(s.sources, 0) == row(at::arange(band * cols, at::kLong).unsqueeze(0), 0));
+    for (int64_t w = 0; w < windows; ++w) {
+      const auto r = row(s.sources, w);
+      REQUIRE(std::set<int64_t>(r.begin(), r.end()).size() == r.size());  // without replacement
+      REQUIRE(r.back() < (w + 1) * band * cols);
+      REQUIRE(r.front() <= w * band * cols);  // the window's first target keeps a legal source
+    }
+  }
+}

@@ -41,11 +41,13 @@ at::Tensor masked_dense(const at::Tensor& q, const at::Tensor& k, const at::Tens
 at::Tensor allowed_pairs(const SourceSample& sample, bool causal = true) {
   auto allowed = at::zeros({kT, kT}, at::kBool);
   const int64_t per = kT / sample.windows;
-  for (int64_t i = 0; i < kT; ++i) {
-    const auto src = sample.sources[i / per];
-    for (int64_t n = 0; n < src.size(0); ++n) {
-      const int64_t j = src[n].item<int64_t>();
-      if (!causal || j <= i) allowed[i][j] = true;
+  for (int64_t w = 0; w < sample.windows; ++w) {
+    for (int64_t t = 0; t < per; ++t) {
+      const int64_t i = sample.targets.defined() ? sample.targets[w][t].item<int64_t>() : w * per + t;
+      for (int64_t n = 0; n < sample.sources.size(1); ++n) {
+        const int64_t j = sample.sources[w][n].item<int64_t>();
+        if (!causal || j <= i) allowed[i][j] = true;
+      }
     }
   }
   return allowed;
@@ -104,6 +106,34 @@ TEST_CASE("SSA equals the mask oracle for the non-causal unbiased and local vari
       REQUIRE(at::allclose(y, masked_dense(x.q, x.k, x.v, allowed_pairs(sample, false), false), 1e-5, 1e-6));
     }
   }
+}
+
+TEST_CASE("SSA equals the mask oracle for the 2D variants (T = 32 as 8 rows of 4, and a 6x6 Swin window)",
+          "[ssa][attention][grid]") {
+  const auto x = random_qkv(false);
+  SourceSampler sampler(44);
+  for (int draw = 0; draw < 4; ++draw) {
+    const auto causal = sampler.causal_grid(8, 4, 4, 2.0, 1.0);
+    REQUIRE(at::allclose(subsampled_attention(x.q, x.k, x.v, causal, alibi(true), 0, false),
+                         masked_dense(x.q, x.k, x.v, allowed_pairs(causal)), 1e-5, 1e-6));
+    const auto local = sampler.local_grid(8, 4, 2, 2.0, 1.0);
+    REQUIRE(at::allclose(subsampled_attention(x.q, x.k, x.v, local, alibi(false), 0, false),
+                         masked_dense(x.q, x.k, x.v, allowed_pairs(local, false), false), 1e-5, 1e-6));
+  }
+  // Swin: 36 tokens, 2x2 sub-windows of 3x3, targets listed (not contiguous).
+  torch::manual_seed(1);
+  const auto q = at::randn({1, 4, 36, kD}), k = at::randn({1, 4, 36, kD}), v = at::randn({1, 4, 36, kD});
+  const auto sample = sampler.swin_subwindows(6, 2, 4.5);
+  auto allowed = at::zeros({36, 36}, at::kBool);
+  for (int64_t w = 0; w < 4; ++w) {
+    for (int64_t t = 0; t < 9; ++t) {
+      for (int64_t n = 0; n < 9; ++n) allowed[sample.targets[w][t].item<int64_t>()][sample.sources[w][n].item<int64_t>()] = true;
+    }
+  }
+  const auto pos = at::arange(36, at::kLong).unsqueeze(0);
+  const auto bias = alibi(false)(pos, pos).squeeze(1).masked_fill(allowed.logical_not(), -INFINITY);  // (H, T, T)
+  const auto ref = at::matmul(at::softmax(at::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(kD)) + bias, -1), v);
+  REQUIRE(at::allclose(subsampled_attention(q, k, v, sample, alibi(false), 0, false), ref, 1e-5, 1e-6));
 }
 
 TEST_CASE("SSA gradients equal the mask oracle's gradients", "[ssa][attention][grad]") {

@@ -1,0 +1,91 @@
+// The 2D SSA variants (see source_sampler.h): images and Swin windows are grids in raster order;
+// sources are shuffled horizontally (columns within each row) and then vertically (rows within
+// each column) by localrandperm, which keeps the shuffle a true permutation of the grid.
+#include <cmath>
+
+#include <ATen/ATen.h>
+
+#include "lib/core/error.h"
+#include "lib/ssa/source_sampler.h"
+
+namespace ssa::attn {
+namespace {
+
+int64_t exact_sqrt(int64_t n) {
+  const auto r = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(n))));
+  return r * r == n ? r : -1;
+}
+
+// Flattens (n_w, ...) blocks of positions into sorted (n_w, S) source sets.
+at::Tensor sorted_sets(const at::Tensor& blocks, int64_t windows) {
+  return std::get<0>(blocks.reshape({windows, -1}).sort(-1));
+}
+
+}  // namespace
+
+at::Tensor SourceSampler::shuffled_grid(int64_t rows, int64_t cols, double sigma_rows, double sigma_cols) {
+  const auto noise_cols = at::randn({rows, cols}, generator_, at::kDouble).mul(sigma_cols);
+  const auto col_perm = std::get<1>((at::arange(cols, at::kDouble).unsqueeze(0) + noise_cols).sort(1));  // (rows, cols)
+  const auto horizontal = at::arange(rows, at::kLong).unsqueeze(1).mul(cols) + col_perm;         // (rows, cols)
+  const auto noise_rows = at::randn({rows, cols}, generator_, at::kDouble).mul(sigma_rows);
+  const auto row_perm = std::get<1>((at::arange(rows, at::kDouble).unsqueeze(1) + noise_rows).sort(0));  // (rows, cols)
+  return horizontal.gather(0, row_perm);                                                          // (rows, cols)
+}
+
+SourceSample SourceSampler::causal_grid(int64_t rows, int64_t row_length, int64_t windows, double sigma_rows,
+                                        double sigma_cols) {
+  SSA_CHECK(windows >= 1 && rows % windows == 0, ExitCode::kConfig,
+            "SSA: {} grid rows do not split into {} windows", rows, windows);
+  const int64_t band = rows / windows;
+  std::vector<at::Tensor> sets;
+  for (int64_t w = 0; w < windows; ++w) {
+    const int64_t end = (w + 1) * band;  // rows [0, end) are allowed; the last `band` rows are read out
+    sets.push_back(shuffled_grid(end, row_length, sigma_rows, sigma_cols).slice(0, end - band, end).reshape({-1}));
+  }
+  return {sorted_sets(at::stack(sets), windows), windows};
+}
+
+SourceSample SourceSampler::local_grid(int64_t rows, int64_t row_length, int64_t windows, double sigma_rows,
+                                       double sigma_cols) {
+  SSA_CHECK(windows >= 1 && rows % windows == 0, ExitCode::kConfig,
+            "SSA: {} grid rows do not split into {} windows", rows, windows);
+  return {sorted_sets(shuffled_grid(rows, row_length, sigma_rows, sigma_cols), windows), windows};
+}
+
+SourceSample SourceSampler::swin_subwindows(int64_t side, int64_t per_side, double sigma) {
+  SSA_CHECK(per_side >= 1 && side % per_side == 0, ExitCode::kConfig,
+            "SSA: a {}x{} window does not split into {}x{} sub-windows", side, side, per_side, per_side);
+  const int64_t sub = side / per_side;
+  // (side, side) -> (p, sub, p, sub) -> (p, p, sub, sub): sub-window (a, b) in raster order.
+  const auto tiles = [&](const at::Tensor& grid) {
+    return grid.view({per_side, sub, per_side, sub}).permute({0, 2, 1, 3}).reshape({per_side * per_side, sub * sub});
+  };
+  const auto identity = at::arange(side * side, at::kLong).view({side, side});
+  const int64_t windows = per_side * per_side;
+  return {sorted_sets(tiles(shuffled_grid(side, side, sigma, sigma)), windows), windows, tiles(identity)};
+}
+
+SourceSample SourceSampler::grid_sample(const SsaConfig& config, int64_t length, double sigma_fraction) {
+  const int64_t row_length = config.row_length > 0 ? config.row_length : exact_sqrt(length);
+  SSA_CHECK(row_length > 0 && length % row_length == 0, ExitCode::kConfig,
+            "SSA: length {} is not a grid of rows ({})",
+            length, config.row_length > 0 ? "row_length " + std::to_string(config.row_length) : "not a square");
+  const int64_t rows = length / row_length;
+  const double sigma_rows = sigma_fraction * static_cast<double>(rows);
+  const double sigma_cols = sigma_fraction * static_cast<double>(row_length);
+  switch (config.variant) {
+    case SsaVariant::kCausalGrid: return causal_grid(rows, row_length, config.windows, sigma_rows, sigma_cols);
+    case SsaVariant::kLocalGrid: return local_grid(rows, row_length, config.windows, sigma_rows, sigma_cols);
+    case SsaVariant::kSwinSubwindow: {
+      const int64_t per_side = exact_sqrt(config.windows);
+      SSA_CHECK(per_side > 0 && rows == row_length, ExitCode::kConfig,
+                "SSA swin_subwindow: needs a square window and a square number of sub-windows, got {}x{} and {}",
+                rows, row_length, config.windows);
+      return swin_subwindows(rows, per_side, sigma_rows);
+    }
+    default: break;
+  }
+  throw Error(ExitCode::kInternal, "grid_sample: not a 2D variant");
+}
+
+}  // namespace ssa::attn
