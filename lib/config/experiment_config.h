@@ -19,6 +19,7 @@ struct ExperimentConfig {
   train::EvalConfig eval;
   train::CheckpointConfig checkpoint;
   train::LogConfig log;
+  train::DistConfig dist;
 };
 
 // Reads `path`, applies `overrides` ("dotted.key=value"), checks every key and rule.

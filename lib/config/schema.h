@@ -145,6 +145,12 @@ void describe(V& v, train::LogConfig& c) {
 }
 
 template <class V>
+void describe(V& v, train::DistConfig& c) {
+  v.field("timeout_s", c.timeout_s, FieldSpec("rendezvous and collective timeout, seconds").greater_than(0));
+  v.field("bucket_mb", c.bucket_mb, FieldSpec("gradient all-reduce bucket size, MiB").greater_than(0));
+}
+
+template <class V>
 void describe(V& v, ExperimentConfig& c) {
   v.section("run", c.run, "where and how the run executes");
   v.section("model", c.model, "architecture");
@@ -153,6 +159,7 @@ void describe(V& v, ExperimentConfig& c) {
   v.section("eval", c.eval, "validation");
   v.section("checkpoint", c.checkpoint, "checkpoints");
   v.section("log", c.log, "metrics and console");
+  v.section("dist", c.dist, "data parallelism across ranks");
 }
 
 }  // namespace ssa::config

@@ -15,6 +15,7 @@ enum class ExitCode : int {
   kConfig = 2,       // bad configuration or command line
   kInput = 3,        // missing or malformed data or checkpoint
   kDiverged = 4,     // loss or gradient became non-finite; stopped before the optimizer step
+  kDistributed = 5,  // another rank died, or a collective or the rendezvous timed out
   kIo = 74,          // could not write outputs (disk full, permissions)
   kStopped = 143,    // stopped by a signal or time limit after saving a checkpoint
 };

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kCompleteMarker = "COMPLETE";
-constexpr int64_t kFormatVersion = 1;
+constexpr int64_t kFormatVersion = 2;  // 2: per-rank RNG streams
 
 void fsync_path(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
@@ -49,8 +49,12 @@ void write_state(const fs::path& file, const CheckpointParts& parts) {
   archive.write("data.epoch", scalar(s.data.epoch));
   archive.write("data.cursor", scalar(s.data.cursor));
   archive.write("best_valid_loss", scalar(s.best_valid_loss));
-  archive.write("rng.torch_cpu", at::detail::getDefaultCPUGenerator().get_state());
-  archive.write("rng.ssa_sampler", parts.model.sampler().state());
+  const auto ranks = parts.all_ranks_rng.empty() ? std::vector<RankRng>{current_rng(parts.model)} : parts.all_ranks_rng;
+  archive.write("world_size", scalar(static_cast<int64_t>(ranks.size())));
+  for (size_t r = 0; r < ranks.size(); ++r) {
+    archive.write("rng.torch_cpu." + std::to_string(r), ranks[r].torch_cpu);
+    archive.write("rng.ssa_sampler." + std::to_string(r), ranks[r].ssa_sampler);
+  }
   archive.save_to(file.string());
 }
 
@@ -76,12 +80,25 @@ void read_state(const fs::path& file, const CheckpointParts& parts) {
   at::Tensor best, torch_rng, ssa_rng;
   archive.read("best_valid_loss", best);
   s.best_valid_loss = best.item<double>();
-  archive.read("rng.torch_cpu", torch_rng);
-  archive.read("rng.ssa_sampler", ssa_rng);
+  const int64_t world_size = read_int(archive, "world_size");
+  if (parts.rank >= world_size) {
+    spdlog::warn("{}: written by {} ranks; rank {} starts fresh random streams", file.string(), world_size, parts.rank);
+    return;
+  }
+  archive.read("rng.torch_cpu." + std::to_string(parts.rank), torch_rng);
+  archive.read("rng.ssa_sampler." + std::to_string(parts.rank), ssa_rng);
   at::Generator default_generator = at::detail::getDefaultCPUGenerator();  // a handle to it
   default_generator.set_state(torch_rng);
   parts.model.sampler().set_state(ssa_rng);
 }
+
+}  // namespace
+
+RankRng current_rng(models::Model& model) {
+  return {at::detail::getDefaultCPUGenerator().get_state(), model.sampler().state()};
+}
+
+namespace {
 
 void write_marker(const fs::path& file, int64_t step) {
   std::ofstream out(file);

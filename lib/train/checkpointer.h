@@ -14,11 +14,22 @@
 
 namespace ssa::train {
 
+// The random streams of one rank: torch's CPU generator (dropout) and the SSA sampler.
+struct RankRng {
+  at::Tensor torch_cpu;
+  at::Tensor ssa_sampler;
+};
+
 struct CheckpointParts {
   models::Model& model;
   torch::optim::Optimizer* optimizer;  // null when only weights are needed (eval)
   TrainState& state;
+  std::vector<RankRng> all_ranks_rng{};  // save: every rank's streams, by rank; empty = this process's
+  int rank = 0;                          // load: whose streams to restore
 };
+
+// This process's random streams, as a checkpoint stores them.
+RankRng current_rng(models::Model& model);
 
 class Checkpointer {
  public:

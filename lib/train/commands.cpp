@@ -1,6 +1,7 @@
 // Subcommand implementations (see commands.h).
 #include "lib/train/commands.h"
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include "lib/core/error.h"
 #include "lib/core/json_line.h"
 #include "lib/core/log.h"
+#include "lib/dist/communicator.h"
 #include "lib/ssa/sampling_probability.h"
 #include "lib/ssa/ssa_layer_plan.h"
 #include "lib/train/evaluator.h"
@@ -70,15 +72,36 @@ std::string matrix_csv(const at::Tensor& matrix) {
   return csv;
 }
 
+// Rank 0 prepares the run directory; the others learn of its failure instead of waiting.
+RunPaths prepare_run_dir_on_main(const config::ExperimentConfig& config, const std::string& root,
+                                 dist::Communicator& comm) {
+  if (!comm.is_main()) {
+    if (comm.all_reduce_max(0.0) > 0) throw Error(ExitCode::kConfig, "rank 0 could not prepare " + root + "; see its error");
+    return run_paths(root);
+  }
+  try {
+    const RunPaths paths = prepare_run_dir(config, root);
+    comm.all_reduce_max(0.0);
+    return paths;
+  } catch (const Error&) {
+    comm.all_reduce_max(1.0);
+    throw;
+  }
+}
+
 }  // namespace
 
 int command_train(const CommandLine& cli) {
   const auto config = config::load_experiment(cli.config_path, cli.overrides);
-  const RunPaths paths = prepare_run_dir(config, run_dir_for(config, cli.config_path));
-  log::add_file(paths.log);
+  const auto launch = dist::discover_launch();
+  if (launch.rank != 0) spdlog::set_level(spdlog::level::warn);  // rank 0 speaks for the job
+  dist::Communicator comm(launch, resolve_device(config.run),
+                          std::chrono::milliseconds(static_cast<int64_t>(config.dist.timeout_s * 1000)));
+  const RunPaths paths = prepare_run_dir_on_main(config, run_dir_for(config, cli.config_path), comm);
+  if (comm.is_main()) log::add_file(paths.log);
   spdlog::info("run directory {}", paths.root);
   apply_run_settings(config.run);
-  Trainer trainer(config, paths);
+  Trainer trainer(config, paths, comm);
   trainer.run();
   spdlog::info("done; metrics in {}", paths.metrics);
   return static_cast<int>(ExitCode::kOk);

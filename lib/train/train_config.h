@@ -16,6 +16,13 @@ struct RunConfig {
   std::string device = "cpu"; // "cpu" or "cuda"
 };
 
+// Data parallelism. Ranks come from the launcher's environment (lib/dist/launch_env.h);
+// train.batch_size is the global batch, split evenly over ranks.
+struct DistConfig {
+  double timeout_s = 60;   // rendezvous and every collective; a dead rank ends the job this fast
+  double bucket_mb = 25;   // gradient all-reduce bucket size
+};
+
 struct OptimizerConfig {
   double lr = 1e-3;           // peak learning rate
   double weight_decay = 0.01; // decoupled (AdamW); never on biases, norms or embeddings

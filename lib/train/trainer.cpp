@@ -48,8 +48,13 @@ at::Device resolve_device(const RunConfig& run) {
   return at::Device(at::kCPU);
 }
 
-Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths)
-    : config_(config), paths_(paths), device_(resolve_device(config.run)) {
+Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, dist::Communicator& comm)
+    : config_(config), paths_(paths), comm_(comm), device_(resolve_device(config.run)) {
+  const int64_t world = comm_.world_size();
+  const int64_t micro = config_.train.micro_batch_size > 0 ? config_.train.micro_batch_size : 0;
+  SSA_CHECK(config_.train.batch_size % world == 0 && (micro == 0 || (config_.train.batch_size / world) % micro == 0),
+            ExitCode::kConfig, "train.batch_size ({}) must split into {} ranks of whole micro-batches ({})",
+            config_.train.batch_size, world, micro);
   build_data();
   build_model();
   build_optimizer();
@@ -67,19 +72,23 @@ void Trainer::build_data() {
 }
 
 void Trainer::build_model() {
-  const uint64_t rank = 0;  // per-rank SSA draws: the sampler seed mixes in the rank
+  const auto rank = static_cast<uint64_t>(comm_.rank());  // per-rank SSA draws: the sampler seed mixes in the rank
   model_ = models::build_model(config_.model, mix_seed(static_cast<uint64_t>(config_.run.seed), 0x55A + rank));
   model_->to(device_);
   model_->train();
   spdlog::info("model: {} with {} parameters", config_.model.type, model_->parameter_count());
 }
 
-void Trainer::build_optimizer() { optimizer_ = train::build_optimizer(*model_, config_.train.optimizer); }
+void Trainer::build_optimizer() {
+  optimizer_ = train::build_optimizer(*model_, config_.train.optimizer);
+  grad_sync_ = std::make_unique<dist::GradientSync>(comm_, model_->parameters(), config_.dist.bucket_mb);
+  grad_sync_->broadcast_parameters();  // every rank starts from rank 0's weights
+}
 
 void Trainer::resume() {
-  const auto from = checkpointer_->restore_latest({*model_, optimizer_.get(), state_});
+  const auto from = checkpointer_->restore_latest({*model_, optimizer_.get(), state_, {}, comm_.rank()});
   sampler_->set_position(state_.data);
-  metrics_ = std::make_unique<MetricsSink>(paths_.metrics, state_.step);
+  if (comm_.is_main()) metrics_ = std::make_unique<MetricsSink>(paths_.metrics, state_.step);
   if (from) spdlog::info("resumed from {} at step {}", *from, state_.step);
 }
 
@@ -113,33 +122,37 @@ void Trainer::enter_phase(int64_t step) {
   phase_ = index;
 }
 
-// zero grads -> for each micro-batch {same SSA draws, forward, loss / step tokens, backward} -> clip ->
-// finite check -> optimizer step. The data position advances with the step.
+// zero grads -> this rank's slice of the global batch -> for each micro-batch {same SSA draws,
+// forward, loss / rank tokens, backward} -> average gradients over ranks -> clip -> finite check
+// -> optimizer step. The data position advances with the global batch.
 StepStats Trainer::train_step() {
   const auto start = std::chrono::steady_clock::now();
-  const int64_t batch_size = config_.train.batch_size;
-  const int64_t micro = config_.train.micro_batch_size > 0 ? config_.train.micro_batch_size : batch_size;
+  const int64_t local_batch = config_.train.batch_size / comm_.world_size();
+  const int64_t micro = config_.train.micro_batch_size > 0 ? config_.train.micro_batch_size : local_batch;
   const int64_t seq_len = config_.data.seq_len;
-  const auto step_tokens = static_cast<double>(batch_size * seq_len);
+  const auto local_tokens = static_cast<double>(local_batch * seq_len);
   optimizer_->zero_grad();
-  const auto starts = sampler_->next(batch_size);
+  const auto global_starts = sampler_->next(config_.train.batch_size);
+  const auto starts = global_starts.begin() + comm_.rank() * local_batch;  // this rank's shard
   const at::Tensor step_draws = model_->sampler().state();  // one SSA draw per layer per step
   double nll = 0;
-  for (int64_t first = 0; first < batch_size; first += micro) {
+  for (int64_t first = 0; first < local_batch; first += micro) {
     model_->sampler().set_state(step_draws);  // every micro-batch sees the same sources
-    auto batch = data::make_batch(data_.train, {starts.begin() + first, starts.begin() + first + micro}, seq_len);
+    auto batch = data::make_batch(data_.train, {starts + first, starts + first + micro}, seq_len);
     batch.input = batch.input.to(device_);
     batch.target = batch.target.to(device_);
     const auto out = model_->loss(batch);
-    out.nll_sum.div(step_tokens).backward();
+    out.nll_sum.div(local_tokens).backward();
     nll += out.nll_sum.item<double>();
   }
+  grad_sync_->average();
   StepStats stats;
-  stats.flops = 3.0 * (batch_size / micro) * model_->forward_flops(micro, seq_len, /*dense_attention=*/false);
-  stats.dense_flops = 3.0 * (batch_size / micro) * model_->forward_flops(micro, seq_len, /*dense_attention=*/true);
-  stats.loss = nll / step_tokens;
+  const double micro_batches = static_cast<double>(comm_.world_size() * (local_batch / micro));
+  stats.flops = 3.0 * micro_batches * model_->forward_flops(micro, seq_len, /*dense_attention=*/false);
+  stats.dense_flops = 3.0 * micro_batches * model_->forward_flops(micro, seq_len, /*dense_attention=*/true);
+  stats.tokens = config_.train.batch_size * seq_len;
+  stats.loss = comm_.all_reduce_sum(nll) / static_cast<double>(stats.tokens);
   stats.grad_norm = clip_gradients(*model_, config_.train.optimizer.clip_norm);
-  stats.tokens = batch_size * seq_len;
   stats.attention_fraction = model_->last_attention_fraction();
   check_finite(stats);
   optimizer_->step();
@@ -163,7 +176,7 @@ void Trainer::record_step(const StepStats& stats, double lr) {
   const double tokens_per_s = static_cast<double>(stats.tokens) / std::max(stats.seconds, 1e-9);
   progress_->step(state_.step, phase, stats.loss, lr, tokens_per_s);
   if (!due(config_.log.every)) return;
-  metrics_->write(JsonLine()
+  write_metrics(JsonLine()
                       .add("step", state_.step)
                       .add("event", "train")
                       .add("phase", phase)
@@ -196,15 +209,33 @@ void Trainer::validate() {
     line.add("ensemble_samples", e.samples).add("ensemble_valid_loss", e.score.loss);
     ensemble_note = fmt::format("; {}-sample ensemble {:.4f} nats", e.samples, e.score.loss);
   }
-  metrics_->write(line);
+  write_metrics(line);
   progress_->note(fmt::format("step {}: validation loss {:.4f} nats, {:.4f} bits/token, perplexity {:.2f}{}",
                               state_.step, r.dense.loss, r.dense.bits_per_token, r.dense.perplexity,
                               ensemble_note));
 }
 
+// Every rank contributes its random streams; rank 0 writes; all continue together.
 void Trainer::save() {
-  checkpointer_->save({*model_, optimizer_.get(), state_});
-  progress_->note("checkpoint saved at step " + std::to_string(state_.step));
+  const uint64_t fingerprint = grad_sync_->check_replicas_identical(state_.step);
+  if (comm_.world_size() > 1) {
+    spdlog::info("step {}: parameters bitwise identical on {} ranks (fingerprint {:016x})", state_.step,
+                 comm_.world_size(), fingerprint);
+  }
+  const RankRng mine = current_rng(*model_);
+  const auto torch_states = comm_.all_gather(mine.torch_cpu);
+  const auto sampler_states = comm_.all_gather(mine.ssa_sampler);
+  if (comm_.is_main()) {
+    std::vector<RankRng> all;
+    for (size_t r = 0; r < torch_states.size(); ++r) all.push_back({torch_states[r], sampler_states[r]});
+    checkpointer_->save({*model_, optimizer_.get(), state_, all});
+    progress_->note("checkpoint saved at step " + std::to_string(state_.step));
+  }
+  comm_.barrier();
+}
+
+void Trainer::write_metrics(const JsonLine& line) {
+  if (metrics_) metrics_->write(line);
 }
 
 // True after the step that completes a multiple of `every`, and after the last step.

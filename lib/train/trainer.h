@@ -8,6 +8,8 @@
 #include "lib/config/experiment_config.h"
 #include "lib/data/chunk_sampler.h"
 #include "lib/data/text_corpus.h"
+#include "lib/dist/communicator.h"
+#include "lib/dist/gradient_sync.h"
 #include "lib/train/checkpointer.h"
 #include "lib/train/metrics_sink.h"
 #include "lib/train/phase_schedule.h"
@@ -30,7 +32,8 @@ struct StepStats {
 
 class Trainer {
  public:
-  Trainer(const config::ExperimentConfig& config, const RunPaths& paths);
+  // Every rank of `comm` constructs a Trainer and calls run(); rank 0 writes the outputs.
+  Trainer(const config::ExperimentConfig& config, const RunPaths& paths, dist::Communicator& comm);
   void run();
 
  private:
@@ -44,18 +47,21 @@ class Trainer {
   void record_step(const StepStats& stats, double lr);
   void validate();
   void save();
+  void write_metrics(const JsonLine& line);
   bool due(int64_t every) const;
 
   config::ExperimentConfig config_;
   RunPaths paths_;
+  dist::Communicator& comm_;
   at::Device device_;
   data::TokenSplits data_;
   std::unique_ptr<data::ChunkSampler> sampler_;
   std::shared_ptr<models::Model> model_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<dist::GradientSync> grad_sync_;
   std::unique_ptr<PhaseSchedule> phases_;
   std::unique_ptr<Checkpointer> checkpointer_;
-  std::unique_ptr<MetricsSink> metrics_;
+  std::unique_ptr<MetricsSink> metrics_;  // rank 0 only
   std::unique_ptr<Progress> progress_;
   TrainState state_;
   size_t phase_ = 0;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -22,10 +23,13 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
-pid_t spawn(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
+pid_t spawn(const std::vector<std::string>& args, const std::string& out, const std::string& err,
+            const std::vector<std::pair<std::string, std::string>>& env = {}) {
+  std::fflush(nullptr);  // the child must not re-emit the parent's buffered output
   const pid_t pid = fork();
   if (pid == 0) {
     if (!freopen(out.c_str(), "w", stdout) || !freopen(err.c_str(), "w", stderr)) _exit(127);
+    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
     std::vector<char*> argv;
     std::string bin = SSA_TRAIN_BIN;
     argv.push_back(bin.data());
@@ -63,6 +67,38 @@ bool run_and_kill_when(const std::vector<std::string>& args, const std::string& 
   kill(pid, SIGKILL);
   waitpid(pid, &status, 0);
   return true;
+}
+
+std::vector<RunResult> run_ranks(int world, const std::vector<std::string>& args, int port, int kill_rank,
+                                 const std::string& kill_when_path) {
+  const std::string base = "/tmp/ssa_it_" + std::to_string(getpid()) + "_rank";
+  std::vector<pid_t> pids;
+  for (int r = 0; r < world; ++r) {
+    pids.push_back(spawn(args, base + std::to_string(r) + ".out", base + std::to_string(r) + ".err",
+                         {{"RANK", std::to_string(r)}, {"WORLD_SIZE", std::to_string(world)}, {"LOCAL_RANK", std::to_string(r)},
+                          {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", std::to_string(port)}}));
+  }
+  std::vector<RunResult> results(static_cast<size_t>(world));
+  std::vector<bool> done(static_cast<size_t>(world), false);
+  const auto reap = [&](int r, int options) {
+    int status = 0;
+    if (done[r] || waitpid(pids[r], &status, options) != pids[r]) return;
+    done[r] = true;
+    results[r].exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  };
+  if (kill_rank >= 0) {
+    while (!std::filesystem::exists(kill_when_path) && !done[kill_rank]) {
+      reap(kill_rank, WNOHANG);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (!done[kill_rank]) kill(pids[kill_rank], SIGKILL);
+  }
+  for (int r = 0; r < world; ++r) reap(r, 0);
+  for (int r = 0; r < world; ++r) {
+    results[r].out = slurp(base + std::to_string(r) + ".out");
+    results[r].err = slurp(base + std::to_string(r) + ".err");
+  }
+  return results;
 }
 
 std::vector<std::string> metrics_lines(const std::string& run_dir, const std::string& event) {

@@ -19,6 +19,12 @@ RunResult run_ssa_train(const std::vector<std::string>& args);
 // ended before the file appeared.
 bool run_and_kill_when(const std::vector<std::string>& args, const std::string& path);
 
+// Runs `world` ranks of ssa-train with a torchrun-style environment (RANK, WORLD_SIZE, LOCAL_RANK,
+// MASTER_ADDR=127.0.0.1, MASTER_PORT=port). If kill_rank >= 0, SIGKILLs that rank once
+// kill_when_path exists. Waits for every rank; results by rank.
+std::vector<RunResult> run_ranks(int world, const std::vector<std::string>& args, int port, int kill_rank = -1,
+                                 const std::string& kill_when_path = "");
+
 // metrics.jsonl lines, optionally only those with "event":"<event>".
 std::vector<std::string> metrics_lines(const std::string& run_dir, const std::string& event = "");
 

@@ -1,0 +1,46 @@
+// The process group of a data-parallel job: rendezvous through a c10d TCPStore on rank 0, then
+// Gloo (CPU tensors) or NCCL (CUDA tensors). A single process needs no store and no backend.
+// Every collective waits at most `timeout`; a dead or missing rank becomes one clear Error
+// (exit code kDistributed) on every survivor instead of a hang or an abort.
+#pragma once
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+
+#include "lib/dist/launch_env.h"
+
+namespace ssa::dist {
+
+class Communicator {
+ public:
+  // Connects all ranks of `launch`; tensors passed later live on `device`.
+  Communicator(const LaunchInfo& launch, const c10::Device& device, std::chrono::milliseconds timeout);
+  ~Communicator();
+  Communicator(const Communicator&) = delete;
+  Communicator& operator=(const Communicator&) = delete;
+
+  int rank() const { return launch_.rank; }
+  int world_size() const { return launch_.world_size; }
+  bool is_main() const { return launch_.rank == 0; }
+  const LaunchInfo& launch() const { return launch_; }
+
+  void all_reduce_sum(std::vector<at::Tensor>& tensors);  // in place
+  double all_reduce_sum(double value);
+  double all_reduce_max(double value);
+  void broadcast_from_main(std::vector<at::Tensor>& tensors);  // in place
+  std::vector<at::Tensor> all_gather(const at::Tensor& tensor);  // same shape on every rank
+  void barrier();
+
+  struct Backend;  // opaque: the c10d store and process group
+
+ private:
+  LaunchInfo launch_;
+  c10::Device device_;
+  std::chrono::milliseconds timeout_;
+  std::unique_ptr<Backend> backend_;  // null for a single process
+};
+
+}  // namespace ssa::dist

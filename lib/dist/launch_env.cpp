@@ -1,0 +1,142 @@
+// Launcher environment discovery and the SLURM hostlist expander (see launch_env.h).
+#include "lib/dist/launch_env.h"
+
+#include <cstdlib>
+#include <optional>
+
+#include "lib/core/error.h"
+
+namespace ssa::dist {
+namespace {
+
+std::optional<int> read_int(const EnvLookup& env, const char* name) {
+  const char* v = env(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  char* end = nullptr;
+  const long n = std::strtol(v, &end, 10);
+  if (*end != '\0' || n < 0) throw ConfigError(std::string("environment ") + name + "='" + v + "' is not a count");
+  return static_cast<int>(n);
+}
+
+std::optional<std::string> read_string(const EnvLookup& env, const char* name) {
+  const char* v = env(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+// One launcher's view: its rank/size/local-rank variable names.
+struct LauncherVars {
+  const char* launcher;
+  const char* rank;
+  const char* size;
+  const char* local_rank;
+};
+
+constexpr LauncherVars kLaunchers[] = {
+    {"torchrun", "RANK", "WORLD_SIZE", "LOCAL_RANK"},
+    {"openmpi", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK"},
+    {"pmi", "PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID"},
+    {"slurm", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID"},
+};
+
+// Zero-pads `n` to `width` digits, as SLURM ranges like [01-10] do.
+std::string padded(long n, size_t width) {
+  std::string s = std::to_string(n);
+  return s.size() < width ? std::string(width - s.size(), '0') + s : s;
+}
+
+// "01-03,07" -> 01 02 03 07
+std::vector<std::string> expand_range_list(const std::string& ranges, const std::string& hostlist) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at <= ranges.size()) {
+    const size_t comma = std::min(ranges.find(',', at), ranges.size());
+    const std::string part = ranges.substr(at, comma - at);
+    const size_t dash = part.find('-');
+    const std::string lo = part.substr(0, dash), hi = dash == std::string::npos ? lo : part.substr(dash + 1);
+    if (lo.empty() || hi.empty() || lo.find_first_not_of("0123456789") != std::string::npos ||
+        hi.find_first_not_of("0123456789") != std::string::npos || std::stol(hi) < std::stol(lo)) {
+      throw ConfigError("SLURM_JOB_NODELIST='" + hostlist + "': bad range '" + part + "'");
+    }
+    for (long n = std::stol(lo); n <= std::stol(hi); ++n) out.push_back(padded(n, lo.size()));
+    at = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> expand_hostlist(const std::string& hostlist) {
+  std::vector<std::string> hosts;
+  std::string prefix;
+  for (size_t i = 0; i < hostlist.size(); ++i) {
+    const char c = hostlist[i];
+    if (c == '[') {
+      const size_t close = hostlist.find(']', i);
+      if (close == std::string::npos) throw ConfigError("SLURM_JOB_NODELIST='" + hostlist + "': unclosed '['");
+      const auto numbers = expand_range_list(hostlist.substr(i + 1, close - i - 1), hostlist);
+      // Text after ']' up to the next top-level comma is a suffix of every expanded name.
+      size_t end = close + 1;
+      while (end < hostlist.size() && hostlist[end] != ',') ++end;
+      const std::string suffix = hostlist.substr(close + 1, end - close - 1);
+      for (const auto& n : numbers) hosts.push_back(prefix + n + suffix);
+      prefix.clear();
+      i = end;
+    } else if (c == ',') {
+      if (!prefix.empty()) hosts.push_back(prefix);
+      prefix.clear();
+    } else {
+      prefix += c;
+    }
+  }
+  if (!prefix.empty()) hosts.push_back(prefix);
+  return hosts;
+}
+
+LaunchInfo discover_launch(const EnvLookup& env) {
+  LaunchInfo info;
+  bool found = false;
+  for (const auto& l : kLaunchers) {
+    const auto rank = read_int(env, l.rank), size = read_int(env, l.size);
+    if (!rank && !size) continue;
+    if (!rank || !size) {
+      throw ConfigError(std::string("incomplete ") + l.launcher + " environment: " + l.rank + " and " + l.size +
+                        " must both be set");
+    }
+    if (*size < 1 || *rank >= *size) {
+      throw ConfigError(std::string(l.launcher) + " environment: " + l.rank + "=" + std::to_string(*rank) +
+                        " is not below " + l.size + "=" + std::to_string(*size));
+    }
+    if (found && (info.rank != *rank || info.world_size != *size)) {
+      throw ConfigError("conflicting launchers: " + info.launcher + " says rank " + std::to_string(info.rank) + "/" +
+                        std::to_string(info.world_size) + ", " + l.launcher + " says " + std::to_string(*rank) +
+                        "/" + std::to_string(*size));
+    }
+    if (found) continue;  // agreeing outer launcher (e.g. srun around torchrun's env): keep the first
+    found = true;
+    info.rank = *rank;
+    info.world_size = *size;
+    info.local_rank = read_int(env, l.local_rank).value_or(0);
+    info.launcher = l.launcher;
+  }
+  if (info.launcher == "slurm") {
+    const auto nodes = read_string(env, "SLURM_JOB_NODELIST");
+    if (nodes && !read_string(env, "MASTER_ADDR")) info.master_addr = expand_hostlist(*nodes).at(0);
+    if (const auto job = read_int(env, "SLURM_JOB_ID")) info.master_port = 20000 + *job % 40000;
+  }
+  if (const auto addr = read_string(env, "MASTER_ADDR")) info.master_addr = *addr;
+  if (const auto port = read_int(env, "MASTER_PORT")) {
+    if (*port < 1 || *port > 65535) throw ConfigError("environment MASTER_PORT=" + std::to_string(*port) + " is not a port");
+    info.master_port = *port;
+  }
+  if (info.launcher == "torchrun" && info.world_size > 1 && !read_string(env, "MASTER_ADDR")) {
+    throw ConfigError("incomplete torchrun environment: RANK and WORLD_SIZE are set but MASTER_ADDR is not");
+  }
+  return info;
+}
+
+LaunchInfo discover_launch() {
+  return discover_launch([](const char* name) { return std::getenv(name); });
+}
+
+}  // namespace ssa::dist

@@ -1,0 +1,82 @@
+// Rank discovery from each launcher's environment, the SLURM hostlist expander, and the one-line
+// errors for incomplete or conflicting environments.
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "lib/core/error.h"
+#include "lib/dist/launch_env.h"
+
+using namespace ssa::dist;
+
+namespace {
+
+LaunchInfo discover(const std::map<std::string, std::string>& vars) {
+  return discover_launch([&](const char* name) -> const char* {
+    const auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  });
+}
+
+std::string error_of(const std::map<std::string, std::string>& vars) {
+  try {
+    discover(vars);
+  } catch (const ssa::ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("no launcher means one process", "[dist][launch]") {
+  const auto l = discover({});
+  CHECK(l.world_size == 1);
+  CHECK(l.rank == 0);
+  CHECK(l.launcher == "none");
+}
+
+TEST_CASE("torchrun, Open MPI, PMI and SLURM environments", "[dist][launch]") {
+  const auto t = discover({{"RANK", "3"}, {"WORLD_SIZE", "8"}, {"LOCAL_RANK", "1"}, {"MASTER_ADDR", "node7"},
+                           {"MASTER_PORT", "1234"}});
+  CHECK((t.rank == 3 && t.world_size == 8 && t.local_rank == 1 && t.master_addr == "node7" && t.master_port == 1234));
+  CHECK(t.launcher == "torchrun");
+  const auto o = discover({{"OMPI_COMM_WORLD_RANK", "1"}, {"OMPI_COMM_WORLD_SIZE", "2"},
+                           {"OMPI_COMM_WORLD_LOCAL_RANK", "1"}});
+  CHECK((o.rank == 1 && o.world_size == 2 && o.local_rank == 1 && o.launcher == "openmpi"));
+  CHECK(o.master_addr == "127.0.0.1");
+  const auto p = discover({{"PMI_RANK", "0"}, {"PMI_SIZE", "4"}, {"MPI_LOCALRANKID", "0"}});
+  CHECK((p.world_size == 4 && p.launcher == "pmi"));
+  const auto s = discover({{"SLURM_PROCID", "5"}, {"SLURM_NTASKS", "16"}, {"SLURM_LOCALID", "1"},
+                           {"SLURM_JOB_NODELIST", "gpu[007-009,12],login1"}, {"SLURM_JOB_ID", "123456"}});
+  CHECK((s.rank == 5 && s.world_size == 16 && s.local_rank == 1 && s.launcher == "slurm"));
+  CHECK(s.master_addr == "gpu007");
+  CHECK(s.master_port == 20000 + 123456 % 40000);
+}
+
+TEST_CASE("an agreeing outer launcher is fine; a conflicting one is an error", "[dist][launch]") {
+  const auto both = discover({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "a"}, {"SLURM_PROCID", "1"},
+                              {"SLURM_NTASKS", "2"}});
+  CHECK(both.launcher == "torchrun");
+  CHECK(error_of({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "a"}, {"SLURM_PROCID", "0"},
+                  {"SLURM_NTASKS", "2"}}) == "conflicting launchers: torchrun says rank 1/2, slurm says 0/2");
+}
+
+TEST_CASE("incomplete or impossible environments name the variables", "[dist][launch]") {
+  CHECK(error_of({{"RANK", "0"}}) == "incomplete torchrun environment: RANK and WORLD_SIZE must both be set");
+  CHECK(error_of({{"RANK", "0"}, {"WORLD_SIZE", "2"}}) ==
+        "incomplete torchrun environment: RANK and WORLD_SIZE are set but MASTER_ADDR is not");
+  CHECK(error_of({{"OMPI_COMM_WORLD_RANK", "2"}, {"OMPI_COMM_WORLD_SIZE", "2"}}) ==
+        "openmpi environment: OMPI_COMM_WORLD_RANK=2 is not below OMPI_COMM_WORLD_SIZE=2");
+  CHECK(error_of({{"RANK", "x"}, {"WORLD_SIZE", "2"}}) == "environment RANK='x' is not a count");
+  CHECK(error_of({{"MASTER_PORT", "70000"}}) == "environment MASTER_PORT=70000 is not a port");
+}
+
+TEST_CASE("SLURM hostlists expand ranges, padding, lists and suffixes", "[dist][hostlist]") {
+  CHECK(expand_hostlist("node1") == std::vector<std::string>{"node1"});
+  CHECK(expand_hostlist("a[1-3],b") == std::vector<std::string>{"a1", "a2", "a3", "b"});
+  CHECK(expand_hostlist("gpu[08-10,15]") == std::vector<std::string>{"gpu08", "gpu09", "gpu10", "gpu15"});
+  CHECK(expand_hostlist("r[1-2]-ib,x[3]") == std::vector<std::string>{"r1-ib", "r2-ib", "x3"});
+  CHECK_THROWS_AS(expand_hostlist("a[1-"), ssa::ConfigError);
+  CHECK_THROWS_AS(expand_hostlist("a[3-1]"), ssa::ConfigError);
+}
