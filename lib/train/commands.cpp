@@ -95,7 +95,7 @@ int command_train(const CommandLine& cli) {
   const auto config = config::load_experiment(cli.config_path, cli.overrides);
   const auto launch = dist::discover_launch();
   if (launch.rank != 0) spdlog::set_level(spdlog::level::warn);  // rank 0 speaks for the job
-  dist::Communicator comm(launch, resolve_device(config.run),
+  dist::Communicator comm(launch, resolve_device(config.run, launch.local_rank),
                           std::chrono::milliseconds(static_cast<int64_t>(config.dist.timeout_s * 1000)));
   const RunPaths paths = prepare_run_dir_on_main(config, run_dir_for(config, cli.config_path), comm);
   if (comm.is_main()) log::add_file(paths.log);

@@ -40,16 +40,17 @@ void apply_run_settings(const RunConfig& run) {
   torch::manual_seed(static_cast<uint64_t>(run.seed));
 }
 
-at::Device resolve_device(const RunConfig& run) {
+at::Device resolve_device(const RunConfig& run, int local_rank) {
   if (run.device == "cuda") {
     if (!torch::cuda::is_available()) throw ConfigError("run.device: cuda requested but no CUDA device is available");
-    return at::Device(at::kCUDA);
+    const auto gpus = static_cast<int>(torch::cuda::device_count());
+    return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(local_rank % gpus));  // one GPU per local rank
   }
   return at::Device(at::kCPU);
 }
 
 Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, dist::Communicator& comm)
-    : config_(config), paths_(paths), comm_(comm), device_(resolve_device(config.run)) {
+    : config_(config), paths_(paths), comm_(comm), device_(resolve_device(config.run, comm.launch().local_rank)) {
   const int64_t world = comm_.world_size();
   const int64_t micro = config_.train.micro_batch_size > 0 ? config_.train.micro_batch_size : 0;
   SSA_CHECK(config_.train.batch_size % world == 0 && (micro == 0 || (config_.train.batch_size / world) % micro == 0),

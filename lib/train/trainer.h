@@ -70,7 +70,8 @@ class Trainer {
 // Sets torch's intra-op thread count from run.threads (0 = all cores) and seeds torch.
 void apply_run_settings(const train::RunConfig& run);
 
-// The compute device named by run.device; ConfigError if it is not available.
-at::Device resolve_device(const train::RunConfig& run);
+// The compute device named by run.device (CUDA: GPU local_rank mod the GPU count); ConfigError
+// if it is not available.
+at::Device resolve_device(const train::RunConfig& run, int local_rank = 0);
 
 }  // namespace ssa::train
