@@ -84,6 +84,8 @@ void describe(V& v, train::RunConfig& c) {
   v.field("seed", c.seed, FieldSpec("seed for init, dropout, SSA and data order").at_least(0));
   v.field("threads", c.threads, FieldSpec("intra-op CPU threads; 0 = all cores").at_least(0));
   v.field("device", c.device, FieldSpec("compute device").one_of({"cpu", "cuda"}));
+  v.field("time_limit_s", c.time_limit_s,
+          FieldSpec("stop, save and exit 143 after this many seconds; 0 = none").at_least(0));
 }
 
 template <class V>

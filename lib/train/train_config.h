@@ -14,6 +14,7 @@ struct RunConfig {
   int64_t seed = 1;
   int64_t threads = 0;        // intra-op threads; 0 means every core
   std::string device = "cpu"; // "cpu" or "cuda"
+  double time_limit_s = 0;    // stop, save and exit 143 after this long; 0 = no limit
 };
 
 // Data parallelism. Ranks come from the launcher's environment (lib/dist/launch_env.h);

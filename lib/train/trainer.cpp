@@ -50,7 +50,11 @@ at::Device resolve_device(const RunConfig& run, int local_rank) {
 }
 
 Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, dist::Communicator& comm)
-    : config_(config), paths_(paths), comm_(comm), device_(resolve_device(config.run, comm.launch().local_rank)) {
+    : config_(config),
+      paths_(paths),
+      comm_(comm),
+      device_(resolve_device(config.run, comm.launch().local_rank)),
+      stop_request_(config.run.time_limit_s) {
   const int64_t world = comm_.world_size();
   const int64_t micro = config_.train.micro_batch_size > 0 ? config_.train.micro_batch_size : 0;
   SSA_CHECK(config_.train.batch_size % world == 0 && (micro == 0 || (config_.train.batch_size / world) % micro == 0),
@@ -93,7 +97,7 @@ void Trainer::resume() {
   if (from) spdlog::info("resumed from {} at step {}", *from, state_.step);
 }
 
-// The loop: phase -> learning rate -> step -> metrics -> validation -> checkpoint.
+// The loop: phase -> learning rate -> step -> metrics -> validation -> checkpoint -> stop?
 void Trainer::run() {
   resume();
   if (state_.step >= config_.train.steps) {
@@ -108,7 +112,9 @@ void Trainer::run() {
     const StepStats stats = train_step();
     record_step(stats, lr);
     if (due(config_.eval.every)) validate();
-    if (due(config_.checkpoint.every)) save();
+    const bool saved = due(config_.checkpoint.every);
+    if (saved) save();
+    stop_if_requested(saved);
   }
 }
 
@@ -233,6 +239,18 @@ void Trainer::save() {
     progress_->note("checkpoint saved at step " + std::to_string(state_.step));
   }
   comm_.barrier();
+}
+
+// All ranks agree: if any rank was signalled or ran out of time, every rank stops after this
+// same step, the checkpoint is written once, and the process exits with kStopped.
+void Trainer::stop_if_requested(bool already_saved) {
+  const std::string reason = stop_request_.reason();
+  if (comm_.all_reduce_max(reason.empty() ? 0.0 : 1.0) == 0.0 || state_.step >= config_.train.steps) return;
+  if (!already_saved) save();
+  throw Error(ExitCode::kStopped,
+              fmt::format("stopped at step {} ({} on {}); checkpoint saved, re-run the same command to resume",
+                          state_.step, reason.empty() ? "requested" : reason,
+                          reason.empty() ? "another rank" : "rank " + std::to_string(comm_.rank())));
 }
 
 void Trainer::write_metrics(const JsonLine& line) {

@@ -15,6 +15,7 @@
 #include "lib/train/phase_schedule.h"
 #include "lib/train/progress.h"
 #include "lib/train/run_dir.h"
+#include "lib/train/stop_request.h"
 #include "lib/train/train_state.h"
 #include "models/model.h"
 
@@ -47,6 +48,7 @@ class Trainer {
   void record_step(const StepStats& stats, double lr);
   void validate();
   void save();
+  void stop_if_requested(bool already_saved);
   void write_metrics(const JsonLine& line);
   bool due(int64_t every) const;
 
@@ -63,6 +65,7 @@ class Trainer {
   std::unique_ptr<Checkpointer> checkpointer_;
   std::unique_ptr<MetricsSink> metrics_;  // rank 0 only
   std::unique_ptr<Progress> progress_;
+  StopRequest stop_request_;
   TrainState state_;
   size_t phase_ = 0;
 };

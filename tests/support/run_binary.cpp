@@ -57,20 +57,34 @@ RunResult run_ssa_train(const std::vector<std::string>& args) {
 }
 
 bool run_and_kill_when(const std::vector<std::string>& args, const std::string& path) {
+  return run_and_signal_when(args, path, SIGKILL).exit_code == 128 + SIGKILL;
+}
+
+RunResult run_and_signal_when(const std::vector<std::string>& args, const std::string& path, int signal) {
   const std::string base = "/tmp/ssa_it_" + std::to_string(getpid());
   const pid_t pid = spawn(args, base + ".out", base + ".err");
   int status = 0;
+  bool exited = false;
   while (!std::filesystem::exists(path)) {
-    if (waitpid(pid, &status, WNOHANG) == pid) return false;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  return true;
+  if (!exited) {
+    kill(pid, signal);
+    waitpid(pid, &status, 0);
+  }
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = slurp(base + ".out");
+  r.err = slurp(base + ".err");
+  return r;
 }
 
 std::vector<RunResult> run_ranks(int world, const std::vector<std::string>& args, int port, int kill_rank,
-                                 const std::string& kill_when_path) {
+                                 const std::string& kill_when_path, int signal) {
   const std::string base = "/tmp/ssa_it_" + std::to_string(getpid()) + "_rank";
   std::vector<pid_t> pids;
   for (int r = 0; r < world; ++r) {
@@ -91,7 +105,7 @@ std::vector<RunResult> run_ranks(int world, const std::vector<std::string>& args
       reap(kill_rank, WNOHANG);
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    if (!done[kill_rank]) kill(pids[kill_rank], SIGKILL);
+    if (!done[kill_rank]) kill(pids[kill_rank], signal);
   }
   for (int r = 0; r < world; ++r) reap(r, 0);
   for (int r = 0; r < world; ++r) {

@@ -20,10 +20,13 @@ RunResult run_ssa_train(const std::vector<std::string>& args);
 bool run_and_kill_when(const std::vector<std::string>& args, const std::string& path);
 
 // Runs `world` ranks of ssa-train with a torchrun-style environment (RANK, WORLD_SIZE, LOCAL_RANK,
-// MASTER_ADDR=127.0.0.1, MASTER_PORT=port). If kill_rank >= 0, SIGKILLs that rank once
+// MASTER_ADDR=127.0.0.1, MASTER_PORT=port). If kill_rank >= 0, sends `signal` to that rank once
 // kill_when_path exists. Waits for every rank; results by rank.
 std::vector<RunResult> run_ranks(int world, const std::vector<std::string>& args, int port, int kill_rank = -1,
-                                 const std::string& kill_when_path = "");
+                                 const std::string& kill_when_path = "", int signal = 9);
+
+// Starts ssa-train, waits until `path` exists, sends `signal`, and waits for the exit.
+RunResult run_and_signal_when(const std::vector<std::string>& args, const std::string& path, int signal);
 
 // metrics.jsonl lines, optionally only those with "event":"<event>".
 std::vector<std::string> metrics_lines(const std::string& run_dir, const std::string& event = "");

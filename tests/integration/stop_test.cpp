@@ -1,0 +1,83 @@
+// Graceful stop: SIGTERM (or SIGUSR1 to one rank of two, or the time limit) stops every rank
+// after the same step, saves a checkpoint of that step, exits 143, and the same command resumes.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <filesystem>
+
+#include "tests/support/run_binary.h"
+
+using namespace ssa::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kConfig = source_path("configs/test/tiny_decoder.yaml");
+
+std::string fresh_dir(const std::string& name) {
+  const std::string dir = "/tmp/ssa_it_runs/" + name;
+  fs::remove_all(dir);
+  return dir;
+}
+
+// The step of the newest complete checkpoint, or -1.
+int64_t newest_checkpoint_step(const std::string& dir) {
+  int64_t newest = -1;
+  for (const auto& e : fs::directory_iterator(dir + "/checkpoints")) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("step_", 0) == 0 && fs::exists(e.path() / "COMPLETE") && name.find(".tmp") == std::string::npos) {
+      newest = std::max<int64_t>(newest, std::stoll(name.substr(5)));
+    }
+  }
+  return newest;
+}
+
+}  // namespace
+
+TEST_CASE("SIGTERM saves the current step, exits 143, and the same command resumes", "[integration][stop]") {
+  const std::string dir = fresh_dir("sigterm");
+  const std::vector<std::string> args{kConfig, "run.dir=" + dir, "train.steps=2000", "checkpoint.every=1000",
+                                      "eval.every=0", "train.lr_schedule.warmup_steps=2"};
+  // Wait for metrics of a few steps: the first metrics line appears after step 1.
+  const auto r = run_and_signal_when(args, dir + "/metrics.jsonl", SIGTERM);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 143);
+  CHECK(r.err.find("(SIGTERM on rank 0); checkpoint saved") != std::string::npos);
+  const auto lines = metrics_lines(dir, "train");
+  REQUIRE(!lines.empty());
+  const int64_t stopped_at = std::stoll(json_field(lines.back(), "step"));
+  CHECK(newest_checkpoint_step(dir) == stopped_at);
+  const auto again = run_ssa_train({kConfig, "run.dir=" + dir, "train.steps=" + std::to_string(stopped_at + 3),
+                                    "checkpoint.every=1000", "eval.every=0", "train.lr_schedule.warmup_steps=2"});
+  INFO(again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(again.err.find("resumed from") != std::string::npos);
+  CHECK(metrics_lines(dir, "train").size() == static_cast<size_t>(stopped_at + 3));
+}
+
+TEST_CASE("SIGUSR1 to one of two ranks stops both at the same step with one checkpoint", "[integration][stop][dist]") {
+  const std::string dir = fresh_dir("sigusr1_ranks");
+  const auto results = run_ranks(2, {kConfig, "run.dir=" + dir, "train.steps=2000", "checkpoint.every=1000",
+                                     "eval.every=0", "train.micro_batch_size=0"},
+                                 29750, /*kill_rank=*/1, dir + "/metrics.jsonl", SIGUSR1);
+  INFO(results[0].err);
+  INFO(results[1].err);
+  CHECK(results[0].exit_code == 143);
+  CHECK(results[1].exit_code == 143);
+  CHECK(results[0].err.find("(requested on another rank)") != std::string::npos);
+  CHECK(results[1].err.find("(SIGUSR1 on rank 1)") != std::string::npos);
+  const auto lines = metrics_lines(dir, "train");
+  REQUIRE(!lines.empty());
+  CHECK(newest_checkpoint_step(dir) == std::stoll(json_field(lines.back(), "step")));
+}
+
+TEST_CASE("run.time_limit_s stops, saves and exits 143", "[integration][stop]") {
+  const std::string dir = fresh_dir("time_limit");
+  const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "train.steps=100000", "checkpoint.every=100000",
+                                "eval.every=0", "run.time_limit_s=2"});
+  INFO(r.err);
+  CHECK(r.exit_code == 143);
+  CHECK(r.err.find("time limit (run.time_limit_s = 2)") != std::string::npos);
+  CHECK(newest_checkpoint_step(dir) > 0);
+}
