@@ -8,9 +8,10 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update
 # libopenblas0-pthread: without it LibTorch's fp32 GEMM falls back to reference BLAS (~30x slower).
 # fortunes: the English text corpus of the embedded default config and the integration tests.
-# python3-numpy: scripts/plot_sampling.py and its test. openmpi-bin: the mpirun launch test.
+# libgloo-dev: headers of ProcessGroupGloo (lib/dist). python3-numpy: scripts/plot_sampling.py and
+# its test. openmpi-bin (+ openssh-client, which its launcher looks for): the mpirun launch test.
 $SUDO apt-get install -y --no-install-recommends \
   build-essential cmake ccache \
   libtorch-dev libopenblas0-pthread \
-  libyaml-cpp-dev libspdlog-dev libcli11-dev catch2 \
-  fortunes python3-numpy openmpi-bin
+  libyaml-cpp-dev libspdlog-dev libcli11-dev catch2 libgloo-dev \
+  fortunes python3-numpy openmpi-bin openssh-client

@@ -121,6 +121,8 @@ void describe(V& v, train::TrainConfig& c) {
   v.list("phases", c.phases, "training phases in order, e.g. ssa then dense fine-tune");
   v.section("optimizer", c.optimizer, "AdamW");
   v.section("lr_schedule", c.lr_schedule, "warmup then decay");
+  v.field("max_nonfinite_skips", c.max_nonfinite_skips,
+          FieldSpec("non-finite steps skipped in a row before stopping; 0 = stop at the first").at_least(0));
 }
 
 template <class V>

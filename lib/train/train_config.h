@@ -55,6 +55,8 @@ struct TrainConfig {
   std::vector<PhaseConfig> phases = {PhaseConfig{}};
   OptimizerConfig optimizer;
   LrScheduleConfig lr_schedule;
+  int64_t max_nonfinite_skips = 0;  // a non-finite loss/gradient skips the step up to this many times
+                                    // in a row; one more stops the run (0: stop at the first)
 };
 
 struct EvalConfig {

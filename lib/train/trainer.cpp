@@ -32,6 +32,13 @@ const char* mode_name(attn::AttentionMode mode) {
   return mode == attn::AttentionMode::kDense ? "dense" : "ssa";
 }
 
+// Fault injection: poisons the first parameter's gradient.
+void inject_nan_gradient(models::Model& model) {
+  auto p = model.parameters().front();
+  torch::NoGradGuard no_grad;
+  p.mutable_grad().view(-1)[0] = std::nan("");
+}
+
 }  // namespace
 
 void apply_run_settings(const RunConfig& run) {
@@ -149,9 +156,11 @@ StepStats Trainer::train_step() {
     batch.input = batch.input.to(device_);
     batch.target = batch.target.to(device_);
     const auto out = model_->loss(batch);
-    out.nll_sum.div(local_tokens).backward();
-    nll += out.nll_sum.item<double>();
+    const bool poisoned = faults_.fires("nan_loss", state_.step + 1, comm_.rank());
+    (poisoned ? out.nll_sum * std::nan("") : out.nll_sum).div(local_tokens).backward();
+    nll += poisoned ? std::nan("") : out.nll_sum.item<double>();
   }
+  if (faults_.fires("nan_grad", state_.step + 1, comm_.rank())) inject_nan_gradient(*model_);
   grad_sync_->average();
   StepStats stats;
   const double micro_batches = static_cast<double>(comm_.world_size() * (local_batch / micro));
@@ -161,8 +170,7 @@ StepStats Trainer::train_step() {
   stats.loss = comm_.all_reduce_sum(nll) / static_cast<double>(stats.tokens);
   stats.grad_norm = clip_gradients(*model_, config_.train.optimizer.clip_norm);
   stats.attention_fraction = model_->last_attention_fraction();
-  check_finite(stats);
-  optimizer_->step();
+  if (check_finite(stats)) optimizer_->step();
   ++state_.step;
   state_.tokens += stats.tokens;
   state_.data = sampler_->position();
@@ -170,12 +178,31 @@ StepStats Trainer::train_step() {
   return stats;
 }
 
-void Trainer::check_finite(const StepStats& stats) const {
-  if (std::isfinite(stats.loss) && std::isfinite(stats.grad_norm)) return;
-  throw Error(ExitCode::kDiverged,
-              fmt::format("step {}: non-finite {} ({}); stopped before the optimizer step, last checkpoint kept",
-                          state_.step + 1, std::isfinite(stats.loss) ? "gradient norm" : "loss",
-                          std::isfinite(stats.loss) ? stats.grad_norm : stats.loss));
+// The loss is the global mean and the gradients are already averaged, so every rank reaches the
+// same decision. Returns false to skip this step (bounded by train.max_nonfinite_skips).
+bool Trainer::check_finite(const StepStats& stats) {
+  if (std::isfinite(stats.loss) && std::isfinite(stats.grad_norm)) {
+    consecutive_skips_ = 0;
+    return true;
+  }
+  std::string culprit = std::isfinite(stats.loss) ? "gradient" : "loss";
+  if (std::isfinite(stats.loss)) {
+    for (const auto& p : model_->named_parameters()) {
+      if (p.value().grad().defined() && !at::isfinite(p.value().grad()).all().item<bool>()) {
+        culprit = "gradient of " + p.key();
+        break;
+      }
+    }
+  }
+  const std::string what = fmt::format("step {}, rank {}: non-finite {} (loss {}, grad norm {})", state_.step + 1,
+                                       comm_.rank(), culprit, stats.loss, stats.grad_norm);
+  if (consecutive_skips_ < config_.train.max_nonfinite_skips) {
+    ++consecutive_skips_;
+    spdlog::warn("{}; step skipped ({} of at most {} in a row)", what, consecutive_skips_,
+                 config_.train.max_nonfinite_skips);
+    return false;
+  }
+  throw Error(ExitCode::kDiverged, what + "; stopped before the optimizer step, last checkpoint kept");
 }
 
 void Trainer::record_step(const StepStats& stats, double lr) {
@@ -235,6 +262,10 @@ void Trainer::save() {
   if (comm_.is_main()) {
     std::vector<RankRng> all;
     for (size_t r = 0; r < torch_states.size(); ++r) all.push_back({torch_states[r], sampler_states[r]});
+    if (faults_.fires("save_error", state_.step, comm_.rank())) {
+      throw Error(ExitCode::kIo, "cannot write checkpoint step " + std::to_string(state_.step) +
+                                     ": injected fault (SSA_FAULT save_error)");
+    }
     checkpointer_->save({*model_, optimizer_.get(), state_, all});
     progress_->note("checkpoint saved at step " + std::to_string(state_.step));
   }

@@ -11,6 +11,7 @@
 #include "lib/dist/communicator.h"
 #include "lib/dist/gradient_sync.h"
 #include "lib/train/checkpointer.h"
+#include "lib/train/fault_injection.h"
 #include "lib/train/metrics_sink.h"
 #include "lib/train/phase_schedule.h"
 #include "lib/train/progress.h"
@@ -44,7 +45,7 @@ class Trainer {
   void resume();
   void enter_phase(int64_t step);
   StepStats train_step();
-  void check_finite(const StepStats& stats) const;
+  bool check_finite(const StepStats& stats);
   void record_step(const StepStats& stats, double lr);
   void validate();
   void save();
@@ -66,8 +67,10 @@ class Trainer {
   std::unique_ptr<MetricsSink> metrics_;  // rank 0 only
   std::unique_ptr<Progress> progress_;
   StopRequest stop_request_;
+  FaultInjection faults_;  // test-only, from $SSA_FAULT
   TrainState state_;
   size_t phase_ = 0;
+  int64_t consecutive_skips_ = 0;  // non-finite steps skipped in a row
 };
 
 // Sets torch's intra-op thread count from run.threads (0 = all cores) and seeds torch.

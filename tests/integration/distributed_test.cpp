@@ -15,12 +15,6 @@ namespace {
 
 const std::string kConfig = source_path("configs/test/tiny_decoder.yaml");
 
-std::string fresh_dir(const std::string& name) {
-  const std::string dir = "/tmp/ssa_it_runs/" + name;
-  fs::remove_all(dir);
-  return dir;
-}
-
 // Dense attention and no dropout: the data-parallel result then depends only on the data split.
 std::vector<std::string> dense_args(const std::string& dir) {
   return {kConfig, "run.dir=" + dir, "model.dropout=0", "train.phases.0.attention=dense", "train.steps=12",
@@ -31,7 +25,7 @@ std::vector<std::string> dense_args(const std::string& dir) {
 
 TEST_CASE("2 and 4 Gloo ranks keep parameters bitwise identical, with SSA and dropout on", "[integration][dist]") {
   for (const int world : {2, 4}) {
-    const std::string dir = fresh_dir("ddp_identical_" + std::to_string(world));
+    const std::string dir = fresh_run_dir("ddp_identical_" + std::to_string(world));
     const auto results = run_ranks(world, {kConfig, "run.dir=" + dir, "train.steps=12", "checkpoint.every=4", "train.micro_batch_size=2",
                                            "eval.every=0", "train.lr_schedule.warmup_steps=2"},
                                    29710 + world);
@@ -52,7 +46,7 @@ TEST_CASE("2 and 4 Gloo ranks keep parameters bitwise identical, with SSA and dr
 }
 
 TEST_CASE("2 ranks with half the batch each match 1 rank with the whole batch", "[integration][dist]") {
-  const std::string one = fresh_dir("ddp_one_rank"), two = fresh_dir("ddp_two_ranks");
+  const std::string one = fresh_run_dir("ddp_one_rank"), two = fresh_run_dir("ddp_two_ranks");
   REQUIRE(run_ssa_train(dense_args(one)).exit_code == 0);
   for (const auto& r : run_ranks(2, dense_args(two), 29720)) {
     INFO(r.err);
@@ -71,7 +65,7 @@ TEST_CASE("2 ranks with half the batch each match 1 rank with the whole batch", 
 }
 
 TEST_CASE("a killed rank ends the job quickly with a non-zero exit on the others", "[integration][dist]") {
-  const std::string dir = fresh_dir("ddp_killed");
+  const std::string dir = fresh_run_dir("ddp_killed");
   const auto start = std::chrono::steady_clock::now();
   const auto results = run_ranks(2, {kConfig, "run.dir=" + dir, "dist.timeout_s=5", "train.steps=400",
                                      "checkpoint.every=5", "eval.every=0"},
@@ -82,4 +76,30 @@ TEST_CASE("a killed rank ends the job quickly with a non-zero exit on the others
   CHECK(results[0].exit_code == 5);
   CHECK(results[0].err.find("rank 0/2") != std::string::npos);
   CHECK(seconds < 60);
+}
+
+TEST_CASE("2 ranks: SIGKILL after a checkpoint, resume, and the final parameters are bitwise those of an "
+          "uninterrupted run",
+          "[integration][dist][resume]") {
+  // SSA and dropout on, so per-rank sampler and dropout streams must both be restored per rank.
+  const auto args = [](const std::string& dir) {
+    return std::vector<std::string>{kConfig, "run.dir=" + dir, "train.steps=12", "checkpoint.every=4", "eval.every=0",
+                                    "train.lr_schedule.warmup_steps=2", "dist.timeout_s=5"};
+  };
+  const auto final_fingerprint = [](const std::string& log) {
+    const std::string marker = "step 12: parameters bitwise identical on 2 ranks (fingerprint ";
+    const size_t at = log.find(marker);
+    return at == std::string::npos ? std::string("none") : log.substr(at + marker.size(), 16);
+  };
+  const std::string straight = fresh_run_dir("ddp_resume_straight"), killed = fresh_run_dir("ddp_resume_killed");
+  const auto a = run_ranks(2, args(straight), 29760);
+  REQUIRE(a[0].exit_code == 0);
+  const auto interrupted = run_ranks(2, args(killed), 29761, /*kill_rank=*/0, killed + "/checkpoints/step_00000004/COMPLETE");
+  REQUIRE(interrupted[0].exit_code == 128 + 9);
+  const auto b = run_ranks(2, args(killed), 29762);
+  INFO(b[0].err);
+  REQUIRE(b[0].exit_code == 0);
+  CHECK(b[0].err.find("resumed from") != std::string::npos);
+  CHECK(final_fingerprint(a[0].err) != "none");
+  CHECK(final_fingerprint(b[0].err) == final_fingerprint(a[0].err));
 }

@@ -15,12 +15,6 @@ namespace {
 
 const std::string kConfig = source_path("configs/test/tiny_decoder.yaml");
 
-std::string fresh_dir(const std::string& name) {
-  const std::string dir = "/tmp/ssa_it_runs/" + name;
-  fs::remove_all(dir);
-  return dir;
-}
-
 // The step of the newest complete checkpoint, or -1.
 int64_t newest_checkpoint_step(const std::string& dir) {
   int64_t newest = -1;
@@ -36,7 +30,7 @@ int64_t newest_checkpoint_step(const std::string& dir) {
 }  // namespace
 
 TEST_CASE("SIGTERM saves the current step, exits 143, and the same command resumes", "[integration][stop]") {
-  const std::string dir = fresh_dir("sigterm");
+  const std::string dir = fresh_run_dir("sigterm");
   const std::vector<std::string> args{kConfig, "run.dir=" + dir, "train.steps=2000", "checkpoint.every=1000",
                                       "eval.every=0", "train.lr_schedule.warmup_steps=2"};
   // Wait for metrics of a few steps: the first metrics line appears after step 1.
@@ -57,7 +51,7 @@ TEST_CASE("SIGTERM saves the current step, exits 143, and the same command resum
 }
 
 TEST_CASE("SIGUSR1 to one of two ranks stops both at the same step with one checkpoint", "[integration][stop][dist]") {
-  const std::string dir = fresh_dir("sigusr1_ranks");
+  const std::string dir = fresh_run_dir("sigusr1_ranks");
   const auto results = run_ranks(2, {kConfig, "run.dir=" + dir, "train.steps=2000", "checkpoint.every=1000",
                                      "eval.every=0", "train.micro_batch_size=0"},
                                  29750, /*kill_rank=*/1, dir + "/metrics.jsonl", SIGUSR1);
@@ -73,11 +67,55 @@ TEST_CASE("SIGUSR1 to one of two ranks stops both at the same step with one chec
 }
 
 TEST_CASE("run.time_limit_s stops, saves and exits 143", "[integration][stop]") {
-  const std::string dir = fresh_dir("time_limit");
+  const std::string dir = fresh_run_dir("time_limit");
   const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "train.steps=100000", "checkpoint.every=100000",
                                 "eval.every=0", "run.time_limit_s=2"});
   INFO(r.err);
   CHECK(r.exit_code == 143);
   CHECK(r.err.find("time limit (run.time_limit_s = 2)") != std::string::npos);
   CHECK(newest_checkpoint_step(dir) > 0);
+}
+
+TEST_CASE("a non-finite loss stops before the optimizer step, naming step and rank; the checkpoint is kept",
+          "[integration][numerics]") {
+  const std::string dir = fresh_run_dir("nan_loss");
+  setenv("SSA_FAULT", "nan_loss@7", 1);
+  const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "checkpoint.every=5", "eval.every=0"});
+  unsetenv("SSA_FAULT");
+  INFO(r.err);
+  CHECK(r.exit_code == 4);
+  CHECK(r.err.find("step 7, rank 0: non-finite loss") != std::string::npos);
+  CHECK(newest_checkpoint_step(dir) == 5);
+  CHECK(metrics_lines(dir, "train").size() == 6);
+}
+
+TEST_CASE("a NaN gradient on one of two ranks stops both, naming the parameter", "[integration][numerics][dist]") {
+  const std::string dir = fresh_run_dir("nan_grad_ranks");
+  setenv("SSA_FAULT", "nan_grad@3:1", 1);
+  const auto results = run_ranks(2, {kConfig, "run.dir=" + dir, "eval.every=0", "train.micro_batch_size=0"}, 29770);
+  unsetenv("SSA_FAULT");
+  INFO(results[0].err);
+  CHECK(results[0].exit_code == 4);
+  CHECK(results[1].exit_code == 4);
+  CHECK(results[0].err.find("step 3, rank 0: non-finite gradient of embed.weight") != std::string::npos);
+}
+
+TEST_CASE("max_nonfinite_skips skips a bad step and training goes on", "[integration][numerics]") {
+  const std::string dir = fresh_run_dir("nan_skip");
+  setenv("SSA_FAULT", "nan_loss@3", 1);
+  const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "train.steps=6", "train.lr_schedule.warmup_steps=2",
+                                "eval.every=0", "train.max_nonfinite_skips=1"});
+  unsetenv("SSA_FAULT");
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("step skipped (1 of at most 1 in a row)") != std::string::npos);
+}
+
+TEST_CASE("a failed checkpoint write exits 74 and keeps the previous checkpoint", "[integration][io]") {
+  const std::string dir = fresh_run_dir("save_error");
+  setenv("SSA_FAULT", "save_error@10", 1);
+  const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "checkpoint.every=5", "eval.every=0"});
+  unsetenv("SSA_FAULT");
+  CHECK(r.exit_code == 74);
+  CHECK(newest_checkpoint_step(dir) == 5);
 }

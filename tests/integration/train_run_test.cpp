@@ -19,12 +19,6 @@ const std::string kConfig = source_path("configs/test/tiny_decoder.yaml");
 
 std::vector<std::string> train_args(const std::string& dir) { return {kConfig, "run.dir=" + dir}; }
 
-std::string fresh_dir(const std::string& name) {
-  const std::string dir = "/tmp/ssa_it_runs/" + name;
-  fs::remove_all(dir);
-  return dir;
-}
-
 // The deterministic part of each metrics line: step, phase, loss, grad norm, eval losses.
 std::vector<std::string> fingerprint(const std::string& dir) {
   std::vector<std::string> out;
@@ -38,7 +32,7 @@ std::vector<std::string> fingerprint(const std::string& dir) {
 }  // namespace
 
 TEST_CASE("a short run learns, switches to dense fine-tune and writes its outputs", "[integration][train]") {
-  const std::string dir = fresh_dir("learns");
+  const std::string dir = fresh_run_dir("learns");
   const auto r = run_ssa_train(train_args(dir));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
@@ -105,10 +99,10 @@ TEST_CASE("a short run learns, switches to dense fine-tune and writes its output
 }
 
 TEST_CASE("SIGKILL mid-run, across the fine-tune boundary, then resume: identical losses", "[integration][resume]") {
-  const std::string straight = fresh_dir("straight");
+  const std::string straight = fresh_run_dir("straight");
   REQUIRE(run_ssa_train(train_args(straight)).exit_code == 0);
 
-  const std::string killed = fresh_dir("killed");
+  const std::string killed = fresh_run_dir("killed");
   REQUIRE(run_and_kill_when(train_args(killed), killed + "/checkpoints/step_00000020/COMPLETE"));
   REQUIRE(run_and_kill_when(train_args(killed), killed + "/checkpoints/step_00000030/COMPLETE"));
   const auto resumed = run_ssa_train(train_args(killed));

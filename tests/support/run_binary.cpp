@@ -44,17 +44,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& out, const 
 
 }  // namespace
 
-RunResult run_ssa_train(const std::vector<std::string>& args) {
-  const std::string base = "/tmp/ssa_it_" + std::to_string(getpid());
-  const pid_t pid = spawn(args, base + ".out", base + ".err");
-  int status = 0;
-  waitpid(pid, &status, 0);
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = slurp(base + ".out");
-  r.err = slurp(base + ".err");
-  return r;
-}
+RunResult run_ssa_train(const std::vector<std::string>& args) { return run_and_signal_when(args, "", 0); }
 
 bool run_and_kill_when(const std::vector<std::string>& args, const std::string& path) {
   return run_and_signal_when(args, path, SIGKILL).exit_code == 128 + SIGKILL;
@@ -65,7 +55,7 @@ RunResult run_and_signal_when(const std::vector<std::string>& args, const std::s
   const pid_t pid = spawn(args, base + ".out", base + ".err");
   int status = 0;
   bool exited = false;
-  while (!std::filesystem::exists(path)) {
+  while (!path.empty() && !std::filesystem::exists(path)) {
     if (waitpid(pid, &status, WNOHANG) == pid) {
       exited = true;
       break;
@@ -73,7 +63,7 @@ RunResult run_and_signal_when(const std::vector<std::string>& args, const std::s
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   if (!exited) {
-    kill(pid, signal);
+    if (signal != 0) kill(pid, signal);
     waitpid(pid, &status, 0);
   }
   RunResult r;
@@ -81,6 +71,12 @@ RunResult run_and_signal_when(const std::vector<std::string>& args, const std::s
   r.out = slurp(base + ".out");
   r.err = slurp(base + ".err");
   return r;
+}
+
+std::string fresh_run_dir(const std::string& name) {
+  const std::string dir = "/tmp/ssa_it_runs/" + name;
+  std::filesystem::remove_all(dir);
+  return dir;
 }
 
 std::vector<RunResult> run_ranks(int world, const std::vector<std::string>& args, int port, int kill_rank,
