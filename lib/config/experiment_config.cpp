@@ -53,6 +53,10 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
     fail("model.vocab_size", "byte-level data needs at least 256 entries, got " +
                                  std::to_string(m.vocab_size));
   }
+  if (c.run.precision == "fp16" && c.run.device != "cuda") {
+    fail("run.precision", "fp16 autocast needs run.device: cuda; on CPU use bf16 (train.loss_scale.mode: dynamic "
+                          "runs the loss scaler in any precision)");
+  }
   if (c.eval.context >= c.data.seq_len) {
     fail("eval.context", "must be smaller than data.seq_len (" + std::to_string(c.data.seq_len) + ")");
   }

@@ -84,6 +84,8 @@ void describe(V& v, train::RunConfig& c) {
   v.field("seed", c.seed, FieldSpec("seed for init, dropout, SSA and data order").at_least(0));
   v.field("threads", c.threads, FieldSpec("intra-op CPU threads; 0 = all cores").at_least(0));
   v.field("device", c.device, FieldSpec("compute device").one_of({"cpu", "cuda"}));
+  v.field("precision", c.precision,
+          FieldSpec("autocast precision; auto = bf16 on cuda, fp32 on cpu").one_of({"auto", "fp32", "bf16", "fp16"}));
   v.field("time_limit_s", c.time_limit_s,
           FieldSpec("stop, save and exit 143 after this many seconds; 0 = none").at_least(0));
 }
@@ -113,6 +115,16 @@ void describe(V& v, train::PhaseConfig& c) {
 }
 
 template <class V>
+void describe(V& v, train::LossScaleConfig& c) {
+  v.field("mode", c.mode, FieldSpec("dynamic, off, or auto (dynamic iff run.precision is fp16)").one_of({"auto", "dynamic", "off"}));
+  v.field("init", c.init, FieldSpec("initial loss scale").greater_than(0));
+  v.field("growth_factor", c.growth_factor, FieldSpec("scale multiplier after growth_interval good steps").greater_than(1));
+  v.field("backoff_factor", c.backoff_factor, FieldSpec("scale multiplier after an overflow").greater_than(0).below(1));
+  v.field("growth_interval", c.growth_interval, FieldSpec("finite steps in a row before growing").at_least(1));
+  v.field("min_scale", c.min_scale, FieldSpec("below this scale the run stops as diverged").greater_than(0));
+}
+
+template <class V>
 void describe(V& v, train::TrainConfig& c) {
   v.field("steps", c.steps, FieldSpec("optimizer steps").at_least(1));
   v.field("batch_size", c.batch_size, FieldSpec("sequences per optimizer step").at_least(1));
@@ -121,6 +133,7 @@ void describe(V& v, train::TrainConfig& c) {
   v.list("phases", c.phases, "training phases in order, e.g. ssa then dense fine-tune");
   v.section("optimizer", c.optimizer, "AdamW");
   v.section("lr_schedule", c.lr_schedule, "warmup then decay");
+  v.section("loss_scale", c.loss_scale, "dynamic loss scaling for fp16");
   v.field("max_nonfinite_skips", c.max_nonfinite_skips,
           FieldSpec("non-finite steps skipped in a row before stopping; 0 = stop at the first").at_least(0));
 }

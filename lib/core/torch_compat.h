@@ -4,6 +4,7 @@
 #include <optional>
 
 #include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
 #define SSA_TORCH_AT_LEAST(major, minor) \
@@ -27,5 +28,55 @@ inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::
   return at::matmul(probs, v);                                                // (..., Tq, D)
 #endif
 }
+
+// Autocast to `dtype` on `device` while in scope (disabled: a no-op); restores the previous
+// state and clears the cast cache on exit. 2.4 moved to per-device-type calls.
+class AutocastScope {
+ public:
+  AutocastScope(at::DeviceType device, at::ScalarType dtype, bool enabled) : device_(device), enabled_(enabled) {
+    if (!enabled_) return;
+#if SSA_TORCH_AT_LEAST(2, 4)
+    previous_enabled_ = at::autocast::is_autocast_enabled(device_);
+    previous_dtype_ = at::autocast::get_autocast_dtype(device_);
+    at::autocast::set_autocast_dtype(device_, dtype);
+    at::autocast::set_autocast_enabled(device_, true);
+#else
+    const bool cpu = device_ == at::kCPU;
+    previous_enabled_ = cpu ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled();
+    previous_dtype_ = cpu ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype();
+    if (cpu) {
+      at::autocast::set_autocast_cpu_dtype(dtype);
+      at::autocast::set_cpu_enabled(true);
+    } else {
+      at::autocast::set_autocast_gpu_dtype(dtype);
+      at::autocast::set_enabled(true);
+    }
+#endif
+  }
+  ~AutocastScope() {
+    if (!enabled_) return;
+#if SSA_TORCH_AT_LEAST(2, 4)
+    at::autocast::set_autocast_enabled(device_, previous_enabled_);
+    at::autocast::set_autocast_dtype(device_, previous_dtype_);
+#else
+    if (device_ == at::kCPU) {
+      at::autocast::set_cpu_enabled(previous_enabled_);
+      at::autocast::set_autocast_cpu_dtype(previous_dtype_);
+    } else {
+      at::autocast::set_enabled(previous_enabled_);
+      at::autocast::set_autocast_gpu_dtype(previous_dtype_);
+    }
+#endif
+    at::autocast::clear_cache();
+  }
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  at::DeviceType device_;
+  bool enabled_;
+  bool previous_enabled_ = false;
+  at::ScalarType previous_dtype_ = at::kFloat;
+};
 
 }  // namespace ssa::compat

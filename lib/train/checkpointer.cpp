@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kCompleteMarker = "COMPLETE";
-constexpr int64_t kFormatVersion = 2;  // 2: per-rank RNG streams
+constexpr int64_t kFormatVersion = 3;  // 2: per-rank RNG streams; 3: loss scale
 
 void fsync_path(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
@@ -49,6 +49,8 @@ void write_state(const fs::path& file, const CheckpointParts& parts) {
   archive.write("data.epoch", scalar(s.data.epoch));
   archive.write("data.cursor", scalar(s.data.cursor));
   archive.write("best_valid_loss", scalar(s.best_valid_loss));
+  archive.write("loss_scale.scale", scalar(s.loss_scale.scale));
+  archive.write("loss_scale.good_steps", scalar(s.loss_scale.good_steps));
   const auto ranks = parts.all_ranks_rng.empty() ? std::vector<RankRng>{current_rng(parts.model)} : parts.all_ranks_rng;
   archive.write("world_size", scalar(static_cast<int64_t>(ranks.size())));
   for (size_t r = 0; r < ranks.size(); ++r) {
@@ -80,6 +82,10 @@ void read_state(const fs::path& file, const CheckpointParts& parts) {
   at::Tensor best, torch_rng, ssa_rng;
   archive.read("best_valid_loss", best);
   s.best_valid_loss = best.item<double>();
+  at::Tensor scale;
+  archive.read("loss_scale.scale", scale);
+  s.loss_scale.scale = scale.item<double>();
+  s.loss_scale.good_steps = read_int(archive, "loss_scale.good_steps");
   const int64_t world_size = read_int(archive, "world_size");
   if (parts.rank >= world_size) {
     spdlog::warn("{}: written by {} ranks; rank {} starts fresh random streams", file.string(), world_size, parts.rank);

@@ -15,6 +15,17 @@ struct RunConfig {
   int64_t threads = 0;        // intra-op threads; 0 means every core
   std::string device = "cpu"; // "cpu" or "cuda"
   double time_limit_s = 0;    // stop, save and exit 143 after this long; 0 = no limit
+  std::string precision = "auto";  // fp32, bf16 or fp16 autocast; auto = bf16 on CUDA, fp32 on CPU
+};
+
+// Dynamic loss scaling (lib/train/loss_scaler.h).
+struct LossScaleConfig {
+  std::string mode = "auto";   // dynamic, off, or auto (dynamic exactly when run.precision is fp16)
+  double init = 65536;         // initial scale
+  double growth_factor = 2;
+  double backoff_factor = 0.5;
+  int64_t growth_interval = 2000;  // finite steps in a row before the scale grows
+  double min_scale = 1e-4;         // below this the run is diverging: stop with exit code 4
 };
 
 // Data parallelism. Ranks come from the launcher's environment (lib/dist/launch_env.h);
@@ -55,6 +66,7 @@ struct TrainConfig {
   std::vector<PhaseConfig> phases = {PhaseConfig{}};
   OptimizerConfig optimizer;
   LrScheduleConfig lr_schedule;
+  LossScaleConfig loss_scale;
   int64_t max_nonfinite_skips = 0;  // a non-finite loss/gradient skips the step up to this many times
                                     // in a row; one more stops the run (0: stop at the first)
 };

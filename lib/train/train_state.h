@@ -7,11 +7,17 @@
 
 namespace ssa::train {
 
+struct LossScaleState {
+  double scale = 1;        // current loss scale (1 when loss scaling is off)
+  int64_t good_steps = 0;  // finite steps since the last change
+};
+
 struct TrainState {
   int64_t step = 0;              // optimizer steps completed
   int64_t tokens = 0;            // training target tokens consumed, all ranks
   data::SamplerPosition data;    // where the training order continues
   double best_valid_loss = std::numeric_limits<double>::infinity();
+  LossScaleState loss_scale;
 };
 
 }  // namespace ssa::train

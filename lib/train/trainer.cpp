@@ -14,6 +14,7 @@
 
 #include "lib/core/error.h"
 #include "lib/core/splitmix.h"
+#include "lib/core/torch_compat.h"
 #include "lib/train/evaluator.h"
 #include "lib/train/lr_schedule.h"
 #include "lib/train/optimizer.h"
@@ -69,6 +70,7 @@ Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, 
             config_.train.batch_size, world, micro);
   build_data();
   build_model();
+  build_precision();
   build_optimizer();
   phases_ = std::make_unique<PhaseSchedule>(config_.train.phases, config_.train.steps);
   checkpointer_ = std::make_unique<Checkpointer>(paths_.checkpoints, config_.checkpoint.keep_last);
@@ -91,6 +93,18 @@ void Trainer::build_model() {
   spdlog::info("model: {} with {} parameters", config_.model.type, model_->parameter_count());
 }
 
+// run.precision -> the autocast dtype; train.loss_scale.mode -> whether the loss scaler runs.
+void Trainer::build_precision() {
+  std::string precision = config_.run.precision;
+  if (precision == "auto") precision = device_.is_cuda() ? "bf16" : "fp32";
+  if (precision == "bf16") autocast_dtype_ = at::kBFloat16;
+  if (precision == "fp16") autocast_dtype_ = at::kHalf;
+  const auto& mode = config_.train.loss_scale.mode;
+  scaler_ = std::make_unique<LossScaler>(config_.train.loss_scale,
+                                         mode == "dynamic" || (mode == "auto" && precision == "fp16"));
+  spdlog::info("precision: {}{}", precision, scaler_->enabled() ? " with dynamic loss scaling" : "");
+}
+
 void Trainer::build_optimizer() {
   optimizer_ = train::build_optimizer(*model_, config_.train.optimizer);
   grad_sync_ = std::make_unique<dist::GradientSync>(comm_, model_->parameters(), config_.dist.bucket_mb);
@@ -98,6 +112,7 @@ void Trainer::build_optimizer() {
 }
 
 void Trainer::resume() {
+  state_.loss_scale.scale = scaler_->initial_scale();  // a checkpoint overrides it
   const auto from = checkpointer_->restore_latest({*model_, optimizer_.get(), state_, {}, comm_.rank()});
   sampler_->set_position(state_.data);
   if (comm_.is_main()) metrics_ = std::make_unique<MetricsSink>(paths_.metrics, state_.step);
@@ -155,9 +170,13 @@ StepStats Trainer::train_step() {
     auto batch = data::make_batch(data_.train, {starts + first, starts + first + micro}, seq_len);
     batch.input = batch.input.to(device_);
     batch.target = batch.target.to(device_);
-    const auto out = model_->loss(batch);
+    models::LossOutput out;
+    {
+      compat::AutocastScope autocast(device_.type(), autocast_dtype_.value_or(at::kFloat), autocast_dtype_.has_value());
+      out = model_->loss(batch);
+    }
     const bool poisoned = faults_.fires("nan_loss", state_.step + 1, comm_.rank());
-    (poisoned ? out.nll_sum * std::nan("") : out.nll_sum).div(local_tokens).backward();
+    (poisoned ? out.nll_sum * std::nan("") : out.nll_sum).div(local_tokens).mul(state_.loss_scale.scale).backward();
     nll += poisoned ? std::nan("") : out.nll_sum.item<double>();
   }
   if (faults_.fires("nan_grad", state_.step + 1, comm_.rank())) inject_nan_gradient(*model_);
@@ -168,14 +187,38 @@ StepStats Trainer::train_step() {
   stats.dense_flops = 3.0 * micro_batches * model_->forward_flops(micro, seq_len, /*dense_attention=*/true);
   stats.tokens = config_.train.batch_size * seq_len;
   stats.loss = comm_.all_reduce_sum(nll) / static_cast<double>(stats.tokens);
-  stats.grad_norm = clip_gradients(*model_, config_.train.optimizer.clip_norm);
   stats.attention_fraction = model_->last_attention_fraction();
-  if (check_finite(stats)) optimizer_->step();
+  if (unscale_and_update(stats)) {
+    stats.grad_norm = clip_gradients(*model_, config_.train.optimizer.clip_norm);
+    if (check_finite(stats)) {
+      optimizer_->step();
+    } else {
+      stats.skipped = true;
+    }
+  }
   ++state_.step;
   state_.tokens += stats.tokens;
   state_.data = sampler_->position();
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
+}
+
+// With loss scaling: gradients back to true scale; an overflow skips the step and backs off the
+// scale (expected now and then in fp16), a collapsing scale means divergence. True: go on.
+bool Trainer::unscale_and_update(StepStats& stats) {
+  if (!scaler_->enabled()) return true;
+  const bool finite = scaler_->unscale_gradients(model_->parameters(), state_.loss_scale);
+  scaler_->update(state_.loss_scale, finite);
+  if (finite) return true;
+  stats.skipped = true;
+  if (state_.loss_scale.scale < config_.train.loss_scale.min_scale) {
+    throw Error(ExitCode::kDiverged, fmt::format("step {}: loss scale fell to {} after repeated non-finite gradients; "
+                                                 "stopped, last checkpoint kept", state_.step + 1,
+                                                 state_.loss_scale.scale));
+  }
+  spdlog::warn("step {}: non-finite gradients at loss scale {}; step skipped, scale now {}", state_.step + 1,
+               state_.loss_scale.scale / config_.train.loss_scale.backoff_factor, state_.loss_scale.scale);
+  return false;
 }
 
 // The loss is the global mean and the gradients are already averaged, so every rank reaches the
@@ -223,6 +266,8 @@ void Trainer::record_step(const StepStats& stats, double lr) {
                       .add("attention_fraction", stats.attention_fraction)
                       .add("flops", stats.flops)
                       .add("flops_vs_dense", stats.flops / stats.dense_flops)
+                      .add("loss_scale", state_.loss_scale.scale)
+                      .add("skipped", stats.skipped ? 1 : 0)
                       .add("peak_rss_mb", peak_rss_mb()));
 }
 

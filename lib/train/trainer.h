@@ -2,6 +2,7 @@
 // Built in named steps (data, model, optimizer, checkpoint) from the typed experiment config.
 #pragma once
 #include <memory>
+#include <optional>
 
 #include <torch/optim/adamw.h>
 
@@ -12,6 +13,7 @@
 #include "lib/dist/gradient_sync.h"
 #include "lib/train/checkpointer.h"
 #include "lib/train/fault_injection.h"
+#include "lib/train/loss_scaler.h"
 #include "lib/train/metrics_sink.h"
 #include "lib/train/phase_schedule.h"
 #include "lib/train/progress.h"
@@ -30,6 +32,7 @@ struct StepStats {
   double attention_fraction = 1; // of the dense attention matrix, averaged over layers
   double flops = 0;              // forward + backward (3 x forward), this step
   double dense_flops = 0;        // the same step with every layer dense (the paper's C baseline)
+  bool skipped = false;          // non-finite gradients (loss scaler or max_nonfinite_skips): no update
 };
 
 class Trainer {
@@ -41,11 +44,13 @@ class Trainer {
  private:
   void build_data();
   void build_model();
+  void build_precision();
   void build_optimizer();
   void resume();
   void enter_phase(int64_t step);
   StepStats train_step();
   bool check_finite(const StepStats& stats);
+  bool unscale_and_update(StepStats& stats);
   void record_step(const StepStats& stats, double lr);
   void validate();
   void save();
@@ -68,6 +73,8 @@ class Trainer {
   std::unique_ptr<Progress> progress_;
   StopRequest stop_request_;
   FaultInjection faults_;  // test-only, from $SSA_FAULT
+  std::optional<at::ScalarType> autocast_dtype_;  // forward precision; nullopt = fp32
+  std::unique_ptr<LossScaler> scaler_;
   TrainState state_;
   size_t phase_ = 0;
   int64_t consecutive_skips_ = 0;  // non-finite steps skipped in a row

@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "tests/support/run_binary.h"
@@ -118,4 +119,34 @@ TEST_CASE("a failed checkpoint write exits 74 and keeps the previous checkpoint"
   unsetenv("SSA_FAULT");
   CHECK(r.exit_code == 74);
   CHECK(newest_checkpoint_step(dir) == 5);
+}
+
+TEST_CASE("dynamic loss scaling skips an overflowing step, backs off, grows, and training goes on",
+          "[integration][precision]") {
+  const std::string dir = fresh_run_dir("loss_scale");
+  setenv("SSA_FAULT", "nan_grad@3", 1);
+  const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "train.steps=8", "train.lr_schedule.warmup_steps=2",
+                                "eval.every=0", "train.loss_scale.mode=dynamic", "train.loss_scale.init=1024",
+                                "train.loss_scale.growth_interval=4"});
+  unsetenv("SSA_FAULT");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto lines = metrics_lines(dir, "train");
+  REQUIRE(lines.size() == 8);
+  CHECK(json_number(lines[1], "loss_scale") == 1024);
+  CHECK(json_field(lines[2], "skipped") == "1");
+  CHECK(json_number(lines[2], "loss_scale") == 512);
+  CHECK(json_number(lines[6], "loss_scale") == 1024);  // 4 good steps (4..7) later it grows
+  CHECK(std::isfinite(json_number(lines[7], "loss")));
+}
+
+TEST_CASE("bf16 autocast on CPU trains and the loss falls", "[integration][precision]") {
+  const std::string dir = fresh_run_dir("bf16");
+  const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "run.precision=bf16", "eval.every=0"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("precision: bf16") != std::string::npos);
+  const auto lines = metrics_lines(dir, "train");
+  REQUIRE(lines.size() == 40);
+  CHECK(json_number(lines[0], "loss") > json_number(lines[39], "loss") + 0.5);
 }
