@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <spdlog/spdlog.h>
@@ -15,13 +16,14 @@
 #include <torch/serialize/output-archive.h>
 
 #include "lib/core/error.h"
+#include "lib/train/safetensors.h"
 
 namespace ssa::train {
 namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kCompleteMarker = "COMPLETE";
-constexpr int64_t kFormatVersion = 3;  // 2: per-rank RNG streams; 3: loss scale
+constexpr int64_t kFormatVersion = 4;  // 2: per-rank RNG; 3: loss scale; 4: model.safetensors
 
 void fsync_path(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
@@ -106,6 +108,32 @@ RankRng current_rng(models::Model& model) {
 
 namespace {
 
+// Parameters and buffers by their module path ("blocks.0.attn.qkv.weight").
+std::vector<NamedTensor> model_tensors(models::Model& model) {
+  std::vector<NamedTensor> out;
+  for (const auto& p : model.named_parameters()) out.push_back({p.key(), p.value()});
+  for (const auto& b : model.named_buffers()) out.push_back({b.key(), b.value()});
+  return out;
+}
+
+// Copies every stored tensor into the model; missing, extra or reshaped tensors are errors.
+void load_model_tensors(models::Model& model, const std::vector<NamedTensor>& stored, const std::string& path) {
+  std::map<std::string, at::Tensor> by_name;
+  for (const auto& t : stored) by_name[t.name] = t.tensor;
+  torch::NoGradGuard no_grad;
+  const auto targets = model_tensors(model);
+  for (const auto& target : targets) {
+    const auto it = by_name.find(target.name);
+    if (it == by_name.end()) throw InputError(path + ": model.safetensors has no tensor " + target.name);
+    if (it->second.sizes() != target.tensor.sizes()) {
+      throw InputError(path + ": " + target.name + " has shape " + c10::str(it->second.sizes()) + ", the model " +
+                       c10::str(target.tensor.sizes()));
+    }
+    target.tensor.copy_(it->second);
+  }
+  if (by_name.size() != targets.size()) throw InputError(path + ": model.safetensors holds tensors the model lacks");
+}
+
 void write_marker(const fs::path& file, int64_t step) {
   std::ofstream out(file);
   out << "step " << step << "\n";
@@ -138,11 +166,7 @@ void Checkpointer::write_checkpoint(const CheckpointParts& parts) {
   std::error_code ec;
   fs::remove_all(tmp_dir, ec);
   fs::create_directories(tmp_dir);
-  {
-    torch::serialize::OutputArchive model_archive;
-    parts.model.save(model_archive);
-    model_archive.save_to((tmp_dir / "model.pt").string());
-  }
+  save_safetensors((tmp_dir / "model.safetensors").string(), model_tensors(parts.model));
   if (parts.optimizer) {
     torch::serialize::OutputArchive optim_archive;
     parts.optimizer->save(optim_archive);
@@ -199,9 +223,7 @@ void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
   const fs::path dir(path);
   if (!fs::exists(dir / kCompleteMarker)) throw InputError(path + ": not a complete checkpoint");
   try {
-    torch::serialize::InputArchive model_archive;
-    model_archive.load_from((dir / "model.pt").string());
-    parts.model.load(model_archive);
+    load_model_tensors(parts.model, load_safetensors((dir / "model.safetensors").string()), path);
     if (parts.optimizer) {
       torch::serialize::InputArchive optim_archive;
       optim_archive.load_from((dir / "optimizer.pt").string());

@@ -86,7 +86,13 @@ TEST_CASE("incomplete and corrupt checkpoints are skipped, keep_last prunes", "[
   REQUIRE(ckpt.complete_checkpoints().size() == 2);  // steps 2 and 3
   fs::create_directories(f.dir + "/step_00000009.tmp");
   fs::create_directories(f.dir + "/step_00000008");   // no COMPLETE marker
-  std::ofstream(f.dir + "/step_00000003/model.pt", std::ios::trunc) << "garbage";
+  {  // one flipped bit in the weights of the newest checkpoint: its checksum no longer matches
+    std::fstream weights(f.dir + "/step_00000003/model.safetensors", std::ios::in | std::ios::out | std::ios::binary);
+    weights.seekg(-5, std::ios::end);
+    const char byte = static_cast<char>(weights.get());
+    weights.seekp(-5, std::ios::end);
+    weights.put(static_cast<char>(byte ^ 0x10));
+  }
   Fixture g(/*fresh_dir=*/false);
   const auto loaded = train::Checkpointer(f.dir, 2).restore_latest({*g.model, g.optimizer.get(), g.state});
   REQUIRE(loaded.has_value());

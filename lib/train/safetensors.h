@@ -1,0 +1,32 @@
+// Model weights in the safetensors format (https://github.com/huggingface/safetensors): an 8-byte
+// little-endian header length, a JSON header {name: {dtype, shape, data_offsets}, __metadata__},
+// then the raw little-endian tensor bytes. Python reads it with numpy alone
+// (scripts/read_safetensors.py). Our metadata adds a checksum per tensor ("crc32.<name>":
+// "<dtype>:<shape>:<CRC-32 of the bytes>") so a flipped bit, a relabelled dtype or shape, or a
+// truncation is detected. The reader parses data only and bounds-checks every
+// length and offset: malformed files give InputError naming the file, never a crash.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+namespace ssa::train {
+
+struct NamedTensor {
+  std::string name;
+  at::Tensor tensor;
+};
+
+void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors);
+
+// Throws InputError("<path>: <problem>") on any malformed, truncated or corrupted input.
+std::vector<NamedTensor> load_safetensors(const std::string& path);
+
+// Parses an in-memory file (the same checks); `name` appears in errors.
+std::vector<NamedTensor> parse_safetensors(const std::string& bytes, const std::string& name);
+
+uint32_t crc32(const void* data, size_t size);
+
+}  // namespace ssa::train
