@@ -1,0 +1,101 @@
+// SSA attention vs dense attention: forward + backward wall time per variant and sequence length,
+// on the same gather-based code path (dense = one window with every source). Prints a markdown
+// table; docs/benchmarks.md records a run. Usage:
+//   build/bench/ssa_bench_attention [--threads N] [--lengths 512,1024,2048] [--reps R]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include "lib/nn/alibi.h"
+#include "lib/ssa/ssa_attention.h"
+
+using namespace ssa::attn;
+
+namespace {
+
+struct Variant {
+  std::string name;
+  bool causal;
+  std::function<SourceSample(SourceSampler&, int64_t)> draw;  // (sampler, T) -> sample
+};
+
+std::vector<Variant> variants() {
+  return {
+      {"dense (causal)", true, [](SourceSampler&, int64_t t) { return dense_sample(t); }},
+      {"causal_local L4", true, [](SourceSampler& s, int64_t t) { return s.causal_local(t, 4, 0.2 * t); }},
+      {"causal_local L8", true, [](SourceSampler& s, int64_t t) { return s.causal_local(t, 8, 0.2 * t); }},
+      {"causal_unbiased L4", true, [](SourceSampler& s, int64_t t) { return s.causal_unbiased(t, 4); }},
+      {"causal_2d L4 (rows of 32)", true, [](SourceSampler& s, int64_t t) { return s.causal_grid(t / 32, 32, 4, 0.25 * t / 32, 8.0); }},
+      {"dense (non-causal)", false, [](SourceSampler&, int64_t t) { return dense_sample(t); }},
+      {"unbiased U50", false, [](SourceSampler& s, int64_t t) { return s.unbiased(t, 0.5); }},
+      {"local L4", false, [](SourceSampler& s, int64_t t) { return s.local(t, 4, 0.2 * t); }},
+  };
+}
+
+std::vector<int64_t> parse_list(const char* text) {
+  std::vector<int64_t> out;
+  std::stringstream s(text);
+  for (std::string item; std::getline(s, item, ',');) out.push_back(std::stoll(item));
+  return out;
+}
+
+// Median seconds of forward + backward over `reps` runs, each with a fresh draw.
+double time_variant(const Variant& v, int64_t length, int reps) {
+  constexpr int64_t kBatch = 4, kHeads = 8, kDim = 64;
+  const auto slopes = at::tensor(ssa::nn::alibi_slopes(kHeads), at::kFloat);  // (H)
+  const BiasFn bias = [&](const at::Tensor& t, const at::Tensor& s) { return ssa::nn::alibi_bias(slopes, t, s, v.causal); };
+  SourceSampler sampler(1);
+  std::vector<double> seconds;
+  for (int r = 0; r < reps + 1; ++r) {  // the first run warms up
+    auto q = at::randn({kBatch, kHeads, length, kDim}).requires_grad_(true);
+    auto k = at::randn({kBatch, kHeads, length, kDim}).requires_grad_(true);
+    auto val = at::randn({kBatch, kHeads, length, kDim}).requires_grad_(true);
+    const auto start = std::chrono::steady_clock::now();
+    const auto sample = v.draw(sampler, length);
+    subsampled_attention(q, k, val, sample, bias, 0.0, true).sum().backward();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (r > 0) seconds.push_back(s);
+  }
+  std::nth_element(seconds.begin(), seconds.begin() + seconds.size() / 2, seconds.end());
+  return seconds[seconds.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = 2, reps = 5;
+  std::vector<int64_t> lengths = {512, 1024, 2048};
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--lengths")) lengths = parse_list(argv[i + 1]);
+  }
+  at::set_num_threads(threads);
+  torch::manual_seed(0);
+  std::printf("attention forward+backward, B=4 H=8 D=64 fp32 CPU, %d threads, median of %d\n\n", threads, reps);
+  std::printf("| variant | T | ms | vs dense | score entries vs dense |\n|---|---:|---:|---:|---:|\n");
+  for (const int64_t t : lengths) {
+    double dense_causal = 0, dense_full = 0;
+    for (const auto& v : variants()) {
+      const double s = time_variant(v, t, reps);
+      SourceSampler probe(2);
+      const double fraction = attention_fraction(v.draw(probe, t), t);
+      if (v.name == "dense (causal)") dense_causal = s;
+      if (v.name == "dense (non-causal)") dense_full = s;
+      const double base = v.causal ? dense_causal : dense_full;
+      std::printf("| %s | %lld | %.1f | %.2fx | %.3f |\n", v.name.c_str(), static_cast<long long>(t), s * 1e3,
+                  base / s, fraction);
+    }
+  }
+  return 0;
+}
