@@ -90,3 +90,18 @@ TEST_CASE("inspect-sampling refuses a dense layer with exit 2", "[integration][c
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("--layer 0: this layer is dense") != std::string::npos);
 }
+
+TEST_CASE("eval on a truncated checkpoint exits 3 naming it", "[integration][cli][checkpoint]") {
+  const std::string dir = "/tmp/ssa_it_runs/truncated_ckpt";
+  fs::remove_all(dir);
+  const std::string config = source_path("configs/test/tiny_decoder.yaml");
+  REQUIRE(run_ssa_train({config, "run.dir=" + dir, "train.steps=5", "train.lr_schedule.warmup_steps=2",
+                         "checkpoint.every=5", "eval.every=0"})
+              .exit_code == 0);
+  const std::string checkpoint = dir + "/checkpoints/step_00000005";
+  fs::resize_file(checkpoint + "/model.safetensors", fs::file_size(checkpoint + "/model.safetensors") / 2);
+  const auto r = run_ssa_train({"eval", config, "--checkpoint", checkpoint, "run.dir=" + dir});
+  CHECK(r.exit_code == 3);
+  CHECK(line_count(r.err) == 1);
+  CHECK(r.err.find(checkpoint + "/model.safetensors: ") != std::string::npos);
+}

@@ -66,6 +66,20 @@ TEST_CASE("bad data files give one clear error naming key and file", "[data]") {
   c.seq_len = 100;
   c.train_paths = {write_temp("short.txt", "short")};
   REQUIRE(input_error(c).find("fewer than one sequence") != std::string::npos);
+  c.format = TokenFormat::kUint16;  // a uint16 file cut mid-token
+  c.seq_len = 2;
+  c.train_paths = {write_temp("cut.u16", std::string("\x01\x00\x02\x00\x03", 5))};
+  REQUIRE(input_error(c).find("size 5 is not a multiple of 2 (truncated token file?)") != std::string::npos);
+  c.format = TokenFormat::kUint32;  // an id that cannot be a token
+  c.train_paths = {write_temp("huge.u32", std::string("\x01\x00\x00\x00\xff\xff\xff\xff", 8))};
+  REQUIRE(input_error(c).find("token id 4294967295 too large") != std::string::npos);
+  c.format = TokenFormat::kBytes;  // enough for training, too little held out for validation
+  c.seq_len = 20;
+  c.valid_fraction = 0.01;
+  c.train_paths = {write_temp("small.txt", std::string(200, 'a'))};
+  REQUIRE(input_error(c).find("validation tokens, fewer than one sequence") != std::string::npos);
+  c.valid_paths = {write_temp("empty_valid", "")};  // a separate validation file that is empty
+  REQUIRE(input_error(c) == "data.valid_paths[0]: " + c.valid_paths[0] + ": file is empty");
 }
 
 TEST_CASE("a batch pairs each sequence with its next-token targets", "[data]") {
