@@ -36,12 +36,12 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
     fail("model.ssa.variant", "the decoder is causal; use causal_local, causal_unbiased or causal_2d");
   }
   const bool grid = m.ssa.variant == attn::SsaVariant::kCausalGrid || m.ssa.variant == attn::SsaVariant::kLocalGrid;
-  const int64_t row_length = m.ssa.row_length > 0 ? m.ssa.row_length
-                                                  : std::llround(std::sqrt(static_cast<double>(c.data.seq_len)));
-  if (grid && (c.data.seq_len % row_length != 0 || (c.data.seq_len / row_length) % m.ssa.windows != 0)) {
+  const int64_t row_length = attn::grid_row_length(m.ssa, c.data.seq_len);
+  if (grid && (row_length < 0 || (c.data.seq_len / row_length) % m.ssa.windows != 0)) {
     fail("model.ssa.row_length", "data.seq_len (" + std::to_string(c.data.seq_len) + ") must be a grid of rows of " +
-                                     std::to_string(row_length) + " tokens whose row count is a multiple of " +
-                                     std::to_string(m.ssa.windows) + " windows");
+                                     (m.ssa.row_length > 0 ? std::to_string(m.ssa.row_length) : "sqrt(data.seq_len)") +
+                                     " tokens whose row count is a multiple of " + std::to_string(m.ssa.windows) +
+                                     " windows");
   }
   const bool windowed = m.ssa.variant != attn::SsaVariant::kUnbiased;
   if (!grid && windowed && c.data.seq_len % m.ssa.windows != 0) {

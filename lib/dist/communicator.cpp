@@ -80,11 +80,20 @@ Communicator::~Communicator() = default;
 
 namespace {
 
-// Waits for one collective, turning a peer failure or timeout into one clear line.
-void wait_for(const c10::intrusive_ptr<c10d::Work>& work, const char* what, const LaunchInfo& launch,
-              std::chrono::milliseconds timeout) {
+// Launches one collective on the backend that serves `device` and waits for it. A launch error,
+// a peer failure or a timeout becomes one clear line with exit code kDistributed.
+template <class F>
+void run_collective(Communicator::Backend& b, const c10::Device& device, const LaunchInfo& launch,
+                    std::chrono::milliseconds timeout, const char* what, F&& launch_on) {
   try {
-    work->wait(timeout);
+#ifdef USE_C10D_NCCL
+    if (device.is_cuda()) {
+      launch_on(*b.nccl)->wait(timeout);
+      return;
+    }
+#endif
+    (void)device;
+    launch_on(*b.gloo)->wait(timeout);
   } catch (const std::exception& e) {
     std::string detail = e.what();
     detail = detail.substr(0, detail.find('\n'));
@@ -95,48 +104,30 @@ void wait_for(const c10::intrusive_ptr<c10d::Work>& work, const char* what, cons
 
 }  // namespace
 
-// Runs a collective on whichever backend serves this device.
-template <class F>
-static c10::intrusive_ptr<c10d::Work> on_backend(Communicator::Backend& b, const c10::Device& device, F&& f) {
-#ifdef USE_C10D_NCCL
-  if (device.is_cuda()) return f(*b.nccl);
-#endif
-  (void)device;
-  return f(*b.gloo);
-}
-
 void Communicator::all_reduce_sum(std::vector<at::Tensor>& tensors) {
   if (!backend_ || tensors.empty()) return;
-  try {
-    auto work = on_backend(*backend_, device_, [&](auto& pg) { return pg.allreduce(tensors); });
-    wait_for(work, "all_reduce", launch_, timeout_);
-  } catch (const c10::Error& e) {
-    throw Error(ExitCode::kDistributed, where(launch_) + ": all_reduce failed: " + e.what_without_backtrace());
-  }
+  run_collective(*backend_, device_, launch_, timeout_, "all_reduce", [&](auto& pg) { return pg.allreduce(tensors); });
 }
 
-double Communicator::all_reduce_sum(double value) {
-  std::vector<at::Tensor> t{at::tensor(value, at::TensorOptions().dtype(at::kDouble).device(device_))};
-  all_reduce_sum(t);
-  return t[0].item<double>();
-}
-
-double Communicator::all_reduce_max(double value) {
+double Communicator::reduce_scalar(double value, bool max) {
   if (!backend_) return value;
   std::vector<at::Tensor> t{at::tensor(value, at::TensorOptions().dtype(at::kDouble).device(device_))};
   c10d::AllreduceOptions options;
-  options.reduceOp = c10d::ReduceOp::MAX;
-  auto work = on_backend(*backend_, device_, [&](auto& pg) { return pg.allreduce(t, options); });
-  wait_for(work, "all_reduce(max)", launch_, timeout_);
+  options.reduceOp = max ? c10d::ReduceOp::MAX : c10d::ReduceOp::SUM;
+  run_collective(*backend_, device_, launch_, timeout_, max ? "all_reduce(max)" : "all_reduce",
+                 [&](auto& pg) { return pg.allreduce(t, options); });
   return t[0].item<double>();
 }
+
+double Communicator::all_reduce_sum(double value) { return reduce_scalar(value, /*max=*/false); }
+
+double Communicator::all_reduce_max(double value) { return reduce_scalar(value, /*max=*/true); }
 
 void Communicator::broadcast_from_main(std::vector<at::Tensor>& tensors) {
   if (!backend_ || tensors.empty()) return;
   for (auto& t : tensors) {  // one tensor per call: Gloo broadcasts a single tensor per input list
     std::vector<at::Tensor> one{t};
-    auto work = on_backend(*backend_, device_, [&](auto& pg) { return pg.broadcast(one); });
-    wait_for(work, "broadcast", launch_, timeout_);
+    run_collective(*backend_, device_, launch_, timeout_, "broadcast", [&](auto& pg) { return pg.broadcast(one); });
   }
 }
 
@@ -145,16 +136,15 @@ std::vector<at::Tensor> Communicator::all_gather(const at::Tensor& tensor) {
   std::vector<at::Tensor> inputs{tensor.contiguous().to(device_)};  // NCCL needs device tensors
   std::vector<std::vector<at::Tensor>> outputs(1);
   for (int r = 0; r < launch_.world_size; ++r) outputs[0].push_back(at::empty_like(inputs[0]));
-  auto work = on_backend(*backend_, device_, [&](auto& pg) { return pg.allgather(outputs, inputs); });
-  wait_for(work, "all_gather", launch_, timeout_);
+  run_collective(*backend_, device_, launch_, timeout_, "all_gather",
+                 [&](auto& pg) { return pg.allgather(outputs, inputs); });
   for (auto& t : outputs[0]) t = t.to(tensor.device());
   return outputs[0];
 }
 
 void Communicator::barrier() {
   if (!backend_) return;
-  auto work = on_backend(*backend_, device_, [&](auto& pg) { return pg.barrier(); });
-  wait_for(work, "barrier", launch_, timeout_);
+  run_collective(*backend_, device_, launch_, timeout_, "barrier", [&](auto& pg) { return pg.barrier(); });
 }
 
 }  // namespace ssa::dist

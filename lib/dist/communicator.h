@@ -37,6 +37,8 @@ class Communicator {
   struct Backend;  // opaque: the c10d store and process group
 
  private:
+  double reduce_scalar(double value, bool max);  // sum or max of one double over ranks
+
   LaunchInfo launch_;
   c10::Device device_;
   std::chrono::milliseconds timeout_;

@@ -1,8 +1,6 @@
 // The 2D SSA variants (see source_sampler.h): images and Swin windows are grids in raster order;
 // sources are shuffled horizontally (columns within each row) and then vertically (rows within
 // each column) by localrandperm, which keeps the shuffle a true permutation of the grid.
-#include <cmath>
-
 #include <ATen/ATen.h>
 
 #include "lib/core/error.h"
@@ -10,11 +8,6 @@
 
 namespace ssa::attn {
 namespace {
-
-int64_t exact_sqrt(int64_t n) {
-  const auto r = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(n))));
-  return r * r == n ? r : -1;
-}
 
 // Flattens (n_w, ...) blocks of positions into sorted (n_w, S) source sets.
 at::Tensor sorted_sets(const at::Tensor& blocks, int64_t windows) {
@@ -66,8 +59,8 @@ SourceSample SourceSampler::swin_subwindows(int64_t side, int64_t per_side, doub
 }
 
 SourceSample SourceSampler::grid_sample(const SsaConfig& config, int64_t length, double sigma_fraction) {
-  const int64_t row_length = config.row_length > 0 ? config.row_length : exact_sqrt(length);
-  SSA_CHECK(row_length > 0 && length % row_length == 0, ExitCode::kConfig,
+  const int64_t row_length = grid_row_length(config, length);
+  SSA_CHECK(row_length > 0, ExitCode::kConfig,
             "SSA: length {} is not a grid of rows ({})",
             length, config.row_length > 0 ? "row_length " + std::to_string(config.row_length) : "not a square");
   const int64_t rows = length / row_length;

@@ -1,6 +1,7 @@
 // What SSA does in one model: which variant, how many windows, which layers, and the noise
 // schedule. 2D variants scale sigma by the grid's height (vertical) and width (horizontal). Plain data with the defaults; no YAML here (lib/config reads it).
 #pragma once
+#include <cmath>
 #include <cstdint>
 
 namespace ssa::attn {
@@ -32,7 +33,26 @@ struct SsaConfig {
   int64_t layers = -1;        // SSA in the last `layers` layers ("S12"); -1 means every layer
   double sigma_first = 0.1;   // noise std / sequence length in the first SSA layer
   double sigma_last = 0.25;   // ... in the last layer; linear in between
-  int64_t row_length = 0;     // 2D variants: tokens per grid row; 0 = a square grid (sqrt(T))
+  int64_t row_length = 0;     // The integer square root of n, or -1 when n is not a perfect square.
+inline int64_t exact_sqrt(int64_t n) {
+  const auto r = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(n))));
+  return r * r == n ? r : -1;
+}
+
+// 2D variants: tokens per grid row; 0 = a square grid (sqrt(T))
 };
+
+// The integer square root of n, or -1 when n is not a perfect square.
+inline int64_t exact_sqrt(int64_t n) {
+  const auto r = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(n))));
+  return r * r == n ? r : -1;
+}
+
+// 2D variants: tokens per grid row (config.row_length, or sqrt(T) when 0), or -1 when `length`
+// is not a whole number of such rows. The one rule shared by the sampler and config validation.
+inline int64_t grid_row_length(const SsaConfig& config, int64_t length) {
+  const int64_t row = config.row_length > 0 ? config.row_length : exact_sqrt(length);
+  return row > 0 && length % row == 0 ? row : -1;
+}
 
 }  // namespace ssa::attn

@@ -163,17 +163,16 @@ int command_inspect_sampling(const CommandLine& cli) {
     throw ConfigError("--layer " + std::to_string(cli.layer) + ": this layer is dense (model.ssa.layers = " +
                       std::to_string(ssa.layers) + ")");
   }
+  const double sigma_fraction = *plan[static_cast<size_t>(cli.layer)];
   attn::SourceSampler sampler(config.run.seed);
-  const auto probability = attn::sampling_probability(sampler, ssa, config.data.seq_len,
-                                                      *plan[static_cast<size_t>(cli.layer)], cli.samples);
+  const auto probability = attn::sampling_probability(sampler, ssa, config.data.seq_len, sigma_fraction, cli.samples);
   write_text_file(cli.out_path, matrix_csv(probability));
   std::printf("%s\n", JsonLine()
                           .add("layer", cli.layer)
-                          .add("sigma_fraction", *plan[static_cast<size_t>(cli.layer)])
+                          .add("sigma_fraction", sigma_fraction)
                           .add("samples", cli.samples)
                           .add("length", config.data.seq_len)
-                          .add("mean_probability", probability.sum().item<double>() /
-                                                        static_cast<double>(config.data.seq_len * config.data.seq_len))
+                          .add("mean_probability", probability.mean().item<double>())
                           .add("out", cli.out_path)
                           .str()
                           .c_str());

@@ -10,13 +10,13 @@ LossScaler::LossScaler(const LossScaleConfig& config, bool enabled) : config_(co
 
 bool LossScaler::unscale_gradients(const std::vector<at::Tensor>& parameters, const LossScaleState& state) const {
   torch::NoGradGuard no_grad;
-  bool finite = true;
+  std::vector<at::Tensor> all_finite;  // one flag per gradient, read back with a single sync
   for (const auto& p : parameters) {
     if (!p.grad().defined()) continue;
     p.grad().div_(state.scale);
-    finite = finite && at::isfinite(p.grad()).all().item<bool>();
+    all_finite.push_back(at::isfinite(p.grad()).all());
   }
-  return finite;
+  return all_finite.empty() || at::stack(all_finite).all().item<bool>();
 }
 
 void LossScaler::update(LossScaleState& state, bool finite) const {

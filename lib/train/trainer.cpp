@@ -63,11 +63,9 @@ Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, 
       comm_(comm),
       device_(resolve_device(config.run, comm.launch().local_rank)),
       stop_request_(config.run.time_limit_s) {
-  const int64_t world = comm_.world_size();
-  const int64_t micro = config_.train.micro_batch_size > 0 ? config_.train.micro_batch_size : 0;
-  SSA_CHECK(config_.train.batch_size % world == 0 && (micro == 0 || (config_.train.batch_size / world) % micro == 0),
+  SSA_CHECK(config_.train.batch_size % comm_.world_size() == 0 && local_batch() % micro_batch() == 0,
             ExitCode::kConfig, "train.batch_size ({}) must split into {} ranks of whole micro-batches ({})",
-            config_.train.batch_size, world, micro);
+            config_.train.batch_size, comm_.world_size(), micro_batch());
   build_data();
   build_model();
   build_precision();
@@ -156,8 +154,7 @@ void Trainer::enter_phase(int64_t step) {
 // -> optimizer step. The data position advances with the global batch.
 StepStats Trainer::train_step() {
   const auto start = std::chrono::steady_clock::now();
-  const int64_t local_batch = config_.train.batch_size / comm_.world_size();
-  const int64_t micro = config_.train.micro_batch_size > 0 ? config_.train.micro_batch_size : local_batch;
+  const int64_t local_batch = this->local_batch(), micro = micro_batch();
   const int64_t seq_len = config_.data.seq_len;
   const auto local_tokens = static_cast<double>(local_batch * seq_len);
   optimizer_->zero_grad();
@@ -296,8 +293,8 @@ void Trainer::validate() {
 
 // Every rank contributes its random streams; rank 0 writes; all continue together.
 void Trainer::save() {
-  const uint64_t fingerprint = grad_sync_->check_replicas_identical(state_.step);
-  if (comm_.world_size() > 1) {
+  if (comm_.world_size() > 1) {  // a single process has no replicas to compare: skip the hashing
+    const uint64_t fingerprint = grad_sync_->check_replicas_identical(state_.step);
     spdlog::info("step {}: parameters bitwise identical on {} ranks (fingerprint {:016x})", state_.step,
                  comm_.world_size(), fingerprint);
   }
@@ -331,6 +328,14 @@ void Trainer::stop_if_requested(bool already_saved) {
 
 void Trainer::write_metrics(const JsonLine& line) {
   if (metrics_) metrics_->write(line);
+}
+
+// Sequences per optimizer step on this rank: the global batch split evenly over ranks.
+int64_t Trainer::local_batch() const { return config_.train.batch_size / comm_.world_size(); }
+
+// Sequences per forward pass: train.micro_batch_size, or the whole rank batch when it is 0.
+int64_t Trainer::micro_batch() const {
+  return config_.train.micro_batch_size > 0 ? config_.train.micro_batch_size : local_batch();
 }
 
 // True after the step that completes a multiple of `every`, and after the last step.

@@ -57,6 +57,8 @@ class Trainer {
   void stop_if_requested(bool already_saved);
   void write_metrics(const JsonLine& line);
   bool due(int64_t every) const;
+  int64_t local_batch() const;
+  int64_t micro_batch() const;
 
   config::ExperimentConfig config_;
   RunPaths paths_;

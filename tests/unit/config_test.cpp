@@ -57,6 +57,16 @@ TEST_CASE("overrides reach nested keys and list items and are validated", "[conf
           "command line: train.optimizer.lr: expected a number > 0, got -1");
 }
 
+TEST_CASE("causal_2d needs a square grid or row_length, the same rule the sampler applies", "[config][ssa]") {
+  // 12 is 4 rows of 3 only if rounding sqrt(12) were accepted; the sampler refuses, so must the config.
+  REQUIRE(error_of(kMinimal, {"model.ssa.variant=causal_2d", "data.seq_len=12", "model.ssa.windows=2"})
+              .find("model.ssa.row_length: data.seq_len (12) must be a grid of rows of sqrt(data.seq_len) tokens") !=
+          std::string::npos);
+  REQUIRE(error_of(kMinimal, {"model.ssa.variant=causal_2d", "data.seq_len=12", "model.ssa.windows=2",
+                              "model.ssa.row_length=3"}) == "(no error)");
+  REQUIRE(error_of(kMinimal, {"model.ssa.variant=causal_2d", "data.seq_len=64", "model.ssa.windows=4"}) == "(no error)");
+}
+
 TEST_CASE("a flavor sets the preset and explicit keys override it", "[config]") {
   const auto c = parse_experiment(kMinimal + "model:\n  flavor: enwik8\n  layers: 14\n", "test.yaml",
                                   {"data.format=uint16"});
