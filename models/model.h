@@ -1,5 +1,6 @@
-// The small interface the trainer needs from any model family: a loss on a batch, the switch
-// between subsampled and dense attention, and the SSA sampler to seed and checkpoint.
+// The small interface the trainer needs from any model family: a loss on a batch, predictions
+// the evaluator can ensemble, the switch between subsampled and dense attention, and the SSA
+// sampler to seed and checkpoint.
 #pragma once
 #include <memory>
 
@@ -13,18 +14,26 @@ namespace ssa::models {
 using data::Batch;
 
 struct LossOutput {
-  at::Tensor nll_sum;  // scalar: summed negative log-likelihood (nats) over the targets
-  int64_t count = 0;   // number of targets summed
+  at::Tensor sum;     // scalar: the training loss summed over the targets (NLL in nats; L1 for regression)
+  int64_t count = 0;  // number of targets summed (tokens, sub-pixels, images, graphs)
+};
+
+// What predict() returns, which decides how the evaluator scores and ensembles it.
+enum class Prediction {
+  kTargetLogProbs,  // (B, T) log p(target) per position: language models, pixel generation
+  kClassLogProbs,   // (B, K) log-probabilities over classes: classification
+  kValues,          // (B) predicted values: regression
 };
 
 class Model : public torch::nn::Module {
  public:
   virtual LossOutput loss(const Batch& batch) = 0;
-  // log p(target | input) for every position: (B, T) float. Used by evaluation and ensembles.
-  virtual at::Tensor target_log_probs(const Batch& batch) = 0;
-  // Multiply-adds x 2 of one forward pass over (batch, length) inputs, counting attention at
+  virtual Prediction prediction_kind() const = 0;
+  // See Prediction for the shape. Float32 whatever the autocast dtype. Used by evaluation and ensembles.
+  virtual at::Tensor predict(const Batch& batch) = 0;
+  // Multiply-adds x 2 of one forward pass over inputs shaped like `batch`, counting attention at
   // the fractions computed in the last forward (dense_attention: as if every layer were dense).
-  virtual double forward_flops(int64_t batch, int64_t length, bool dense_attention) const = 0;
+  virtual double forward_flops(const Batch& batch, bool dense_attention) const = 0;
   virtual void set_attention_mode(attn::AttentionMode mode) = 0;
   virtual attn::SourceSampler& sampler() = 0;
   // Mean over all attention layers of the fraction of the T x T score matrix computed in the

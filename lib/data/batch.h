@@ -1,12 +1,29 @@
-// A batch of next-token prediction: the shared currency of data, models and the trainer.
+// A batch of examples: the shared currency of data, models and the trainer. Every task fills
+// input and target; graph batches also fill the pair and padding fields (undefined otherwise).
 #pragma once
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 namespace ssa::data {
 
 struct Batch {
-  at::Tensor input;   // (B, T) int64
-  at::Tensor target;  // (B, T) int64, input shifted left by one token
+  // Language model:   input (B, T) int64 tokens,     target (B, T) int64, the input shifted by one.
+  // Pixel generation: input (B, T) int64 sub-pixels, target (B, T) int64, the input shifted by one.
+  // Classification:   input (B, C, H, W) float,      target (B) int64 class ids, or (B, K) float
+  //                   soft labels (mixup, cutmix, label smoothing).
+  // Graph regression: input (B, N, 9) int64 OGB atom features, target (B) float.
+  at::Tensor input;
+  at::Tensor target;
+  at::Tensor target_mask;  // (B, T) bool: positions that count (sliding-window evaluation); undefined = all
+
+  // Graphs, padded to N nodes (models/egt):
+  at::Tensor node_mask;  // (B, N) bool, true for real nodes
+  at::Tensor edge_feat;  // (B, N, N, 3) int64 OGB bond features; -1 where i and j are not bonded
+  at::Tensor distance;   // (B, N, N) int64 shortest-path hops; 510 = unreachable (OGB/EGT convention)
+  at::Tensor svd;        // (B, N, 2r) float SVD positional encodings [U sqrt(S), V sqrt(S)]
+
+  int64_t size() const { return input.size(0); }
+  Batch to(const c10::Device& device) const;  // every defined field moved
 };
 
 }  // namespace ssa::data

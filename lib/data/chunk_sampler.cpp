@@ -36,9 +36,32 @@ std::vector<int64_t> ChunkSampler::next(int64_t count) {
   return starts;
 }
 
-void ChunkSampler::set_position(const SamplerPosition& p) {
+void ChunkSampler::set_position(const OrderPosition& p) {
   position_ = p;
   start_epoch();
+}
+
+ShuffledOrder::ShuffledOrder(int64_t size, uint64_t seed) : size_(size), seed_(seed) {
+  order_ = seeded_permutation(size_, mix_seed(seed_, 0));
+}
+
+std::vector<int64_t> ShuffledOrder::next(int64_t count) {
+  std::vector<int64_t> indices;
+  indices.reserve(static_cast<size_t>(count));
+  while (static_cast<int64_t>(indices.size()) < count) {
+    if (position_.cursor >= size_) {
+      ++position_.epoch;
+      position_.cursor = 0;
+      order_ = seeded_permutation(size_, mix_seed(seed_, static_cast<uint64_t>(position_.epoch)));
+    }
+    indices.push_back(order_[static_cast<size_t>(position_.cursor++)]);
+  }
+  return indices;
+}
+
+void ShuffledOrder::set_position(const OrderPosition& p) {
+  position_ = p;
+  order_ = seeded_permutation(size_, mix_seed(seed_, static_cast<uint64_t>(position_.epoch)));
 }
 
 }  // namespace ssa::data

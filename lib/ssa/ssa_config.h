@@ -1,5 +1,6 @@
 // What SSA does in one model: which variant, how many windows, which layers, and the noise
-// schedule. 2D variants scale sigma by the grid's height (vertical) and width (horizontal). Plain data with the defaults; no YAML here (lib/config reads it).
+// schedule. 2D variants scale sigma by the grid's height (vertical) and width (horizontal).
+// Plain data with the defaults; no YAML here (lib/config reads it).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -33,13 +34,7 @@ struct SsaConfig {
   int64_t layers = -1;        // SSA in the last `layers` layers ("S12"); -1 means every layer
   double sigma_first = 0.1;   // noise std / sequence length in the first SSA layer
   double sigma_last = 0.25;   // ... in the last layer; linear in between
-  int64_t row_length = 0;     // The integer square root of n, or -1 when n is not a perfect square.
-inline int64_t exact_sqrt(int64_t n) {
-  const auto r = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(n))));
-  return r * r == n ? r : -1;
-}
-
-// 2D variants: tokens per grid row; 0 = a square grid (sqrt(T))
+  int64_t row_length = 0;     // 2D variants: tokens per grid row; 0 = a square grid (sqrt(T))
 };
 
 // The integer square root of n, or -1 when n is not a perfect square.

@@ -74,17 +74,15 @@ EvalResult evaluate(models::Model& model, const at::Tensor& stream, int64_t seq_
                                             windows.size(), first + static_cast<size_t>(config.batch_size))));
     std::vector<int64_t> starts;
     for (const auto& w : chunk) starts.push_back(w.start);
-    auto batch = data::make_batch(stream, starts, seq_len);
-    batch.input = batch.input.to(device);
-    batch.target = batch.target.to(device);
+    const auto batch = data::make_batch(stream, starts, seq_len).to(device);
     const auto mask = scored_mask(chunk, seq_len).to(device);                 // (B, T)
     tokens += mask.sum().item<int64_t>();
     model.set_attention_mode(attn::AttentionMode::kDense);
-    dense_nll -= model.target_log_probs(batch).masked_select(mask).sum().item<double>();
+    dense_nll -= model.predict(batch).masked_select(mask).sum().item<double>();
     model.set_attention_mode(attn::AttentionMode::kSubsampled);
     at::Tensor log_mean;  // log of the summed probabilities so far, (B, T)
     for (size_t k = 0, n = 1; k < points.size(); ++n) {
-      const auto lp = model.target_log_probs(batch);
+      const auto lp = model.predict(batch);
       log_mean = n == 1 ? lp : at::logaddexp(log_mean, lp);
       if (static_cast<int64_t>(n) == points[k]) {
         const auto avg = log_mean - std::log(static_cast<double>(n));

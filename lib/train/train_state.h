@@ -15,7 +15,7 @@ struct LossScaleState {
 struct TrainState {
   int64_t step = 0;              // optimizer steps completed
   int64_t tokens = 0;            // training target tokens consumed, all ranks
-  data::SamplerPosition data;    // where the training order continues
+  data::OrderPosition data;    // where the training order continues
   double best_valid_loss = std::numeric_limits<double>::infinity();
   LossScaleState loss_scale;
 };

@@ -162,26 +162,26 @@ StepStats Trainer::train_step() {
   const auto starts = global_starts.begin() + comm_.rank() * local_batch;  // this rank's shard
   const at::Tensor step_draws = model_->sampler().state();  // one SSA draw per layer per step
   double nll = 0;
+  data::Batch flops_batch;  // the first micro-batch: its shapes price every micro-batch
   for (int64_t first = 0; first < local_batch; first += micro) {
     model_->sampler().set_state(step_draws);  // every micro-batch sees the same sources
-    auto batch = data::make_batch(data_.train, {starts + first, starts + first + micro}, seq_len);
-    batch.input = batch.input.to(device_);
-    batch.target = batch.target.to(device_);
+    const auto batch = data::make_batch(data_.train, {starts + first, starts + first + micro}, seq_len).to(device_);
+    if (first == 0) flops_batch = batch;
     models::LossOutput out;
     {
       compat::AutocastScope autocast(device_.type(), autocast_dtype_.value_or(at::kFloat), autocast_dtype_.has_value());
       out = model_->loss(batch);
     }
     const bool poisoned = faults_.fires("nan_loss", state_.step + 1, comm_.rank());
-    (poisoned ? out.nll_sum * std::nan("") : out.nll_sum).div(local_tokens).mul(state_.loss_scale.scale).backward();
-    nll += poisoned ? std::nan("") : out.nll_sum.item<double>();
+    (poisoned ? out.sum * std::nan("") : out.sum).div(local_tokens).mul(state_.loss_scale.scale).backward();
+    nll += poisoned ? std::nan("") : out.sum.item<double>();
   }
   if (faults_.fires("nan_grad", state_.step + 1, comm_.rank())) inject_nan_gradient(*model_);
   grad_sync_->average();
   StepStats stats;
   const double micro_batches = static_cast<double>(comm_.world_size() * (local_batch / micro));
-  stats.flops = 3.0 * micro_batches * model_->forward_flops(micro, seq_len, /*dense_attention=*/false);
-  stats.dense_flops = 3.0 * micro_batches * model_->forward_flops(micro, seq_len, /*dense_attention=*/true);
+  stats.flops = 3.0 * micro_batches * model_->forward_flops(flops_batch, /*dense_attention=*/false);
+  stats.dense_flops = 3.0 * micro_batches * model_->forward_flops(flops_batch, /*dense_attention=*/true);
   stats.tokens = config_.train.batch_size * seq_len;
   stats.loss = comm_.all_reduce_sum(nll) / static_cast<double>(stats.tokens);
   stats.attention_fraction = model_->last_attention_fraction();

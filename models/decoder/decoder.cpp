@@ -94,14 +94,15 @@ LossOutput Decoder::loss(const Batch& batch) {
   return {nll, batch.target.numel()};
 }
 
-at::Tensor Decoder::target_log_probs(const Batch& batch) {
+at::Tensor Decoder::predict(const Batch& batch) {
   const auto log_probs = at::log_softmax(forward(batch.input).to(at::kFloat), -1);  // (B, T, V)
   return log_probs.gather(-1, batch.target.unsqueeze(-1)).squeeze(-1);               // (B, T)
 }
 
-double Decoder::forward_flops(int64_t batch, int64_t length, bool dense_attention) const {
+double Decoder::forward_flops(const Batch& batch, bool dense_attention) const {
   const auto d = static_cast<double>(config_.d_model), f = static_cast<double>(config_.d_ff);
-  const double tokens = static_cast<double>(batch * length);
+  const int64_t length = batch.input.size(1);
+  const auto tokens = static_cast<double>(batch.input.numel());
   const double per_layer_linear = 2.0 * tokens * (4.0 * d * d + 2.0 * d * f);  // qkv, out, fc1, fc2
   double flops = 2.0 * tokens * d * static_cast<double>(config_.vocab_size);   // output projection
   for (const auto& block : block_list_) {

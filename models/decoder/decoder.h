@@ -40,8 +40,9 @@ class Decoder : public Model {
   at::Tensor forward(const at::Tensor& tokens);
 
   LossOutput loss(const Batch& batch) override;
-  at::Tensor target_log_probs(const Batch& batch) override;
-  double forward_flops(int64_t batch, int64_t length, bool dense_attention) const override;
+  Prediction prediction_kind() const override { return Prediction::kTargetLogProbs; }
+  at::Tensor predict(const Batch& batch) override;
+  double forward_flops(const Batch& batch, bool dense_attention) const override;
   void set_attention_mode(attn::AttentionMode mode) override;
   attn::SourceSampler& sampler() override { return *sampler_; }
   double last_attention_fraction() const override;
