@@ -3,6 +3,7 @@
 #include <string>
 
 #include "models/decoder/decoder_config.h"
+#include "models/swin/swin_config.h"
 
 namespace ssa::models {
 
@@ -10,6 +11,7 @@ struct ModelConfig {
   std::string type = "decoder";  // model family; see model_factory.h
   std::string flavor;            // optional named preset the other keys override
   DecoderConfig decoder;
+  SwinConfig swin;
 };
 
 }  // namespace ssa::models

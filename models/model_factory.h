@@ -1,6 +1,8 @@
 // Builds the configured model family. The one list of model families.
 #pragma once
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "models/model.h"
 #include "models/model_config.h"
@@ -10,5 +12,14 @@ namespace ssa::models {
 // Parameters are initialised from torch's default generator (seed it first); the SSA sampler
 // is seeded with `sampler_seed`.
 std::shared_ptr<Model> build_model(const ModelConfig& config, uint64_t sampler_seed);
+
+// Every model family, in the order `model.type` lists them.
+std::vector<std::string> model_types();
+
+// Named presets of the family `type`.
+std::vector<std::string> flavor_names(const std::string& type);
+
+// Resets the sub-config of config.type to the named preset; false when the family has no such flavor.
+bool apply_flavor(ModelConfig& config, const std::string& name);
 
 }  // namespace ssa::models

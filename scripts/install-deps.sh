@@ -10,8 +10,10 @@ $SUDO apt-get update
 # fortunes: the English text corpus of the embedded default config and the integration tests.
 # libgloo-dev: headers of ProcessGroupGloo (lib/dist). python3-numpy: scripts/plot_sampling.py and
 # its test. openmpi-bin (+ openssh-client, which its launcher looks for): the mpirun launch test.
+# zlib1g-dev: gzipped idx files. dataset-fashion-mnist: the real image data of the vision configs.
 $SUDO apt-get install -y --no-install-recommends \
   build-essential cmake ccache \
   libtorch-dev libopenblas0-pthread \
   libyaml-cpp-dev libspdlog-dev libcli11-dev catch2 libgloo-dev \
-  fortunes python3-numpy openmpi-bin openssh-client
+  zlib1g-dev \
+  fortunes dataset-fashion-mnist python3-numpy openmpi-bin openssh-client

@@ -4,12 +4,15 @@
 #include <cctype>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "lib/config/overrides.h"
 #include "lib/config/schema.h"
 #include "lib/config/yaml_reader.h"
 #include "lib/config/yaml_writer.h"
+#include "models/model_factory.h"
+#include "models/swin/swin.h"
 #include "yaml-cpp/depthguard.h"
 
 namespace ssa::config {
@@ -17,12 +20,10 @@ namespace {
 
 constexpr size_t kMaxConfigBytes = 1 << 20;  // configs are small; refuse anything huge
 
-// Rules that involve more than one key. Each message names the key to change and why.
-void validate(const ExperimentConfig& c, const ReadContext& ctx) {
-  const auto fail = [&](const std::string& key, const std::string& problem) {
-    const auto it = ctx.located.find(key);
-    ctx.fail(it != ctx.located.end() ? it->second : ctx.source, key, problem);
-  };
+using FailFn = std::function<void(const std::string& key, const std::string& problem)>;
+
+// The decoder: heads, SSA layers and windows against the sequence length.
+void validate_decoder(const ExperimentConfig& c, const FailFn& fail) {
   const auto& m = c.model.decoder;
   if (m.d_model % m.heads != 0) {
     fail("model.heads", "must divide model.d_model (" + std::to_string(m.d_model) + "), got " +
@@ -32,7 +33,7 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
     fail("model.ssa.layers", "is " + std::to_string(m.ssa.layers) + " but the model has only " +
                                  std::to_string(m.layers) + " layers");
   }
-  if (c.model.type == "decoder" && !attn::is_causal(m.ssa.variant)) {
+  if (!attn::is_causal(m.ssa.variant)) {
     fail("model.ssa.variant", "the decoder is causal; use causal_local, causal_unbiased or causal_2d");
   }
   const bool grid = m.ssa.variant == attn::SsaVariant::kCausalGrid || m.ssa.variant == attn::SsaVariant::kLocalGrid;
@@ -49,16 +50,43 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
                                   ") must be a multiple of the window count (" +
                                   std::to_string(m.ssa.windows) + ")");
   }
-  if (c.data.format == data::TokenFormat::kBytes && m.vocab_size < 256) {
-    fail("model.vocab_size", "byte-level data needs at least 256 entries, got " +
-                                 std::to_string(m.vocab_size));
-  }
-  if (c.run.precision == "fp16" && c.run.device != "cuda") {
-    fail("run.precision", "fp16 autocast needs run.device: cuda; on CPU use bf16 (train.loss_scale.mode: dynamic "
-                          "runs the loss scaler in any precision)");
+  if (c.data.dataset == data::DatasetKind::kText && c.data.format == data::TokenFormat::kBytes && m.vocab_size < 256) {
+    fail("model.vocab_size", "byte-level data needs at least 256 entries, got " + std::to_string(m.vocab_size));
   }
   if (c.eval.context >= c.data.seq_len) {
     fail("eval.context", "must be smaller than data.seq_len (" + std::to_string(c.data.seq_len) + ")");
+  }
+}
+
+// Swin: the stage geometry must divide evenly; SSA is the sub-window variant.
+void validate_swin(const ExperimentConfig& c, const FailFn& fail) {
+  const auto& m = c.model.swin;
+  try {
+    models::swin_geometry(m);
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    const auto colon = what.find(": ");
+    fail(what.substr(0, colon), what.substr(colon + 2));
+  }
+  if (m.ssa.variant != attn::SsaVariant::kSwinSubwindow) {
+    fail("model.ssa.variant", "Swin subsamples within windows; use swin_subwindow");
+  }
+  if (c.data.dataset == data::DatasetKind::kText || c.data.dataset == data::DatasetKind::kMolecules) {
+    fail("data.dataset", "swin classifies images; use fashion_mnist or cifar10");
+  }
+}
+
+// Rules that involve more than one key. Each message names the key to change and why.
+void validate(const ExperimentConfig& c, const ReadContext& ctx) {
+  const FailFn fail = [&](const std::string& key, const std::string& problem) {
+    const auto it = ctx.located.find(key);
+    ctx.fail(it != ctx.located.end() ? it->second : ctx.source, key, problem);
+  };
+  if (c.model.type == "decoder") validate_decoder(c, fail);
+  if (c.model.type == "swin") validate_swin(c, fail);
+  if (c.run.precision == "fp16" && c.run.device != "cuda") {
+    fail("run.precision", "fp16 autocast needs run.device: cuda; on CPU use bf16 (train.loss_scale.mode: dynamic "
+                          "runs the loss scaler in any precision)");
   }
   double total = 0;
   for (const auto& p : c.train.phases) total += p.fraction;
@@ -133,6 +161,12 @@ YAML::Node parse_yaml(const std::string& text, const std::string& source) {
 
 }  // namespace
 
+data::Task task_of(const ExperimentConfig& config) {
+  if (config.model.type == "swin") return data::Task::kImageClassification;
+  if (config.model.type == "egt") return data::Task::kGraphRegression;
+  return config.data.dataset == data::DatasetKind::kText ? data::Task::kLanguageModel : data::Task::kImageGeneration;
+}
+
 ExperimentConfig parse_experiment(const std::string& yaml_text, const std::string& source_name,
                                   const std::vector<std::string>& overrides) {
   YAML::Node root = parse_yaml(yaml_text, source_name);
@@ -176,10 +210,25 @@ std::map<std::string, std::string> flatten(const ExperimentConfig& config) {
 }
 
 std::string config_reference_markdown() {
-  ExperimentConfig defaults;
-  std::string out = "| key | default | allowed | meaning |\n|---|---|---|---|\n";
-  ReferenceVisitor ref(out, "");
-  describe(ref, defaults);
+  const auto rows = [](const std::string& type) {
+    ExperimentConfig defaults;
+    defaults.model.type = type;
+    std::string out;
+    ReferenceVisitor ref(out, "");
+    describe(ref, defaults);
+    return out;
+  };
+  std::string out = "| key | default | allowed | meaning |\n|---|---|---|---|\n" + rows("decoder");
+  // The keys of the other model families, after the shared table, marked with their family.
+  for (const auto& type : models::model_types()) {
+    if (type == "decoder") continue;
+    std::istringstream lines(rows(type));
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("| `model.", 0) == 0 && out.find(line.substr(0, line.find(" |", 2))) == std::string::npos) {
+        out += line + " (" + type + ")\n";
+      }
+    }
+  }
   return out;
 }
 

@@ -22,6 +22,9 @@ struct ExperimentConfig {
   train::DistConfig dist;
 };
 
+// What the configured model learns from the configured data (model.type x data.dataset).
+data::Task task_of(const ExperimentConfig& config);
+
 // Reads `path`, applies `overrides` ("dotted.key=value"), checks every key and rule.
 // Throws ConfigError("file:line: dotted.key: problem") on the first problem.
 ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides);

@@ -16,6 +16,11 @@ inline const ChoiceNames<attn::SsaVariant> kSsaVariants = {
     {"causal_2d", attn::SsaVariant::kCausalGrid},
     {"local_2d", attn::SsaVariant::kLocalGrid},
     {"swin_subwindow", attn::SsaVariant::kSwinSubwindow}};
+inline const ChoiceNames<data::DatasetKind> kDatasetKinds = {
+    {"text", data::DatasetKind::kText},
+    {"fashion_mnist", data::DatasetKind::kFashionMnist},
+    {"cifar10", data::DatasetKind::kCifar10},
+    {"molecules", data::DatasetKind::kMolecules}};
 inline const ChoiceNames<data::TokenFormat> kTokenFormats = {
     {"bytes", data::TokenFormat::kBytes},
     {"uint16", data::TokenFormat::kUint16},
@@ -60,22 +65,53 @@ void describe(V& v, models::DecoderConfig& c) {
 }
 
 template <class V>
+void describe(V& v, models::SwinConfig& c) {
+  v.field("image_size", c.image_size, FieldSpec("square input side in pixels").at_least(1));
+  v.field("in_channels", c.in_channels, FieldSpec("image channels").at_least(1));
+  v.field("num_classes", c.num_classes, FieldSpec("classifier outputs").at_least(2));
+  v.field("patch_size", c.patch_size, FieldSpec("patch embedding kernel and stride").at_least(1));
+  v.field("embed_dim", c.embed_dim, FieldSpec("stage-1 channels; doubled per stage").at_least(1));
+  v.field("depths", c.depths, FieldSpec("blocks per stage").at_least(1));
+  v.field("heads", c.heads, FieldSpec("attention heads per stage").at_least(1));
+  v.field("window_size", c.window_size, FieldSpec("attention window side in tokens").at_least(1));
+  v.field("mlp_ratio", c.mlp_ratio, FieldSpec("MLP width / channels").greater_than(0));
+  v.field("drop_path", c.drop_path, FieldSpec("stochastic depth of the last block").at_least(0).below(1));
+  v.field("attention_dropout", c.attention_dropout,
+          FieldSpec("dropout on attention probabilities").at_least(0).below(1));
+  v.section("ssa", c.ssa, "sub-window SSA inside each window");
+}
+
+template <class V>
 void describe(V& v, models::ModelConfig& c) {
-  v.field("type", c.type, FieldSpec("model family").one_of({"decoder"}));
+  v.field("type", c.type, FieldSpec("model family").one_of({"decoder", "swin"}));
   v.flavor("flavor", c);
   if (c.type == "decoder") describe(v, c.decoder);
+  if (c.type == "swin") describe(v, c.swin);
+}
+
+template <class V>
+void describe(V& v, data::ImageAugmentConfig& c) {
+  v.field("flip", c.flip, FieldSpec("random left-right mirror"));
+  v.field("crop_padding", c.crop_padding, FieldSpec("random crop after zero padding (pixels)").at_least(0));
+  v.field("mixup_alpha", c.mixup_alpha, FieldSpec("mixup Beta(alpha, alpha); 0 = off").at_least(0));
+  v.field("cutmix_alpha", c.cutmix_alpha, FieldSpec("cutmix Beta(alpha, alpha); 0 = off").at_least(0));
+  v.field("label_smoothing", c.label_smoothing, FieldSpec("label smoothing epsilon").at_least(0).below(1));
 }
 
 template <class V>
 void describe(V& v, data::DataConfig& c) {
-  v.choice("format", c.format, kTokenFormats, FieldSpec("how files map to tokens"));
-  v.field("train_paths", c.train_paths,
-          FieldSpec("training files, concatenated").required().not_empty());
+  v.choice("dataset", c.dataset, kDatasetKinds, FieldSpec("what the data is"));
+  v.choice("format", c.format, kTokenFormats, FieldSpec("text: how files map to tokens"));
+  FieldSpec train_paths("text: training files, concatenated");
+  if (c.dataset == data::DatasetKind::kText) train_paths.required().not_empty();
+  v.field("train_paths", c.train_paths, train_paths);
   v.field("valid_paths", c.valid_paths, FieldSpec("validation files; empty = tail of train"));
   v.field("valid_fraction", c.valid_fraction,
           FieldSpec("share of the train stream held out when valid_paths is empty")
               .greater_than(0).below(1));
-  v.field("seq_len", c.seq_len, FieldSpec("tokens per training sequence (T)").at_least(2));
+  v.field("seq_len", c.seq_len, FieldSpec("tokens per training sequence (T); pixels: H*W*C").at_least(2));
+  v.field("root", c.root, FieldSpec("images: directory of the dataset's files"));
+  v.section("augment", c.augment, "images: training transforms");
 }
 
 template <class V>

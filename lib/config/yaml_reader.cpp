@@ -1,6 +1,8 @@
 // Strict YAML reading: conversions, range checks and unknown-key detection (see yaml_reader.h).
 #include "lib/config/yaml_reader.h"
 
+#include "models/model_factory.h"
+
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -106,6 +108,27 @@ void read_value(const YAML::Node& n, std::vector<std::string>& out, const std::s
   }
 }
 
+void read_value(const YAML::Node& n, std::vector<int64_t>& out, const std::string& dotted, const ReadContext& ctx) {
+  if (!n.IsSequence()) {
+    ctx.fail(ctx.location(dotted, n.Mark()), dotted, "expected a list of integers, got " + describe_node(n));
+  }
+  out.clear();
+  for (size_t i = 0; i < n.size(); ++i) {
+    int64_t item = 0;
+    read_value(n[i], item, dotted + "[" + std::to_string(i) + "]", ctx);
+    out.push_back(item);
+  }
+}
+
+void ReadVisitor::check(const char* key, const YAML::Node& n, const std::vector<int64_t>& v,
+                        const FieldSpec& spec) const {
+  if (v.empty()) ctx_.fail(where(key, n), dotted(key), "must not be empty");
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string problem = spec.range_problem(static_cast<double>(v[i]));
+    if (!problem.empty()) check(key, n[i], v[i], spec);  // names the item's own position and value
+  }
+}
+
 ReadVisitor::ReadVisitor(YAML::Node node, std::string prefix, ReadContext& ctx)
     : node_(std::move(node)), prefix_(std::move(prefix)), ctx_(ctx) {}
 
@@ -179,14 +202,7 @@ void ReadVisitor::flavor(const char* key, models::ModelConfig& c) {
   if (!found) return;
   const YAML::Node& n = *found;
   read_value(n, c.flavor, dotted(key), ctx_);
-  const auto names = models::decoder_flavor_names();
-  for (const auto& name : names) {
-    if (name == c.flavor) {
-      c.decoder = models::decoder_flavor(name);
-      return;
-    }
-  }
-  fail_unknown_value(key, n, c.flavor, names);
+  if (!models::apply_flavor(c, c.flavor)) fail_unknown_value(key, n, c.flavor, models::flavor_names(c.type));
 }
 
 void ReadVisitor::finish() const {

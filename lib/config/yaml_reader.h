@@ -41,6 +41,7 @@ void read_value(const YAML::Node& n, std::string& out, const std::string& dotted
                 const ReadContext& ctx);
 void read_value(const YAML::Node& n, std::vector<std::string>& out, const std::string& dotted,
                 const ReadContext& ctx);
+void read_value(const YAML::Node& n, std::vector<int64_t>& out, const std::string& dotted, const ReadContext& ctx);
 
 class ReadVisitor {
  public:
@@ -116,6 +117,8 @@ class ReadVisitor {
   void check(const char* key, const YAML::Node& n, const std::vector<std::string>& v,
              const FieldSpec& spec) const;
   void check(const char*, const YAML::Node&, bool, const FieldSpec&) const {}
+  // Lists of integers: every item within the bounds, and not empty.
+  void check(const char* key, const YAML::Node& n, const std::vector<int64_t>& v, const FieldSpec& spec) const;
   [[noreturn]] void fail_unknown_value(const char* key, const YAML::Node& n, const std::string& text,
                                        const std::vector<std::string>& known) const;
 

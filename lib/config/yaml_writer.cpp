@@ -1,6 +1,8 @@
 // Text forms of config values and the line writers (see yaml_writer.h).
 #include "lib/config/yaml_writer.h"
 
+#include "models/model_factory.h"
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -32,6 +34,12 @@ std::string value_text(const std::vector<std::string>& v) {
   return out + "]";
 }
 
+std::string value_text(const std::vector<int64_t>& v) {
+  std::string out = "[";
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + std::to_string(v[i]);
+  return out + "]";
+}
+
 void YamlWriteVisitor::line(const char* key, const std::string& value, const std::string& doc) {
   std::string text = std::string(static_cast<size_t>(indent_), ' ') + key + ":";
   if (!value.empty()) text += " " + value;
@@ -50,7 +58,11 @@ std::string ReferenceVisitor::join_allowed(const std::vector<std::string>& v) {
 }
 
 void ReferenceVisitor::flavor(const char* key, models::ModelConfig&) {
-  row(key, "\"\"", join_allowed(models::decoder_flavor_names()),
+  std::vector<std::string> all;
+  for (const auto& type : models::model_types()) {
+    for (const auto& name : models::flavor_names(type)) all.push_back(type + ": " + name);
+  }
+  row(key, "\"\"", join_allowed(all),
       "named preset; keys given beside it override the preset");
 }
 

@@ -16,6 +16,7 @@ std::string value_text(double v);
 std::string value_text(bool v);
 std::string value_text(const std::string& v);
 std::string value_text(const std::vector<std::string>& v);
+std::string value_text(const std::vector<int64_t>& v);
 
 template <class E>
 std::string choice_text(E value, const ChoiceNames<E>& names) {

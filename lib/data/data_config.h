@@ -1,4 +1,5 @@
-// Where the token stream comes from and how it is cut into training sequences.
+// Which data to train on and how it becomes batches. Plain data with the defaults; no YAML here
+// (lib/config reads it).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -6,18 +7,47 @@
 
 namespace ssa::data {
 
+enum class DatasetKind {
+  kText,          // token streams from train_paths / valid_paths
+  kFashionMnist,  // idx files in `root` (Debian dataset-fashion-mnist)
+  kCifar10,       // CIFAR-10 binary batches in `root`
+  kMolecules,     // SMILES with a regression target (models/egt)
+};
+
 enum class TokenFormat {
   kBytes,     // any file; each byte is a token (vocab 256)
   kUint16,    // pre-tokenized little-endian uint16 ids
   kUint32,    // pre-tokenized little-endian uint32 ids
 };
 
+// Training-time image transforms (Swin's recipe, scaled to small images). Off in evaluation.
+struct ImageAugmentConfig {
+  bool flip = true;              // mirror left-right with probability 1/2
+  int64_t crop_padding = 0;      // random crop after zero-padding each side by this many pixels
+  double mixup_alpha = 0.0;      // Beta(alpha, alpha) mixing of image pairs; 0 = off
+  double cutmix_alpha = 0.0;     // Beta(alpha, alpha) box pasting; 0 = off (both on: 50/50 per batch)
+  double label_smoothing = 0.0;  // epsilon spread over all classes
+};
+
 struct DataConfig {
+  DatasetKind dataset = DatasetKind::kText;
+  // Text:
   TokenFormat format = TokenFormat::kBytes;
-  std::vector<std::string> train_paths;   // required; concatenated in order
+  std::vector<std::string> train_paths;   // required for text; concatenated in order
   std::vector<std::string> valid_paths;   // optional; if empty, the tail of the train stream
   double valid_fraction = 0.05;           // used only when valid_paths is empty
-  int64_t seq_len = 256;                  // T: tokens per training sequence
+  int64_t seq_len = 256;                  // T: tokens per training sequence (pixel generation: H*W*C)
+  // Images:
+  std::string root = "/usr/share/datasets/fashion-mnist";  // directory holding the dataset's files
+  ImageAugmentConfig augment;
+};
+
+// What the model learns from the data; decides how a dataset becomes batches.
+enum class Task {
+  kLanguageModel,        // next token of a text stream
+  kImageClassification,  // class of an image
+  kImageGeneration,      // next sub-pixel of an image in raster order
+  kGraphRegression,      // a real value per molecule
 };
 
 }  // namespace ssa::data

@@ -26,8 +26,11 @@ at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const 
                               : at::arange(length, sources.options()).view({windows, per_window});  // (G, Tq)
   const auto q_w = (listed ? q.index_select(2, targets.reshape({-1})) : q)
                        .reshape({batch, heads * windows, per_window, dim});  // (B, H*G, Tq, D)
-  const auto b = bias(targets, sources).expand({heads, windows, per_window, kept})
-                     .reshape({1, heads * windows, per_window, kept});  // (1, H*G, Tq, S)
+  const auto raw = bias(targets, sources);  // (H, G, Tq, S), or (B, H, G, Tq, S) when it varies by sequence
+  const auto b = raw.dim() == 5 ? raw.expand({batch, heads, windows, per_window, kept})
+                                      .reshape({batch, heads * windows, per_window, kept})    // (B, H*G, Tq, S)
+                                : raw.expand({heads, windows, per_window, kept})
+                                      .reshape({1, heads * windows, per_window, kept});       // (1, H*G, Tq, S)
   const auto y = compat::attention(q_w, k_s, v_s, b, dropout_p, training)
                      .reshape({batch, heads, length, dim});              // (B, H, T, D) in window order
   return listed ? y.index_select(2, targets.reshape({-1}).argsort()) : y;  // back to sequence order

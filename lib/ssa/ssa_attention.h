@@ -14,7 +14,8 @@
 namespace ssa::attn {
 
 // Additive attention bias from original positions: (target_pos (G, Tq), source_pos (G, S)) ->
-// a tensor broadcastable to (H, G, Tq, S); it carries the mask and any relative-position bias.
+// a tensor broadcastable to (H, G, Tq, S), or to (B, H, G, Tq, S) when it differs between the
+// B sequences (Swin's per-window shift mask); it carries the mask and any relative-position bias.
 using BiasFn = std::function<at::Tensor(const at::Tensor& target_pos, const at::Tensor& source_pos)>;
 
 // q, k, v: (B, H, T, D). Window w of targets attends to sample.sources[w].

@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kCompleteMarker = "COMPLETE";
-constexpr int64_t kFormatVersion = 4;  // 2: per-rank RNG; 3: loss scale; 4: model.safetensors
+constexpr int64_t kFormatVersion = 5;  // 2: per-rank RNG; 3: loss scale; 4: model.safetensors; 5: targets
 
 void fsync_path(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
@@ -47,7 +47,7 @@ void write_state(const fs::path& file, const CheckpointParts& parts) {
   const TrainState& s = parts.state;
   archive.write("format_version", scalar(kFormatVersion));
   archive.write("step", scalar(s.step));
-  archive.write("tokens", scalar(s.tokens));
+  archive.write("targets", scalar(s.targets));
   archive.write("data.epoch", scalar(s.data.epoch));
   archive.write("data.cursor", scalar(s.data.cursor));
   archive.write("best_valid_loss", scalar(s.best_valid_loss));
@@ -78,7 +78,7 @@ void read_state(const fs::path& file, const CheckpointParts& parts) {
   }
   TrainState& s = parts.state;
   s.step = read_int(archive, "step");
-  s.tokens = read_int(archive, "tokens");
+  s.targets = read_int(archive, "targets");
   s.data.epoch = read_int(archive, "data.epoch");
   s.data.cursor = read_int(archive, "data.cursor");
   at::Tensor best, torch_rng, ssa_rng;

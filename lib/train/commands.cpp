@@ -48,12 +48,18 @@ void write_text_file(const std::string& path, const std::string& text) {
 
 // The paper's Fig. 7 as a table: validation metrics vs the number of ensembled SSA samples.
 std::string ensemble_table_markdown(const EvalResult& r) {
-  std::string table = "| samples | loss (nats) | bits/token | perplexity |\n|---:|---:|---:|---:|\n";
-  table += fmt::format("| dense | {:.4f} | {:.4f} | {:.3f} |\n", r.dense.loss, r.dense.bits_per_token, r.dense.perplexity);
-  for (const auto& p : r.ensemble) {
-    table += fmt::format("| {} | {:.4f} | {:.4f} | {:.3f} |\n", p.samples, p.score.loss, p.score.bits_per_token,
-                         p.score.perplexity);
+  std::string header = "| samples | loss |", rule = "|---:|---:|";
+  for (const auto& [name, value] : r.dense.metrics) {
+    header += " " + name + " |";
+    rule += "---:|";
   }
+  const auto row = [](const std::string& label, const Score& s) {
+    std::string line = fmt::format("| {} | {:.4f} |", label, s.loss);
+    for (const auto& [name, value] : s.metrics) line += fmt::format(" {:.4f} |", value);
+    return line + "\n";
+  };
+  std::string table = header + "\n" + rule + "\n" + row("dense", r.dense);
+  for (const auto& p : r.ensemble) table += row(std::to_string(p.samples), p.score);
   return table;
 }
 
@@ -121,27 +127,24 @@ int command_eval(const CommandLine& cli) {
   const auto config = config::load_experiment(cli.config_path, cli.overrides);
   apply_run_settings(config.run);
   const at::Device device = resolve_device(config.run);
-  const auto splits = data::load_token_splits(config.data);
-  data::check_vocabulary(splits, config.model.decoder.vocab_size);
+  const data::TaskData data = load_data(config);
   auto model = models::build_model(config.model, 0);
   TrainState state;
   const std::string checkpoint = resolve_checkpoint(cli.checkpoint);
   load_checkpoint(checkpoint, {*model, nullptr, state});
   model->to(device);
-  const EvalResult r = evaluate(*model, splits.valid, config.data.seq_len, config.eval, device);
-  const auto score_line = [&](const std::string& mode, int64_t samples, const LmScore& score) {
-    return JsonLine()
-        .add("checkpoint", checkpoint)
+  const EvalResult r = evaluate(*model, *data.valid, config::task_of(config), config.eval, device);
+  const auto score_line = [&](const std::string& mode, int64_t samples, const Score& score) {
+    JsonLine line;
+    line.add("checkpoint", checkpoint)
         .add("step", state.step)
         .add("split", "valid")
         .add("mode", mode)
         .add("samples", samples)
         .add("context", config.eval.context)
-        .add("loss", score.loss)
-        .add("bits_per_token", score.bits_per_token)
-        .add("perplexity", score.perplexity)
-        .add("tokens", r.tokens)
-        .str();
+        .add("loss", score.loss);
+    for (const auto& [name, value] : score.metrics) line.add(name, value);
+    return line.add("targets", r.targets).str();
   };
   std::string lines = score_line("dense", 0, r.dense) + "\n";
   for (const auto& point : r.ensemble) lines += score_line("ensemble", point.samples, point.score) + "\n";

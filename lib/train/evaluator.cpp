@@ -1,16 +1,17 @@
-// Sliding-window dense and self-ensemble evaluation (see evaluator.h).
+// Dense and self-ensemble evaluation over a validation Dataset (see evaluator.h).
 #include "lib/train/evaluator.h"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
-#include "lib/data/text_corpus.h"
-
 namespace ssa::train {
 namespace {
+
+using models::Prediction;
 
 // 1, 2, 4, ... below n, then n: where the ensemble curve is reported.
 std::vector<int64_t> ensemble_checkpoints(int64_t n) {
@@ -20,82 +21,96 @@ std::vector<int64_t> ensemble_checkpoints(int64_t n) {
   return points;
 }
 
-// (B, T) true where the window scores the position.
-at::Tensor scored_mask(const std::vector<EvalWindow>& windows, int64_t seq_len) {
-  std::vector<int64_t> firsts;
-  for (const auto& w : windows) firsts.push_back(w.first_scored);
-  const auto first = at::tensor(firsts, at::kLong).unsqueeze(1);          // (B, 1)
-  return at::arange(seq_len, at::kLong).unsqueeze(0) >= first;            // (B, T)
+// Running combination of ensemble members: log of summed probabilities, or summed values.
+at::Tensor accumulate(Prediction kind, const at::Tensor& sum, const at::Tensor& next) {
+  if (!sum.defined()) return next;
+  return kind == Prediction::kValues ? sum + next : at::logaddexp(sum, next);
+}
+
+// The ensemble's prediction from the accumulation of n members.
+at::Tensor average(Prediction kind, const at::Tensor& sum, int64_t n) {
+  return kind == Prediction::kValues ? sum / static_cast<double>(n) : sum - std::log(static_cast<double>(n));
 }
 
 }  // namespace
 
-std::vector<EvalWindow> sliding_windows(int64_t stream_length, int64_t seq_len, int64_t context) {
-  const int64_t last_target = stream_length - 1;  // targets are positions 1 .. n-1
-  const int64_t stride = seq_len - context;
-  std::vector<EvalWindow> windows;
-  if (last_target < seq_len) return windows;
-  windows.push_back({0, 0});
-  int64_t scored_through = seq_len;
-  while (scored_through < last_target) {
-    const int64_t fresh = std::min(stride, last_target - scored_through);
-    const int64_t start = scored_through + fresh - seq_len;
-    windows.push_back({start, seq_len - fresh});
-    scored_through += fresh;
+double Score::metric(const std::string& name) const {
+  for (const auto& [key, value] : metrics) {
+    if (key == name) return value;
   }
-  return windows;
+  return std::numeric_limits<double>::quiet_NaN();
 }
 
-LmScore score_from_nll(double nll_sum, int64_t tokens) {
-  LmScore s;
-  s.loss = nll_sum / static_cast<double>(std::max<int64_t>(tokens, 1));
-  s.bits_per_token = s.loss / std::log(2.0);
-  s.perplexity = std::exp(s.loss);
+void ScoreSums::add(const at::Tensor& prediction, const data::Batch& batch) {
+  const auto target = batch.target.to(prediction.device());
+  switch (kind_) {
+    case Prediction::kTargetLogProbs: {                                      // prediction (B, T)
+      const auto mask = batch.target_mask.defined() ? batch.target_mask : at::ones_like(prediction, at::kBool);
+      loss_sum_ -= prediction.masked_select(mask).sum().item<double>();
+      count_ += mask.sum().item<int64_t>();
+      break;
+    }
+    case Prediction::kClassLogProbs: {                                       // prediction (B, K)
+      loss_sum_ -= prediction.gather(1, target.unsqueeze(1)).sum().item<double>();
+      correct_ += prediction.argmax(1).eq(target).sum().item<double>();
+      count_ += target.size(0);
+      break;
+    }
+    case Prediction::kValues:                                                // prediction (B)
+      loss_sum_ += (prediction - target.to(prediction.scalar_type())).abs().sum().item<double>();
+      count_ += target.size(0);
+      break;
+  }
+}
+
+Score ScoreSums::score() const {
+  Score s;
+  const double n = static_cast<double>(std::max<int64_t>(count_, 1));
+  s.loss = loss_sum_ / n;
+  switch (kind_) {
+    case Prediction::kTargetLogProbs:
+      s.metrics = {{task_ == data::Task::kImageGeneration ? "bits_per_dim" : "bits_per_token", s.loss / std::log(2.0)},
+                   {"perplexity", std::exp(s.loss)}};
+      break;
+    case Prediction::kClassLogProbs: s.metrics = {{"accuracy", correct_ / n}}; break;
+    case Prediction::kValues: s.metrics = {{"mae", s.loss}}; break;
+  }
   return s;
 }
 
-EvalResult evaluate(models::Model& model, const at::Tensor& stream, int64_t seq_len,
-                    const EvalConfig& config, const at::Device& device) {
+EvalResult evaluate(models::Model& model, const data::Dataset& valid, data::Task task, const EvalConfig& config,
+                    const at::Device& device) {
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
   const at::Tensor sampler_state = model.sampler().state();  // evaluation must not shift training draws
   model.eval();
-  auto windows = sliding_windows(stream.size(0), seq_len, config.context);
-  if (config.batches > 0) {
-    windows.resize(std::min<size_t>(windows.size(), static_cast<size_t>(config.batches * config.batch_size)));
-  }
+  const Prediction kind = model.prediction_kind();
+  int64_t total = valid.size();
+  if (config.batches > 0) total = std::min(total, config.batches * config.batch_size);
   const auto points = ensemble_checkpoints(config.ensemble_samples);
-  double dense_nll = 0;
-  std::vector<double> ensemble_nll(points.size(), 0.0);
-  int64_t tokens = 0;
-  for (size_t first = 0; first < windows.size(); first += static_cast<size_t>(config.batch_size)) {
-    const std::vector<EvalWindow> chunk(windows.begin() + static_cast<std::ptrdiff_t>(first),
-                                        windows.begin() + static_cast<std::ptrdiff_t>(std::min(
-                                            windows.size(), first + static_cast<size_t>(config.batch_size))));
-    std::vector<int64_t> starts;
-    for (const auto& w : chunk) starts.push_back(w.start);
-    const auto batch = data::make_batch(stream, starts, seq_len).to(device);
-    const auto mask = scored_mask(chunk, seq_len).to(device);                 // (B, T)
-    tokens += mask.sum().item<int64_t>();
+  ScoreSums dense(kind, task);
+  std::vector<ScoreSums> ensemble(points.size(), ScoreSums(kind, task));
+  for (int64_t first = 0; first < total; first += config.batch_size) {
+    std::vector<int64_t> indices;
+    for (int64_t i = first; i < std::min(total, first + config.batch_size); ++i) indices.push_back(i);
+    const auto batch = valid.batch(indices, std::nullopt).to(device);
     model.set_attention_mode(attn::AttentionMode::kDense);
-    dense_nll -= model.predict(batch).masked_select(mask).sum().item<double>();
+    dense.add(model.predict(batch), batch);
     model.set_attention_mode(attn::AttentionMode::kSubsampled);
-    at::Tensor log_mean;  // log of the summed probabilities so far, (B, T)
+    at::Tensor sum;  // of the ensemble members so far
     for (size_t k = 0, n = 1; k < points.size(); ++n) {
-      const auto lp = model.predict(batch);
-      log_mean = n == 1 ? lp : at::logaddexp(log_mean, lp);
-      if (static_cast<int64_t>(n) == points[k]) {
-        const auto avg = log_mean - std::log(static_cast<double>(n));
-        ensemble_nll[k++] -= avg.masked_select(mask).sum().item<double>();
-      }
+      sum = accumulate(kind, sum, model.predict(batch));
+      if (static_cast<int64_t>(n) != points[k]) continue;
+      ensemble[k].add(average(kind, sum, points[k]), batch);
+      ++k;
     }
   }
   model.sampler().set_state(sampler_state);
   if (was_training) model.train();
   EvalResult r;
-  r.tokens = tokens;
-  r.dense = score_from_nll(dense_nll, tokens);
-  for (size_t k = 0; k < points.size(); ++k) r.ensemble.push_back({points[k], score_from_nll(ensemble_nll[k], tokens)});
+  r.targets = dense.count();
+  r.dense = dense.score();
+  for (size_t k = 0; k < points.size(); ++k) r.ensemble.push_back({points[k], ensemble[k].score()});
   return r;
 }
 

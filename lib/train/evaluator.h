@@ -1,49 +1,57 @@
-// Language-model evaluation in fairseq's semantics: sliding windows that each score
-// seq_len - context new tokens with up to `context` tokens of prior context (context 0:
-// consecutive non-overlapping sequences). Dense ("renormalized") attention always; optionally a
-// self-ensemble that averages the probabilities of N independent SSA samples (paper Sec. 5).
+// Evaluation of any model on a validation Dataset, walked in index order: dense ("renormalized")
+// attention always, and optionally a self-ensemble of N independent SSA samples (paper Sec. 5)
+// that averages probabilities (language models, pixels, classes) or values (regression).
+// Text validation sets are fairseq sliding windows (lib/data/text_datasets.h).
 #pragma once
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
-#include <ATen/core/Tensor.h>
-
+#include "lib/data/data_config.h"
+#include "lib/data/dataset.h"
 #include "lib/train/train_config.h"
 #include "models/model.h"
 
 namespace ssa::train {
 
-struct LmScore {
-  double loss = 0;            // mean NLL per scored token, nats
-  double bits_per_token = 0;  // loss / ln 2 (bits per byte for byte data)
-  double perplexity = 0;      // exp(loss)
+struct Score {
+  double loss = 0;  // mean NLL per target (nats), or mean absolute error for regression
+  // Task metrics in report order: bits_per_token and perplexity (text), bits_per_dim and
+  // perplexity (pixels), accuracy (classes), mae (regression).
+  std::vector<std::pair<std::string, double>> metrics;
+  double metric(const std::string& name) const;  // NaN when absent
 };
 
 struct EnsemblePoint {
   int64_t samples = 0;
-  LmScore score;
+  Score score;
 };
 
 struct EvalResult {
-  LmScore dense;
+  Score dense;
   std::vector<EnsemblePoint> ensemble;  // at 1, 2, 4, ... and N samples; empty when off
-  int64_t tokens = 0;                   // tokens scored
+  int64_t targets = 0;                  // tokens, sub-pixels, images or graphs scored
 };
 
-// One forward window: input stream[start : start+T], scoring its positions from `first_scored`.
-struct EvalWindow {
-  int64_t start = 0;
-  int64_t first_scored = 0;
+// Sums over evaluated targets, turned into a Score at the end.
+class ScoreSums {
+ public:
+  ScoreSums(models::Prediction kind, data::Task task) : kind_(kind), task_(task) {}
+  void add(const at::Tensor& prediction, const data::Batch& batch);  // prediction as Model::predict
+  Score score() const;
+  int64_t count() const { return count_; }
+
+ private:
+  models::Prediction kind_;
+  data::Task task_;
+  double loss_sum_ = 0, correct_ = 0;
+  int64_t count_ = 0;
 };
 
-// The windows that score every target of the stream exactly once (positions 1 .. n-1).
-std::vector<EvalWindow> sliding_windows(int64_t stream_length, int64_t seq_len, int64_t context);
-
-// Evaluates `stream`; restores the model's training mode and SSA sampler state afterwards.
-// max_windows > 0 limits the pass to the first windows (eval.batches x eval.batch_size).
-EvalResult evaluate(models::Model& model, const at::Tensor& stream, int64_t seq_len,
-                    const EvalConfig& config, const at::Device& device);
-
-LmScore score_from_nll(double nll_sum, int64_t tokens);
+// Evaluates the first eval.batches x eval.batch_size indices of `valid` (all when batches = 0).
+// Restores the model's training mode and SSA sampler state afterwards.
+EvalResult evaluate(models::Model& model, const data::Dataset& valid, data::Task task, const EvalConfig& config,
+                    const at::Device& device);
 
 }  // namespace ssa::train

@@ -9,7 +9,7 @@ namespace ssa::train {
 class Progress {
  public:
   Progress(int64_t total_steps, int64_t log_every, bool live_allowed);
-  void step(int64_t step, const std::string& phase, double loss, double lr, double tokens_per_s);
+  void step(int64_t step, const std::string& phase, double loss, double lr, double targets_per_s);
   void note(const std::string& message);  // a line that must stay visible (eval, checkpoint)
 
  private:

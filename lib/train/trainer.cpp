@@ -48,6 +48,15 @@ void apply_run_settings(const RunConfig& run) {
   torch::manual_seed(static_cast<uint64_t>(run.seed));
 }
 
+data::TaskData load_data(const config::ExperimentConfig& config) {
+  data::TaskDataOptions options;
+  options.task = config::task_of(config);
+  options.vocab_size = config.model.decoder.vocab_size;
+  options.eval_context = config.eval.context;
+  options.order_seed = mix_seed(static_cast<uint64_t>(config.run.seed), 0xDA7A);
+  return data::load_task_data(config.data, options);
+}
+
 at::Device resolve_device(const RunConfig& run, int local_rank) {
   if (run.device == "cuda") {
     if (!torch::cuda::is_available()) throw ConfigError("run.device: cuda requested but no CUDA device is available");
@@ -76,11 +85,8 @@ Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, 
 }
 
 void Trainer::build_data() {
-  data_ = data::load_token_splits(config_.data);
-  data::check_vocabulary(data_, config_.model.decoder.vocab_size);
-  sampler_ = std::make_unique<data::ChunkSampler>(data_.train.size(0), config_.data.seq_len,
-                                                  mix_seed(static_cast<uint64_t>(config_.run.seed), 0xDA7A));
-  spdlog::info("data: {} training tokens, {} validation tokens", data_.train.size(0), data_.valid.size(0));
+  data_ = load_data(config_);
+  spdlog::info("data: train {}; validation {}", data_.train->describe(), data_.valid->describe());
 }
 
 void Trainer::build_model() {
@@ -112,7 +118,7 @@ void Trainer::build_optimizer() {
 void Trainer::resume() {
   state_.loss_scale.scale = scaler_->initial_scale();  // a checkpoint overrides it
   const auto from = checkpointer_->restore_latest({*model_, optimizer_.get(), state_, {}, comm_.rank()});
-  sampler_->set_position(state_.data);
+  data_.order->set_position(state_.data);
   if (comm_.is_main()) metrics_ = std::make_unique<MetricsSink>(paths_.metrics, state_.step);
   if (from) spdlog::info("resumed from {} at step {}", *from, state_.step);
 }
@@ -155,35 +161,39 @@ void Trainer::enter_phase(int64_t step) {
 StepStats Trainer::train_step() {
   const auto start = std::chrono::steady_clock::now();
   const int64_t local_batch = this->local_batch(), micro = micro_batch();
-  const int64_t seq_len = config_.data.seq_len;
-  const auto local_tokens = static_cast<double>(local_batch * seq_len);
+  const double micro_batches = static_cast<double>(local_batch / micro);
   optimizer_->zero_grad();
-  const auto global_starts = sampler_->next(config_.train.batch_size);
-  const auto starts = global_starts.begin() + comm_.rank() * local_batch;  // this rank's shard
+  const auto global_indices = data_.order->next(config_.train.batch_size);
+  const int64_t shard_begin = comm_.rank() * local_batch;  // this rank's slice of the global batch
   const at::Tensor step_draws = model_->sampler().state();  // one SSA draw per layer per step
-  double nll = 0;
+  double loss_sum = 0;
+  int64_t local_targets = 0;
   data::Batch flops_batch;  // the first micro-batch: its shapes price every micro-batch
-  for (int64_t first = 0; first < local_batch; first += micro) {
+  for (int64_t first = shard_begin; first < shard_begin + local_batch; first += micro) {
     model_->sampler().set_state(step_draws);  // every micro-batch sees the same sources
-    const auto batch = data::make_batch(data_.train, {starts + first, starts + first + micro}, seq_len).to(device_);
-    if (first == 0) flops_batch = batch;
+    const std::vector<int64_t> indices(global_indices.begin() + first, global_indices.begin() + first + micro);
+    const auto batch = data_.train->batch(indices, augment_seed(first)).to(device_);
+    if (!flops_batch.input.defined()) flops_batch = batch;
     models::LossOutput out;
     {
       compat::AutocastScope autocast(device_.type(), autocast_dtype_.value_or(at::kFloat), autocast_dtype_.has_value());
       out = model_->loss(batch);
     }
+    // Every micro-batch holds the same number of targets, so this is the mean over the rank's batch.
+    const double normalizer = static_cast<double>(out.count) * micro_batches;
     const bool poisoned = faults_.fires("nan_loss", state_.step + 1, comm_.rank());
-    (poisoned ? out.sum * std::nan("") : out.sum).div(local_tokens).mul(state_.loss_scale.scale).backward();
-    nll += poisoned ? std::nan("") : out.sum.item<double>();
+    (poisoned ? out.sum * std::nan("") : out.sum).div(normalizer).mul(state_.loss_scale.scale).backward();
+    loss_sum += poisoned ? std::nan("") : out.sum.item<double>();
+    local_targets += out.count;
   }
   if (faults_.fires("nan_grad", state_.step + 1, comm_.rank())) inject_nan_gradient(*model_);
   grad_sync_->average();
   StepStats stats;
-  const double micro_batches = static_cast<double>(comm_.world_size() * (local_batch / micro));
-  stats.flops = 3.0 * micro_batches * model_->forward_flops(flops_batch, /*dense_attention=*/false);
-  stats.dense_flops = 3.0 * micro_batches * model_->forward_flops(flops_batch, /*dense_attention=*/true);
-  stats.tokens = config_.train.batch_size * seq_len;
-  stats.loss = comm_.all_reduce_sum(nll) / static_cast<double>(stats.tokens);
+  const double forward_passes = static_cast<double>(comm_.world_size()) * micro_batches;
+  stats.flops = 3.0 * forward_passes * model_->forward_flops(flops_batch, /*dense_attention=*/false);
+  stats.dense_flops = 3.0 * forward_passes * model_->forward_flops(flops_batch, /*dense_attention=*/true);
+  stats.targets = local_targets * comm_.world_size();  // shards are equal
+  stats.loss = comm_.all_reduce_sum(loss_sum) / static_cast<double>(stats.targets);
   stats.attention_fraction = model_->last_attention_fraction();
   if (unscale_and_update(stats)) {
     stats.grad_norm = clip_gradients(*model_, config_.train.optimizer.clip_norm);
@@ -194,8 +204,8 @@ StepStats Trainer::train_step() {
     }
   }
   ++state_.step;
-  state_.tokens += stats.tokens;
-  state_.data = sampler_->position();
+  state_.targets += stats.targets;
+  state_.data = data_.order->position();
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
 }
@@ -247,8 +257,8 @@ bool Trainer::check_finite(const StepStats& stats) {
 
 void Trainer::record_step(const StepStats& stats, double lr) {
   const std::string phase = phases_->phase(phase_).name;
-  const double tokens_per_s = static_cast<double>(stats.tokens) / std::max(stats.seconds, 1e-9);
-  progress_->step(state_.step, phase, stats.loss, lr, tokens_per_s);
+  const double targets_per_s = static_cast<double>(stats.targets) / std::max(stats.seconds, 1e-9);
+  progress_->step(state_.step, phase, stats.loss, lr, targets_per_s);
   if (!due(config_.log.every)) return;
   write_metrics(JsonLine()
                       .add("step", state_.step)
@@ -257,9 +267,9 @@ void Trainer::record_step(const StepStats& stats, double lr) {
                       .add("loss", stats.loss)
                       .add("lr", lr)
                       .add("grad_norm", stats.grad_norm)
-                      .add("tokens", state_.tokens)
+                      .add("targets", state_.targets)
                       .add("step_time_s", stats.seconds)
-                      .add("tokens_per_s", tokens_per_s)
+                      .add("targets_per_s", targets_per_s)
                       .add("attention_fraction", stats.attention_fraction)
                       .add("flops", stats.flops)
                       .add("flops_vs_dense", stats.flops / stats.dense_flops)
@@ -269,26 +279,25 @@ void Trainer::record_step(const StepStats& stats, double lr) {
 }
 
 void Trainer::validate() {
-  const EvalResult r = evaluate(*model_, data_.valid, config_.data.seq_len, config_.eval, device_);
+  const EvalResult r = evaluate(*model_, *data_.valid, config::task_of(config_), config_.eval, device_);
   state_.best_valid_loss = std::min(state_.best_valid_loss, r.dense.loss);
   JsonLine line;
-  line.add("step", state_.step)
-      .add("event", "eval")
-      .add("phase", phases_->phase(phase_).name)
-      .add("valid_loss", r.dense.loss)
-      .add("valid_bits_per_token", r.dense.bits_per_token)
-      .add("valid_perplexity", r.dense.perplexity)
-      .add("valid_tokens", r.tokens);
-  std::string ensemble_note;
+  line.add("step", state_.step).add("event", "eval").add("phase", phases_->phase(phase_).name);
+  line.add("valid_loss", r.dense.loss);
+  std::string summary = fmt::format("validation loss {:.4f}", r.dense.loss);
+  for (const auto& [name, value] : r.dense.metrics) {
+    line.add("valid_" + name, value);
+    summary += fmt::format(", {} {:.4f}", name, value);
+  }
+  line.add("valid_targets", r.targets);
   if (!r.ensemble.empty()) {
     const auto& e = r.ensemble.back();
     line.add("ensemble_samples", e.samples).add("ensemble_valid_loss", e.score.loss);
-    ensemble_note = fmt::format("; {}-sample ensemble {:.4f} nats", e.samples, e.score.loss);
+    for (const auto& [name, value] : e.score.metrics) line.add("ensemble_valid_" + name, value);
+    summary += fmt::format("; {}-sample ensemble loss {:.4f}", e.samples, e.score.loss);
   }
   write_metrics(line);
-  progress_->note(fmt::format("step {}: validation loss {:.4f} nats, {:.4f} bits/token, perplexity {:.2f}{}",
-                              state_.step, r.dense.loss, r.dense.bits_per_token, r.dense.perplexity,
-                              ensemble_note));
+  progress_->note(fmt::format("step {}: {}", state_.step, summary));
 }
 
 // Every rank contributes its random streams; rank 0 writes; all continue together.
@@ -328,6 +337,13 @@ void Trainer::stop_if_requested(bool already_saved) {
 
 void Trainer::write_metrics(const JsonLine& line) {
   if (metrics_) metrics_->write(line);
+}
+
+// Seeds the training transforms of the micro-batch starting at `first` in the global batch: the
+// same examples get the same augmentation whatever the rank count, and resume repeats it exactly.
+uint64_t Trainer::augment_seed(int64_t first) const {
+  const uint64_t run = mix_seed(static_cast<uint64_t>(config_.run.seed), 0xA06);
+  return mix_seed(mix_seed(run, static_cast<uint64_t>(state_.step)), static_cast<uint64_t>(first));
 }
 
 // Sequences per optimizer step on this rank: the global batch split evenly over ranks.

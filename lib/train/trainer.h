@@ -7,8 +7,7 @@
 #include <torch/optim/adamw.h>
 
 #include "lib/config/experiment_config.h"
-#include "lib/data/chunk_sampler.h"
-#include "lib/data/text_corpus.h"
+#include "lib/data/task_data.h"
 #include "lib/dist/communicator.h"
 #include "lib/dist/gradient_sync.h"
 #include "lib/train/checkpointer.h"
@@ -28,7 +27,7 @@ struct StepStats {
   double loss = 0;               // mean NLL per target token, nats
   double grad_norm = 0;          // before clipping
   double seconds = 0;
-  int64_t tokens = 0;            // target tokens in this step
+  int64_t targets = 0;           // tokens, sub-pixels, images or graphs in this step
   double attention_fraction = 1; // of the dense attention matrix, averaged over layers
   double flops = 0;              // forward + backward (3 x forward), this step
   double dense_flops = 0;        // the same step with every layer dense (the paper's C baseline)
@@ -59,13 +58,13 @@ class Trainer {
   bool due(int64_t every) const;
   int64_t local_batch() const;
   int64_t micro_batch() const;
+  uint64_t augment_seed(int64_t first) const;
 
   config::ExperimentConfig config_;
   RunPaths paths_;
   dist::Communicator& comm_;
   at::Device device_;
-  data::TokenSplits data_;
-  std::unique_ptr<data::ChunkSampler> sampler_;
+  data::TaskData data_;
   std::shared_ptr<models::Model> model_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::unique_ptr<dist::GradientSync> grad_sync_;
@@ -84,6 +83,9 @@ class Trainer {
 
 // Sets torch's intra-op thread count from run.threads (0 = all cores) and seeds torch.
 void apply_run_settings(const train::RunConfig& run);
+
+// The train and validation Datasets of the experiment, for its task.
+data::TaskData load_data(const config::ExperimentConfig& config);
 
 // The compute device named by run.device (CUDA: GPU local_rank mod the GPU count); ConfigError
 // if it is not available.

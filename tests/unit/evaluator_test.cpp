@@ -8,12 +8,22 @@
 #include <ATen/ATen.h>
 #include <torch/torch.h>
 
+#include "lib/data/text_datasets.h"
 #include "lib/train/evaluator.h"
 #include "models/decoder/decoder.h"
 
 using namespace ssa;
 using train::EvalConfig;
-using train::EvalWindow;
+using data::EvalWindow;
+
+namespace {
+
+train::EvalResult evaluate_stream(models::Model& model, const at::Tensor& s, int64_t seq_len, const EvalConfig& c) {
+  const data::TokenWindows windows(s, seq_len, c.context);
+  return train::evaluate(model, windows, data::Task::kLanguageModel, c, at::kCPU);
+}
+
+}  // namespace
 
 namespace {
 
@@ -45,7 +55,7 @@ EvalConfig eval_config(int64_t context, int64_t ensemble_samples) {
 TEST_CASE("sliding windows score each target once, with the requested context", "[eval][windows]") {
   for (const int64_t n : {9, 10, 17, 40, 41, 100}) {
     for (const int64_t context : {0, 1, 3, 7}) {
-      const auto windows = train::sliding_windows(n, kT, context);
+      const auto windows = data::sliding_windows(n, kT, context);
       std::vector<int> scored(static_cast<size_t>(n), 0);
       for (size_t k = 0; k < windows.size(); ++k) {
         const EvalWindow& w = windows[k];
@@ -62,14 +72,14 @@ TEST_CASE("sliding windows score each target once, with the requested context", 
       for (int64_t p = 1; p < n; ++p) REQUIRE(scored[static_cast<size_t>(p)] == 1);
     }
   }
-  REQUIRE(train::sliding_windows(8, kT, 0).empty());  // too short for one window of targets
+  REQUIRE(data::sliding_windows(8, kT, 0).empty());  // too short for one window of targets
 }
 
 TEST_CASE("sliding evaluation equals the brute-force per-token oracle", "[eval][windows]") {
   auto model = tiny_decoder(4);
   const auto s = stream(30);
-  const auto r = train::evaluate(*model, s, kT, eval_config(kT - 1, 0), at::kCPU);
-  REQUIRE(r.tokens == 29);
+  const auto r = evaluate_stream(*model, s, kT, eval_config(kT - 1, 0));
+  REQUIRE(r.targets == 29);
   // Oracle: target p is predicted from stream[max(0, p-T) : p], dense attention, one at a time.
   torch::NoGradGuard no_grad;
   model->eval();
@@ -82,19 +92,19 @@ TEST_CASE("sliding evaluation equals the brute-force per-token oracle", "[eval][
     nll -= model->predict(b)[0][pos].item<double>();
   }
   REQUIRE(r.dense.loss == Approx(nll / 29).epsilon(1e-5));
-  REQUIRE(r.dense.perplexity == Approx(std::exp(nll / 29)).epsilon(1e-5));
+  REQUIRE(r.dense.metric("perplexity") == Approx(std::exp(nll / 29)).epsilon(1e-5));
 }
 
 TEST_CASE("a 1-sample ensemble with a single SSA window equals dense evaluation", "[eval][ensemble]") {
   auto model = tiny_decoder(1);
-  const auto r = train::evaluate(*model, stream(60), kT, eval_config(2, 1), at::kCPU);
+  const auto r = evaluate_stream(*model, stream(60), kT, eval_config(2, 1));
   REQUIRE(r.ensemble.size() == 1);
   REQUIRE(r.ensemble[0].score.loss == Approx(r.dense.loss).epsilon(1e-6));
 }
 
 TEST_CASE("the ensemble curve is reported at 1, 2, 4 and N samples and differs from dense", "[eval][ensemble]") {
   auto model = tiny_decoder(4);
-  const auto r = train::evaluate(*model, stream(60), kT, eval_config(0, 5), at::kCPU);
+  const auto r = evaluate_stream(*model, stream(60), kT, eval_config(0, 5));
   REQUIRE(r.ensemble.size() == 4);
   CHECK(r.ensemble[0].samples == 1);
   CHECK(r.ensemble[3].samples == 5);
@@ -106,7 +116,7 @@ TEST_CASE("evaluation restores the sampler state and training mode", "[eval]") {
   auto model = tiny_decoder(4);
   model->train();
   const auto before = model->sampler().state().clone();
-  train::evaluate(*model, stream(40), kT, eval_config(0, 3), at::kCPU);
+  evaluate_stream(*model, stream(40), kT, eval_config(0, 3));
   REQUIRE(model->is_training());
   REQUIRE(at::equal(model->sampler().state(), before));
 }

@@ -1,0 +1,55 @@
+// Image datasets over an in-memory ImageSet: classification batches (normalised floats with the
+// Swin/timm training transforms) and pixel-generation batches (sub-pixel token sequences).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/data/data_config.h"
+#include "lib/data/dataset.h"
+#include "lib/data/image_files.h"
+
+namespace ssa::data {
+
+// Per-channel mean and standard deviation of the pixels scaled to [0, 1]: (C) float each.
+struct ChannelStats {
+  at::Tensor mean, std;
+};
+ChannelStats channel_stats(const at::Tensor& pixels);
+
+class ImageClassificationDataset : public Dataset {
+ public:
+  // `stats` normalises the pixels (computed on the training split, shared with validation).
+  ImageClassificationDataset(ImageSet images, ChannelStats stats, ImageAugmentConfig augment);
+  int64_t size() const override { return images_.pixels.size(0); }
+  // input (B, C, H, W) float; target (B) int64, or (B, K) float soft labels when mixup, cutmix or
+  // label smoothing are on and augment_seed is set.
+  Batch batch(const std::vector<int64_t>& indices, std::optional<uint64_t> augment_seed) const override;
+  std::string describe() const override;
+
+ private:
+  ImageSet images_;
+  ChannelStats stats_;
+  ImageAugmentConfig augment_;
+};
+
+// Autoregressive image modelling: an image becomes its sub-pixels in raster (row, column, channel)
+// order, T = H * W * C tokens in [0, 256). The input starts with the begin-of-image token 256.
+class PixelSequenceDataset : public Dataset {
+ public:
+  static constexpr int64_t kBeginToken = 256;
+  static constexpr int64_t kVocabulary = 257;
+
+  explicit PixelSequenceDataset(ImageSet images);
+  int64_t size() const override { return images_.pixels.size(0); }
+  // input (B, T) int64 = [256, x_0 .. x_{T-2}]; target (B, T) int64 = [x_0 .. x_{T-1}].
+  Batch batch(const std::vector<int64_t>& indices, std::optional<uint64_t> augment_seed) const override;
+  std::string describe() const override;
+  int64_t sequence_length() const;
+
+ private:
+  ImageSet images_;
+};
+
+}  // namespace ssa::data
