@@ -17,6 +17,18 @@ namespace {
 
 constexpr size_t kMaxConfigBytes = 1 << 20;  // configs are small; refuse anything huge
 
+// The EGT's cross-field rules; fail(key, problem) reports one.
+template <class Fail>
+void validate_egt(const models::EgtConfig& m, const Fail& fail) {
+  if (m.d_node % m.heads != 0) {
+    fail("model.heads", "must divide model.d_node (" + std::to_string(m.d_node) + "), got " + std::to_string(m.heads));
+  }
+  if (m.ssa.layers > m.layers) {
+    fail("model.ssa.layers", "is " + std::to_string(m.ssa.layers) + " but the model has only " +
+                                 std::to_string(m.layers) + " layers");
+  }
+}
+
 // Rules that involve more than one key. Each message names the key to change and why.
 void validate(const ExperimentConfig& c, const ReadContext& ctx) {
   const auto fail = [&](const std::string& key, const std::string& problem) {
@@ -24,11 +36,13 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
     ctx.fail(it != ctx.located.end() ? it->second : ctx.source, key, problem);
   };
   const auto& m = c.model.decoder;
-  if (m.d_model % m.heads != 0) {
+  const bool decoder = c.model.type == "decoder";
+  if (c.model.type == "egt") validate_egt(c.model.egt, fail);
+  if (decoder && m.d_model % m.heads != 0) {
     fail("model.heads", "must divide model.d_model (" + std::to_string(m.d_model) + "), got " +
                             std::to_string(m.heads));
   }
-  if (m.ssa.layers > m.layers) {
+  if (decoder && m.ssa.layers > m.layers) {
     fail("model.ssa.layers", "is " + std::to_string(m.ssa.layers) + " but the model has only " +
                                  std::to_string(m.layers) + " layers");
   }
@@ -37,19 +51,19 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
   }
   const bool grid = m.ssa.variant == attn::SsaVariant::kCausalGrid || m.ssa.variant == attn::SsaVariant::kLocalGrid;
   const int64_t row_length = attn::grid_row_length(m.ssa, c.data.seq_len);
-  if (grid && (row_length < 0 || (c.data.seq_len / row_length) % m.ssa.windows != 0)) {
+  if (decoder && grid && (row_length < 0 || (c.data.seq_len / row_length) % m.ssa.windows != 0)) {
     fail("model.ssa.row_length", "data.seq_len (" + std::to_string(c.data.seq_len) + ") must be a grid of rows of " +
                                      (m.ssa.row_length > 0 ? std::to_string(m.ssa.row_length) : "sqrt(data.seq_len)") +
                                      " tokens whose row count is a multiple of " + std::to_string(m.ssa.windows) +
                                      " windows");
   }
   const bool windowed = m.ssa.variant != attn::SsaVariant::kUnbiased;
-  if (!grid && windowed && c.data.seq_len % m.ssa.windows != 0) {
+  if (decoder && !grid && windowed && c.data.seq_len % m.ssa.windows != 0) {
     fail("model.ssa.windows", "data.seq_len (" + std::to_string(c.data.seq_len) +
                                   ") must be a multiple of the window count (" +
                                   std::to_string(m.ssa.windows) + ")");
   }
-  if (c.data.format == data::TokenFormat::kBytes && m.vocab_size < 256) {
+  if (decoder && c.data.format == data::TokenFormat::kBytes && m.vocab_size < 256) {
     fail("model.vocab_size", "byte-level data needs at least 256 entries, got " +
                                  std::to_string(m.vocab_size));
   }

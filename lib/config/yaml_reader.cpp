@@ -179,10 +179,10 @@ void ReadVisitor::flavor(const char* key, models::ModelConfig& c) {
   if (!found) return;
   const YAML::Node& n = *found;
   read_value(n, c.flavor, dotted(key), ctx_);
-  const auto names = models::decoder_flavor_names();
+  const auto names = models::model_flavor_names(c.type);
   for (const auto& name : names) {
     if (name == c.flavor) {
-      c.decoder = models::decoder_flavor(name);
+      models::apply_model_flavor(c, name);
       return;
     }
   }

@@ -49,8 +49,8 @@ std::string ReferenceVisitor::join_allowed(const std::vector<std::string>& v) {
   return out;
 }
 
-void ReferenceVisitor::flavor(const char* key, models::ModelConfig&) {
-  row(key, "\"\"", join_allowed(models::decoder_flavor_names()),
+void ReferenceVisitor::flavor(const char* key, models::ModelConfig& c) {
+  row(key, "\"\"", join_allowed(models::model_flavor_names(c.type)),
       "named preset; keys given beside it override the preset");
 }
 
