@@ -3,6 +3,7 @@
 #include <string>
 
 #include "models/decoder/decoder_config.h"
+#include "models/egt/egt_config.h"
 #include "models/swin/swin_config.h"
 
 namespace ssa::models {
@@ -12,6 +13,7 @@ struct ModelConfig {
   std::string flavor;            // optional named preset the other keys override
   DecoderConfig decoder;
   SwinConfig swin;
+  EgtConfig egt;
 };
 
 }  // namespace ssa::models

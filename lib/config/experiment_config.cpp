@@ -58,6 +58,19 @@ void validate_decoder(const ExperimentConfig& c, const FailFn& fail) {
   }
 }
 
+// EGT: heads divide the node width; SSA layers exist; the data are molecules.
+void validate_egt(const ExperimentConfig& c, const FailFn& fail) {
+  const auto& m = c.model.egt;
+  if (m.d_node % m.heads != 0) {
+    fail("model.heads", "must divide model.d_node (" + std::to_string(m.d_node) + "), got " + std::to_string(m.heads));
+  }
+  if (m.ssa.layers > m.layers) {
+    fail("model.ssa.layers", "is " + std::to_string(m.ssa.layers) + " but the model has only " +
+                                 std::to_string(m.layers) + " layers");
+  }
+  if (c.data.dataset != data::DatasetKind::kMolecules) fail("data.dataset", "egt reads molecules; use molecules");
+}
+
 // Swin: the stage geometry must divide evenly; SSA is the sub-window variant.
 void validate_swin(const ExperimentConfig& c, const FailFn& fail) {
   const auto& m = c.model.swin;
@@ -84,6 +97,7 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
   };
   if (c.model.type == "decoder") validate_decoder(c, fail);
   if (c.model.type == "swin") validate_swin(c, fail);
+  if (c.model.type == "egt") validate_egt(c, fail);
   if (c.run.precision == "fp16" && c.run.device != "cuda") {
     fail("run.precision", "fp16 autocast needs run.device: cuda; on CPU use bf16 (train.loss_scale.mode: dynamic "
                           "runs the loss scaler in any precision)");

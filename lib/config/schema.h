@@ -5,6 +5,7 @@
 #pragma once
 #include "lib/config/experiment_config.h"
 #include "lib/config/field_spec.h"
+#include "models/model_factory.h"
 
 namespace ssa::config {
 
@@ -21,6 +22,10 @@ inline const ChoiceNames<data::DatasetKind> kDatasetKinds = {
     {"fashion_mnist", data::DatasetKind::kFashionMnist},
     {"cifar10", data::DatasetKind::kCifar10},
     {"molecules", data::DatasetKind::kMolecules}};
+inline const ChoiceNames<attn::GraphSsaVariant> kGraphSsaVariants = {
+    {"unbiased", attn::GraphSsaVariant::kUnbiased}, {"local", attn::GraphSsaVariant::kLocal}};
+inline const ChoiceNames<attn::GraphOrder> kGraphOrders = {
+    {"bfs", attn::GraphOrder::kBfs}, {"rcm", attn::GraphOrder::kReverseCuthillMcKee}};
 inline const ChoiceNames<data::TokenFormat> kTokenFormats = {
     {"bytes", data::TokenFormat::kBytes},
     {"uint16", data::TokenFormat::kUint16},
@@ -65,6 +70,42 @@ void describe(V& v, models::DecoderConfig& c) {
 }
 
 template <class V>
+void describe(V& v, attn::GraphSsaConfig& c) {
+  v.choice("variant", c.variant, kGraphSsaVariants, FieldSpec("unbiased (paper, U<drop>) or local (graph windows)"));
+  v.field("drop_ratio", c.drop_ratio,
+          FieldSpec("unbiased: share of real source nodes dropped (U20 = 0.2)").at_least(0).below(1));
+  v.field("layers", c.layers, FieldSpec("SSA in the last N layers; -1 = all, 0 = none").at_least(-1));
+  v.field("windows", c.windows, FieldSpec("local: windows of targets, each with its own sources").at_least(1));
+  v.choice("order", c.order, kGraphOrders, FieldSpec("local: node order that defines locality"));
+  v.field("sigma_first", c.sigma_first, FieldSpec("local: noise std / node count, first SSA layer").at_least(0));
+  v.field("sigma_last", c.sigma_last,
+          FieldSpec("local: noise std / node count, last layer (linear between)").at_least(0));
+  v.field("rescale_degree", c.rescale_degree,
+          FieldSpec("scale kept real nodes' gates by n_real / n_kept in the degree scaler"));
+}
+
+template <class V>
+void describe(V& v, models::EgtConfig& c) {
+  v.field("layers", c.layers, FieldSpec("EGT layers").at_least(1));
+  v.field("d_node", c.d_node, FieldSpec("node channel width d_h").at_least(1));
+  v.field("d_edge", c.d_edge, FieldSpec("edge channel width d_e").at_least(1));
+  v.field("heads", c.heads, FieldSpec("attention heads; must divide d_node").at_least(1));
+  v.field("virtual_nodes", c.virtual_nodes, FieldSpec("virtual nodes; the readout reads them").at_least(1));
+  v.field("svd_rank", c.svd_rank, FieldSpec("r: SVD encodings per node are 2r values").at_least(1));
+  v.field("upto_hop", c.upto_hop, FieldSpec("distances clamp to upto_hop + 1").at_least(1));
+  v.field("ffn_multiplier", c.ffn_multiplier, FieldSpec("node FFN width / d_node").greater_than(0));
+  v.field("edge_ffn_multiplier", c.edge_ffn_multiplier,
+          FieldSpec("edge FFN width / d_edge (full EGT)").greater_than(0));
+  v.field("attention_dropout", c.attention_dropout,
+          FieldSpec("dropout on gated attention weights").at_least(0).below(1));
+  v.field("clip_logits", c.clip_logits, FieldSpec("logits clamp to [-clip, clip]").greater_than(0));
+  v.field("scale_degree", c.scale_degree, FieldSpec("scale attention by log(1 + sum of gates)"));
+  v.field("egt_simple", c.egt_simple, FieldSpec("static edge stream (no edge updates)"));
+  v.field("svd_sign_flip", c.svd_sign_flip, FieldSpec("random SVD component signs in training"));
+  v.section("ssa", c.ssa, "graph SSA: subsampled source nodes");
+}
+
+template <class V>
 void describe(V& v, models::SwinConfig& c) {
   v.field("image_size", c.image_size, FieldSpec("square input side in pixels").at_least(1));
   v.field("in_channels", c.in_channels, FieldSpec("image channels").at_least(1));
@@ -83,10 +124,11 @@ void describe(V& v, models::SwinConfig& c) {
 
 template <class V>
 void describe(V& v, models::ModelConfig& c) {
-  v.field("type", c.type, FieldSpec("model family").one_of({"decoder", "swin"}));
+  v.field("type", c.type, FieldSpec("model family").one_of(models::model_types()));
   v.flavor("flavor", c);
   if (c.type == "decoder") describe(v, c.decoder);
   if (c.type == "swin") describe(v, c.swin);
+  if (c.type == "egt") describe(v, c.egt);
 }
 
 template <class V>

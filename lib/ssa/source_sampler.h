@@ -48,6 +48,9 @@ class SourceSampler {
 
   at::Tensor state() const;              // generator state, for checkpoints
   void set_state(const at::Tensor& state);
+  // The generator itself, for samplers of other shapes (graph_sampling.h) that share its
+  // checkpointed, per-rank state.
+  at::Generator& generator() { return generator_; }
 
  private:
   SourceSample top_scores_per_window(const at::Tensor& scores, int64_t length, int64_t windows);
