@@ -53,6 +53,11 @@ void validate_decoder(const ExperimentConfig& c, const FailFn& fail) {
   if (c.data.dataset == data::DatasetKind::kText && c.data.format == data::TokenFormat::kBytes && m.vocab_size < 256) {
     fail("model.vocab_size", "byte-level data needs at least 256 entries, got " + std::to_string(m.vocab_size));
   }
+  if (m.position == "grid_2d" && m.image_height * m.image_width * m.image_channels != c.data.seq_len) {
+    fail("model.image_height", "grid_2d needs image_height x image_width x image_channels (" +
+                                   std::to_string(m.image_height * m.image_width * m.image_channels) +
+                                   ") = data.seq_len (" + std::to_string(c.data.seq_len) + ")");
+  }
   if (c.eval.context >= c.data.seq_len) {
     fail("eval.context", "must be smaller than data.seq_len (" + std::to_string(c.data.seq_len) + ")");
   }

@@ -66,6 +66,11 @@ void describe(V& v, models::DecoderConfig& c) {
   v.field("final_norm", c.final_norm, FieldSpec("LayerNorm before the output projection"));
   v.field("tie_embeddings", c.tie_embeddings, FieldSpec("output projection = input embedding"));
   v.field("scale_embedding", c.scale_embedding, FieldSpec("scale embeddings by sqrt(d_model)"));
+  v.field("position", c.position, FieldSpec("alibi (text) or grid_2d (learned 2D relative bias, images)")
+                                      .one_of({"alibi", "grid_2d"}));
+  v.field("image_height", c.image_height, FieldSpec("grid_2d: image rows").at_least(0));
+  v.field("image_width", c.image_width, FieldSpec("grid_2d: image columns").at_least(0));
+  v.field("image_channels", c.image_channels, FieldSpec("grid_2d: sub-pixels per pixel").at_least(1));
   v.section("ssa", c.ssa, "stochastically subsampled self-attention");
 }
 

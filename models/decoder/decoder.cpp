@@ -31,6 +31,11 @@ DecoderBlockImpl::DecoderBlockImpl(const DecoderConfig& c, std::optional<double>
   ffn_norm = register_module("ffn_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.d_model})));
   fc1 = register_module("fc1", torch::nn::Linear(c.d_model, c.d_ff));
   fc2 = register_module("fc2", torch::nn::Linear(c.d_ff, c.d_model));
+  if (c.position == "grid_2d") {
+    const nn::ImageGrid grid{c.image_height, c.image_width, c.image_channels};
+    grid_bias_table = register_parameter("relative_position_bias_table", at::zeros({grid.table_size(), c.heads}));
+    torch::nn::init::normal_(grid_bias_table, 0.0, 0.02);  // as Swin
+  }
   for (auto* linear : {&fc1, &fc2}) {
     torch::nn::init::xavier_uniform_((*linear)->weight);
     torch::nn::init::zeros_((*linear)->bias);
@@ -76,12 +81,21 @@ attn::BiasFn Decoder::causal_alibi() const {
   };
 }
 
+attn::BiasFn Decoder::causal_grid_bias(const DecoderBlockImpl& block) const {
+  const nn::ImageGrid grid{config_.image_height, config_.image_width, config_.image_channels};
+  const at::Tensor table = block.grid_bias_table;
+  return [grid, table](const at::Tensor& targets, const at::Tensor& sources) {
+    return nn::grid_relative_bias(grid, table, targets, sources, /*causal=*/true);  // (H, G, Tq, S)
+  };
+}
+
 at::Tensor Decoder::forward(const at::Tensor& tokens) {
   auto x = embed_(tokens);                                                      // (B, T, C)
   if (config_.scale_embedding) x = x * std::sqrt(static_cast<double>(config_.d_model));
   x = F::dropout(x, F::DropoutFuncOptions().p(config_.dropout).training(is_training()));
-  const auto bias = causal_alibi();
-  for (auto& block : block_list_) x = block->forward(x, bias);
+  const bool grid = config_.position == "grid_2d";
+  const auto alibi = causal_alibi();
+  for (auto& block : block_list_) x = block->forward(x, grid ? causal_grid_bias(*block) : alibi);
   if (config_.final_norm) x = final_norm_(x);
   return config_.tie_embeddings ? at::matmul(x, embed_->weight.t()) : output_(x);  // (B, T, V)
 }

@@ -10,6 +10,7 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 
+#include "lib/nn/grid_bias.h"
 #include "lib/ssa/ssa_attention.h"
 #include "models/decoder/decoder_config.h"
 #include "models/model.h"
@@ -26,6 +27,7 @@ class DecoderBlockImpl : public torch::nn::Module {
   torch::nn::LayerNorm attn_norm{nullptr}, ffn_norm{nullptr};
   attn::SsaSelfAttention attn{nullptr};
   torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+  at::Tensor grid_bias_table;  // position grid_2d: ((2H-1)(2W-1), heads); undefined for ALiBi
 
  private:
   double dropout_, activation_dropout_;
@@ -49,6 +51,7 @@ class Decoder : public Model {
 
  private:
   attn::BiasFn causal_alibi() const;
+  attn::BiasFn causal_grid_bias(const DecoderBlockImpl& block) const;
 
   DecoderConfig config_;
   std::shared_ptr<attn::SourceSampler> sampler_;

@@ -21,6 +21,12 @@ struct DecoderConfig {
   bool final_norm = true;             // LayerNorm before the output projection
   bool tie_embeddings = false;        // output projection shares the input embedding
   bool scale_embedding = true;        // multiply embeddings by sqrt(d_model)
+  // Position information: "alibi" (text), or "grid_2d", a learned 2D relative position bias per
+  // layer over an image's sub-pixels in raster order (pixel generation, paper Sec. 5.2).
+  std::string position = "alibi";
+  int64_t image_height = 0;           // grid_2d: pixels per column
+  int64_t image_width = 0;            // grid_2d: pixels per row
+  int64_t image_channels = 1;         // grid_2d: sub-pixels per pixel
   attn::SsaConfig ssa;
 };
 

@@ -1,5 +1,6 @@
 // Named decoder presets. "enwik8" is the paper's 16 x 1024 x 4096 x 8 byte model
-// (201,967,616 parameters, model-specs.md A.2); the others fit a 2-core CPU.
+// (201,967,616 parameters, model-specs.md A.2), "cifar10-pixels" its pixel decoder (A.3); the
+// others fit a 2-core CPU.
 #include <functional>
 #include <map>
 
@@ -37,9 +38,45 @@ DecoderConfig enwik8() {
   return c;
 }
 
+// Pixel generation: sub-pixels in raster order with a 2D relative bias, 2D causal SSA over bands
+// of image rows (a grid row is one image row of width x channels sub-pixels). No dropout.
+DecoderConfig pixels(int64_t side, int64_t channels) {
+  DecoderConfig c;
+  c.vocab_size = 257;  // 256 values + the begin-of-image token
+  c.dropout = 0.0;
+  c.position = "grid_2d";
+  c.image_height = side;
+  c.image_width = side;
+  c.image_channels = channels;
+  c.ssa.variant = attn::SsaVariant::kCausalGrid;
+  c.ssa.row_length = side * channels;
+  return c;
+}
+
+// The paper's CIFAR-10 model (model-specs.md A.3): 16 x 1024 x 4096 x 8, S16-L4.
+DecoderConfig cifar10_pixels() {
+  DecoderConfig c = pixels(32, 3);
+  c.layers = 16;
+  c.d_model = 1024;
+  c.heads = 8;
+  c.d_ff = 4096;
+  return c;
+}
+
+// CPU scale: Fashion-MNIST's 28x28 grey images, 784 sub-pixels.
+DecoderConfig fmnist_pixels() {
+  DecoderConfig c = pixels(28, 1);
+  c.layers = 4;
+  c.d_model = 128;
+  c.heads = 4;
+  c.d_ff = 512;
+  return c;
+}
+
 const std::map<std::string, std::function<DecoderConfig()>>& flavors() {
   static const std::map<std::string, std::function<DecoderConfig()>> table = {
-      {"small", [] { return DecoderConfig{}; }}, {"tiny", tiny}, {"enwik8", enwik8}};
+      {"small", [] { return DecoderConfig{}; }}, {"tiny", tiny}, {"enwik8", enwik8},
+      {"cifar10-pixels", cifar10_pixels}, {"fmnist-pixels", fmnist_pixels}};
   return table;
 }
 
