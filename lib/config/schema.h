@@ -107,6 +107,8 @@ void describe(V& v, models::EgtConfig& c) {
   v.field("scale_degree", c.scale_degree, FieldSpec("scale attention by log(1 + sum of gates)"));
   v.field("egt_simple", c.egt_simple, FieldSpec("static edge stream (no edge updates)"));
   v.field("svd_sign_flip", c.svd_sign_flip, FieldSpec("random SVD component signs in training"));
+  v.field("target_mean", c.target_mean, FieldSpec("readout offset: predicts target_mean + target_std * y"));
+  v.field("target_std", c.target_std, FieldSpec("readout scale (see target_mean)").greater_than(0));
   v.section("ssa", c.ssa, "graph SSA: subsampled source nodes");
 }
 
@@ -145,6 +147,22 @@ void describe(V& v, data::ImageAugmentConfig& c) {
   v.field("label_smoothing", c.label_smoothing, FieldSpec("label smoothing epsilon").at_least(0).below(1));
 }
 
+inline const ChoiceNames<data::MoleculeSource> kMoleculeSources = {
+    {"csv", data::MoleculeSource::kCsv}, {"pcqm4mv2", data::MoleculeSource::kPcqm4mv2}};
+
+template <class V>
+void describe(V& v, data::MoleculeDataConfig& c) {
+  v.choice("source", c.source, kMoleculeSources, FieldSpec("csv (smiles,target) or pcqm4mv2 (OGB-LSC folder)"));
+  v.field("path", c.path, FieldSpec("csv: the file (plain or .gz); pcqm4mv2: the dataset root"));
+  v.field("target_column", c.target_column, FieldSpec("header of the target column; empty = last column"));
+  v.field("valid_fraction", c.valid_fraction, FieldSpec("csv: held-out share of rows").greater_than(0).below(1));
+  v.field("split_seed", c.split_seed, FieldSpec("csv: seeds which rows are held out").at_least(0));
+  v.field("split_path", c.split_path, FieldSpec("pcqm4mv2: split file; empty = <path>/split_dict.pt"));
+  v.field("cache_dir", c.cache_dir, FieldSpec("featurized cache directory; empty = beside the source"));
+  v.field("max_nodes", c.max_nodes, FieldSpec("molecules with more atoms are left out").at_least(1));
+  v.field("threads", c.threads, FieldSpec("featurization threads; 0 = all cores").at_least(0));
+}
+
 template <class V>
 void describe(V& v, data::DataConfig& c) {
   v.choice("dataset", c.dataset, kDatasetKinds, FieldSpec("what the data is"));
@@ -159,6 +177,7 @@ void describe(V& v, data::DataConfig& c) {
   v.field("seq_len", c.seq_len, FieldSpec("tokens per training sequence (T); pixels: H*W*C").at_least(2));
   v.field("root", c.root, FieldSpec("images: directory of the dataset's files"));
   v.section("augment", c.augment, "images: training transforms");
+  v.section("molecules", c.molecules, "molecules: source, split and cache");
 }
 
 template <class V>

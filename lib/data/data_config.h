@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "lib/data/molecule_config.h"
+
 namespace ssa::data {
 
 enum class DatasetKind {
@@ -40,6 +42,8 @@ struct DataConfig {
   // Images:
   std::string root = "/usr/share/datasets/fashion-mnist";  // directory holding the dataset's files
   ImageAugmentConfig augment;
+  // Molecules:
+  MoleculeDataConfig molecules;
 };
 
 // What the model learns from the data; decides how a dataset becomes batches.

@@ -8,6 +8,7 @@
 #include "lib/core/error.h"
 #include "lib/data/chunk_sampler.h"
 #include "lib/data/image_dataset.h"
+#include "lib/data/molecule_dataset.h"
 #include "lib/data/text_corpus.h"
 #include "lib/data/text_datasets.h"
 
@@ -77,6 +78,29 @@ TaskData image_data(const DataConfig& config, const TaskDataOptions& options) {
   return d;
 }
 
+// Datasets are shared_ptrs there (the cache is shared by both splits); wrap them as unique owners.
+class SharedDataset : public Dataset {
+ public:
+  explicit SharedDataset(std::shared_ptr<Dataset> inner) : inner_(std::move(inner)) {}
+  int64_t size() const override { return inner_->size(); }
+  Batch batch(const std::vector<int64_t>& indices, std::optional<uint64_t> seed) const override {
+    return inner_->batch(indices, seed);
+  }
+  std::string describe() const override { return inner_->describe(); }
+
+ private:
+  std::shared_ptr<Dataset> inner_;
+};
+
+TaskData molecule_data(const DataConfig& config, const TaskDataOptions& options) {
+  MoleculeSplits splits = load_molecule_splits(config.molecules);
+  TaskData d;
+  d.order = std::make_unique<ShuffledOrder>(splits.train->size(), options.order_seed);
+  d.train = std::make_unique<SharedDataset>(splits.train);
+  d.valid = std::make_unique<SharedDataset>(splits.valid);
+  return d;
+}
+
 bool is_image(DatasetKind kind) { return kind == DatasetKind::kFashionMnist || kind == DatasetKind::kCifar10; }
 
 }  // namespace
@@ -85,6 +109,9 @@ TaskData load_task_data(const DataConfig& config, const TaskDataOptions& options
   const bool wants_images = options.task == Task::kImageClassification || options.task == Task::kImageGeneration;
   if (options.task == Task::kLanguageModel && config.dataset == DatasetKind::kText) return text_data(config, options);
   if (wants_images && is_image(config.dataset)) return image_data(config, options);
+  if (options.task == Task::kGraphRegression && config.dataset == DatasetKind::kMolecules) {
+    return molecule_data(config, options);
+  }
   throw ConfigError("data.dataset: this dataset does not fit the model's task (text -> decoder; fashion_mnist, "
                     "cifar10 -> swin or decoder; molecules -> egt)");
 }

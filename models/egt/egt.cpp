@@ -102,12 +102,13 @@ void Egt::check_batch(const Batch& b) const {
   const bool shapes = b.node_mask.sizes() == at::IntArrayRef({batch, nodes}) &&
                       b.edge_feat.sizes() == at::IntArrayRef({batch, nodes, nodes, kBondFeatures}) &&
                       b.distance.sizes() == at::IntArrayRef({batch, nodes, nodes}) &&
-                      b.svd.sizes() == at::IntArrayRef({batch, nodes, 2 * config_.svd_rank});
+                      b.svd.dim() == 3 && b.svd.size(0) == batch && b.svd.size(1) == nodes &&
+                      b.svd.size(2) % 2 == 0 && b.svd.size(2) >= 2 * config_.svd_rank;
   require_input(shapes,
                 "egt: graph batch shapes node_mask {}, edge_feat {}, distance {}, svd {} do not match input {}: "
-                "expected (B, N), (B, N, N, 3), (B, N, N), (B, N, {})",
+                "expected (B, N), (B, N, N, 3), (B, N, N), (B, N, 2R) with R >= {}",
                 shape_text(b.node_mask), shape_text(b.edge_feat), shape_text(b.distance), shape_text(b.svd),
-                shape_text(b.input), 2 * config_.svd_rank);
+                shape_text(b.input), config_.svd_rank);
   const auto real = b.node_mask.to(at::kBool).unsqueeze(-1);
   require_input(!((b.input.lt(0) | b.input.ge(kAtomValues)) & real).any().item<bool>(),
                 "egt: atom feature values of real nodes must lie in [0, {})", kAtomValues);
@@ -119,7 +120,10 @@ at::Tensor Egt::node_embedding(const Batch& b) {
   const auto offsets = at::arange(kAtomFeatures, b.input.options().dtype(at::kLong)).mul(kAtomValues).add(1);  // (9)
   const auto index = (b.input.to(at::kLong) + offsets).masked_fill(b.node_mask.to(at::kBool).logical_not().unsqueeze(-1), 0);
   const auto atoms = node_embed_(index).sum(2);                                                 // (B, N, d_h)
-  auto svd = b.svd.to(atoms.scalar_type());                                                     // (B, N, 2r)
+  // The data carry [U sqrt(S), V sqrt(S)] for R >= r components; keep the leading r of each half.
+  const int64_t r = config_.svd_rank, provided = b.svd.size(2) / 2;
+  auto svd = at::cat({b.svd.slice(2, 0, r), b.svd.slice(2, provided, provided + r)}, -1)
+                 .to(atoms.scalar_type());                                                      // (B, N, 2r)
   if (is_training() && config_.svd_sign_flip) {
     // One sign per graph and component, shared by u and v, from torch's default (CPU) generator.
     const auto sign = at::randint(0, 2, {b.size(), 1, config_.svd_rank}, at::kFloat).mul(2).sub(1);
@@ -169,7 +173,7 @@ at::Tensor Egt::readout(const at::Tensor& h) {
   const auto vns = final_norm_(h).slice(1, 0, config_.virtual_nodes).reshape({h.size(0), -1});  // (B, V d_h)
   auto y = mlp_list_[0](vns);
   for (size_t i = 1; i < mlp_list_.size(); ++i) y = mlp_list_[i](at::elu(y));
-  return y.squeeze(-1);                                                                          // (B)
+  return y.squeeze(-1).mul(config_.target_std).add(config_.target_mean);                          // (B)
 }
 
 at::Tensor Egt::forward(const Batch& batch) {

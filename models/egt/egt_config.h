@@ -21,6 +21,10 @@ struct EgtConfig {
   double ffn_multiplier = 1.0;       // node FFN width = round(d_node * ffn_multiplier)
   double edge_ffn_multiplier = 1.0;  // edge FFN width = round(d_edge * edge_ffn_multiplier), full EGT only
   double attention_dropout = 0.0;    // on the gated attention weights; SSA runs use 0
+  // The readout predicts target_mean + target_std * y, so targets far from unit scale (TPSA in
+  // A^2) train at the usual learning rates. PCQM4Mv2's HOMO-LUMO gap (eV) needs neither.
+  double target_mean = 0.0;
+  double target_std = 1.0;
   double clip_logits = 5.0;          // dot-product logits are clamped to [-clip, clip] before the bias
   bool scale_degree = true;          // multiply attention output by log(1 + sum of gates)
   bool egt_simple = true;            // edge stream is a static bias (no O_e, no edge FFN)

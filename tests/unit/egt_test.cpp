@@ -444,8 +444,14 @@ TEST_CASE("malformed graph batches are rejected with one clear line", "[egt]") {
   Egt model(tiny(), 1);
   auto batch = pack(random_graphs({3, 4}, 2, kTinySvd), 4, kTinySvd);
   auto wrong_svd = batch;
-  wrong_svd.svd = at::zeros({2, 4, 16});
-  REQUIRE_THROWS_WITH(model.forward(wrong_svd), Catch::Contains("svd") && Catch::Contains("(B, N, 4)"));
+  wrong_svd.svd = at::zeros({2, 4, 2});  // fewer components than svd_rank (2)
+  REQUIRE_THROWS_WITH(model.forward(wrong_svd), Catch::Contains("svd") && Catch::Contains("R >= 2"));
+  auto more_components = batch;  // the data's R = 8 components: the model reads the leading r of each half
+  more_components.svd = at::cat({batch.svd.slice(2, 0, 2), at::randn({2, 4, 6}), batch.svd.slice(2, 2, 4),
+                                 at::randn({2, 4, 6})}, -1);
+  model.eval();
+  CHECK(model.forward(more_components).allclose(model.forward(batch)));
+  model.train();
   auto wrong_atom = batch;
   wrong_atom.input = batch.input.clone();
   wrong_atom.input[0][0][0] = 128;

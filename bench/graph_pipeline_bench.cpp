@@ -1,0 +1,86 @@
+// Molecule pipeline throughput, in graphs per second: RDKit featurization and the SVD/SPD
+// encodings without a cache (one thread), the cache build (all threads), and batch() from the
+// cache (one thread), which is what training waits on. Not a test; numbers go to docs/benchmarks.md.
+// Usage: ssa_bench_graph_pipeline [csv (default RDKit's first_5k.tpsa.csv)] [batch size (256)]
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include <unistd.h>
+
+#include "lib/core/splitmix.h"
+#include "lib/data/graph_encodings.h"
+#include "lib/data/molecule_csv.h"
+#include "lib/data/molecule_dataset.h"
+#include "lib/data/molecule_features.h"
+
+using namespace ssa::data;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+void print_row(const char* stage, int64_t threads, int64_t graphs, double seconds) {
+  std::printf("| %-34s | %7lld | %7lld | %8.3f | %10.0f |\n", stage, static_cast<long long>(threads),
+              static_cast<long long>(graphs), seconds, static_cast<double>(graphs) / seconds);
+}
+
+GraphEdges edges_of(const MoleculeGraph& g) {
+  GraphEdges edges;
+  for (int64_t b = 0; b < g.num_edges() / 2; ++b) edges.emplace_back(g.edge_index[2 * b], g.edge_index[g.num_edges() + 2 * b]);
+  return edges;
+}
+
+void bench_uncached(const std::vector<MoleculeRow>& rows) {
+  std::vector<MoleculeGraph> graphs;
+  auto start = Clock::now();
+  for (const auto& row : rows) {
+    if (auto g = smiles_to_graph(row.smiles)) graphs.push_back(std::move(*g));
+  }
+  print_row("RDKit smiles_to_graph", 1, static_cast<int64_t>(rows.size()), seconds_since(start));
+  start = Clock::now();
+  for (const auto& g : graphs) svd_encodings(g.num_nodes, edges_of(g));
+  print_row("SVD encodings (Jacobi)", 1, static_cast<int64_t>(graphs.size()), seconds_since(start));
+  start = Clock::now();
+  for (const auto& g : graphs) shortest_path_distances(g.num_nodes, edges_of(g));
+  print_row("shortest paths (BFS)", 1, static_cast<int64_t>(graphs.size()), seconds_since(start));
+}
+
+void bench_batches(const MoleculeDataset& data, int64_t batch_size) {
+  ssa::SplitMix64 rng(1);
+  int64_t graphs = 0;
+  const auto start = Clock::now();
+  while (seconds_since(start) < 2.0) {
+    std::vector<int64_t> indices(static_cast<size_t>(batch_size));
+    for (auto& i : indices) i = static_cast<int64_t>(rng.below(static_cast<uint64_t>(data.size())));
+    data.batch(indices, std::nullopt);
+    graphs += batch_size;
+  }
+  print_row(("batch() from the cache, B=" + std::to_string(batch_size)).c_str(), 1, graphs, seconds_since(start));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string csv = argc > 1 ? argv[1] : "/usr/share/RDKit/Data/NCI/first_5k.tpsa.csv";
+  const int64_t batch_size = argc > 2 ? std::stoll(argv[2]) : 256;
+  const auto rows = read_molecule_csv(csv, "");
+  const auto cache_dir = std::filesystem::temp_directory_path() / ("ssa_graph_bench_" + std::to_string(::getpid()));
+  std::printf("%s: %zu rows\n\n", csv.c_str(), rows.size());
+  std::printf("| %-34s | %7s | %7s | %8s | %10s |\n", "stage", "threads", "graphs", "seconds", "graphs/s");
+  std::printf("|%s|---------|---------|----------|------------|\n", std::string(36, '-').c_str());
+  bench_uncached(rows);
+  MoleculeDataConfig config;
+  config.path = csv;
+  config.cache_dir = cache_dir.string();
+  const int64_t threads = std::max<int64_t>(1, std::thread::hardware_concurrency());
+  const auto start = Clock::now();
+  const MoleculeSplits splits = load_molecule_splits(config);
+  print_row("cache build (featurize + write)", threads, static_cast<int64_t>(rows.size()), seconds_since(start));
+  bench_batches(*splits.train, batch_size);
+  std::filesystem::remove_all(cache_dir);
+  return 0;
+}
