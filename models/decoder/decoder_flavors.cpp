@@ -1,11 +1,7 @@
 // Named decoder presets. "enwik8" is the paper's 16 x 1024 x 4096 x 8 byte model
 // (201,967,616 parameters, model-specs.md A.2), "cifar10-pixels" its pixel decoder (A.3); the
 // others fit a 2-core CPU.
-#include <functional>
-#include <map>
-
-#include "lib/core/error.h"
-#include "lib/core/string_distance.h"
+#include "models/flavor_table.h"
 #include "models/decoder/decoder_config.h"
 
 namespace ssa::models {
@@ -73,8 +69,8 @@ DecoderConfig fmnist_pixels() {
   return c;
 }
 
-const std::map<std::string, std::function<DecoderConfig()>>& flavors() {
-  static const std::map<std::string, std::function<DecoderConfig()>> table = {
+const FlavorTable<DecoderConfig>& flavors() {
+  static const FlavorTable<DecoderConfig> table = {
       {"small", [] { return DecoderConfig{}; }}, {"tiny", tiny}, {"enwik8", enwik8},
       {"cifar10-pixels", cifar10_pixels}, {"fmnist-pixels", fmnist_pixels}};
   return table;
@@ -82,19 +78,8 @@ const std::map<std::string, std::function<DecoderConfig()>>& flavors() {
 
 }  // namespace
 
-DecoderConfig decoder_flavor(const std::string& name) {
-  const auto it = flavors().find(name);
-  if (it == flavors().end()) {
-    throw ConfigError("model.flavor: unknown decoder flavor '" + name + "'; known: " +
-                      join(decoder_flavor_names()));
-  }
-  return it->second();
-}
+DecoderConfig decoder_flavor(const std::string& name) { return flavor_from_table(flavors(), "decoder", name); }
 
-std::vector<std::string> decoder_flavor_names() {
-  std::vector<std::string> names;
-  for (const auto& kv : flavors()) names.push_back(kv.first);
-  return names;
-}
+std::vector<std::string> decoder_flavor_names() { return flavor_table_names(flavors()); }
 
 }  // namespace ssa::models

@@ -2,11 +2,7 @@
 // 4 VNs, r = 8: 11,411,009 parameters; model-specs.md A.5 gives 11.41M); "egt-small-full" is the
 // same shape with edge updates (11,463,809); "egt-47m" is the released PCQM4Mv2 egt_47m
 // (47,414,273). "debug" (EgtConfig{}) and "tiny" fit a 2-core CPU.
-#include <functional>
-#include <map>
-
-#include "lib/core/error.h"
-#include "lib/core/string_distance.h"
+#include "models/flavor_table.h"
 #include "models/egt/egt_config.h"
 
 namespace ssa::models {
@@ -55,8 +51,8 @@ EgtConfig egt_47m() {
   return c;
 }
 
-const std::map<std::string, std::function<EgtConfig()>>& flavors() {
-  static const std::map<std::string, std::function<EgtConfig()>> table = {
+const FlavorTable<EgtConfig>& flavors() {
+  static const FlavorTable<EgtConfig> table = {
       {"debug", [] { return EgtConfig{}; }},
       {"tiny", tiny},
       {"egt-small", egt_small},
@@ -67,18 +63,8 @@ const std::map<std::string, std::function<EgtConfig()>>& flavors() {
 
 }  // namespace
 
-EgtConfig egt_flavor(const std::string& name) {
-  const auto it = flavors().find(name);
-  if (it == flavors().end()) {
-    throw ConfigError("model.flavor: unknown egt flavor '" + name + "'; known: " + join(egt_flavor_names()));
-  }
-  return it->second();
-}
+EgtConfig egt_flavor(const std::string& name) { return flavor_from_table(flavors(), "egt", name); }
 
-std::vector<std::string> egt_flavor_names() {
-  std::vector<std::string> names;
-  for (const auto& kv : flavors()) names.push_back(kv.first);
-  return names;
-}
+std::vector<std::string> egt_flavor_names() { return flavor_table_names(flavors()); }
 
 }  // namespace ssa::models

@@ -1,11 +1,7 @@
 // Named Swin presets. "swin-t-w7" is Swin-Tiny on ImageNet (28,288,354 parameters, model-specs.md
 // A.4), "swin-t-w14" its 14x14-window variant; the fmnist flavors fit a 2-core CPU (28x28 grey
 // images, patch 2: stage 1 is 14x14 tokens, stage 2 7x7), "tiny" is for tests.
-#include <functional>
-#include <map>
-
-#include "lib/core/error.h"
-#include "lib/core/string_distance.h"
+#include "models/flavor_table.h"
 #include "models/swin/swin_config.h"
 
 namespace ssa::models {
@@ -45,8 +41,8 @@ SwinConfig tiny() {
   return c;
 }
 
-const std::map<std::string, std::function<SwinConfig()>>& flavors() {
-  static const std::map<std::string, std::function<SwinConfig()>> table = {
+const FlavorTable<SwinConfig>& flavors() {
+  static const FlavorTable<SwinConfig> table = {
       {"fmnist-w7", [] { return fmnist(7); }},     {"fmnist-w14", [] { return fmnist(14); }},
       {"swin-t-w7", [] { return swin_tiny(7); }}, {"swin-t-w14", [] { return swin_tiny(14); }},
       {"tiny", tiny}};
@@ -55,18 +51,8 @@ const std::map<std::string, std::function<SwinConfig()>>& flavors() {
 
 }  // namespace
 
-SwinConfig swin_flavor(const std::string& name) {
-  const auto it = flavors().find(name);
-  if (it == flavors().end()) {
-    throw ConfigError("model.flavor: unknown swin flavor '" + name + "'; known: " + join(swin_flavor_names()));
-  }
-  return it->second();
-}
+SwinConfig swin_flavor(const std::string& name) { return flavor_from_table(flavors(), "swin", name); }
 
-std::vector<std::string> swin_flavor_names() {
-  std::vector<std::string> names;
-  for (const auto& kv : flavors()) names.push_back(kv.first);
-  return names;
-}
+std::vector<std::string> swin_flavor_names() { return flavor_table_names(flavors()); }
 
 }  // namespace ssa::models

@@ -33,6 +33,23 @@ TEST_CASE("the default config checks", "[integration][cli]") {
   REQUIRE(r.exit_code == 0);
 }
 
+TEST_CASE("every shipped config checks, with the paper shapes' parameter counts", "[integration][cli]") {
+  // GPU configs are checked on CPU: `check` builds the model but does not train.
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"configs/paper/cifar10_pixels_s0.yaml", "202,576,000"},
+      {"configs/paper/cifar10_pixels_s16_l4_ft.yaml", "202,576,000"},
+      {"configs/paper/pcqm4mv2_egt_small_u20_ft.yaml", "11,411,009"},
+      {"configs/graphs/tpsa_egt_u30.yaml", ""},
+      {"configs/vision/fmnist_pixels_s4_l4.yaml", ""},
+      {"configs/vision/fmnist_swin_w14_s2_l4.yaml", ""}};
+  for (const auto& [config, parameters] : expected) {
+    const auto r = run_ssa_train({"check", source_path(config), "run.device=cpu"});
+    INFO(config << ": " << r.err);
+    CHECK(r.exit_code == 0);
+    if (!parameters.empty()) CHECK(r.out.find("parameters: " + parameters) != std::string::npos);
+  }
+}
+
 TEST_CASE("a bad config exits 2 with one line and writes nothing", "[integration][cli]") {
   const std::string dir = "/tmp/ssa_it_runs/never_created";
   fs::remove_all(dir);
