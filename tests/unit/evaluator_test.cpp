@@ -120,3 +120,78 @@ TEST_CASE("evaluation restores the sampler state and training mode", "[eval]") {
   REQUIRE(model->is_training());
   REQUIRE(at::equal(model->sampler().state(), before));
 }
+
+namespace {
+
+// A stand-in model whose every SSA-mode prediction is a fresh draw from its sampler's generator,
+// and whose dense prediction is fixed: enough to check how ensembles combine members.
+class DrawingModel : public models::Model {
+ public:
+  explicit DrawingModel(models::Prediction kind) : kind_(kind), sampler_(11) {}
+  models::LossOutput loss(const data::Batch&) override { return {}; }
+  models::Prediction prediction_kind() const override { return kind_; }
+  at::Tensor predict(const data::Batch& batch) override {
+    const int64_t b = batch.size();
+    const bool dense = mode_ == attn::AttentionMode::kDense;
+    const auto draw = dense ? at::zeros({b, 3}) : at::rand({b, 3}, sampler_.generator());
+    members.push_back(draw);
+    if (kind_ == models::Prediction::kValues) return draw.select(1, 0);   // (B)
+    return at::log_softmax(draw * 4, 1);                                 // (B, 3)
+  }
+  double forward_flops(const data::Batch&, bool) const override { return 0; }
+  void set_attention_mode(attn::AttentionMode mode) override { mode_ = mode; }
+  attn::SourceSampler& sampler() override { return sampler_; }
+  double last_attention_fraction() const override { return 1; }
+  std::vector<at::Tensor> members;  // every prediction made, in order
+
+ private:
+  models::Prediction kind_;
+  attn::SourceSampler sampler_;
+  attn::AttentionMode mode_ = attn::AttentionMode::kSubsampled;
+};
+
+// Four examples with targets 0, 1, 2, 0 (class ids, or values).
+class FourExamples : public data::Dataset {
+ public:
+  explicit FourExamples(bool values) : values_(values) {}
+  int64_t size() const override { return 4; }
+  data::Batch batch(const std::vector<int64_t>& indices, std::optional<uint64_t>) const override {
+    const auto target = at::tensor(std::vector<int64_t>{0, 1, 2, 0}, at::kLong)
+                            .index_select(0, at::tensor(indices, at::kLong));
+    return {at::zeros({static_cast<int64_t>(indices.size()), 1}), values_ ? target.to(at::kFloat) : target};
+  }
+  std::string describe() const override { return "four examples"; }
+
+ private:
+  bool values_;
+};
+
+}  // namespace
+
+TEST_CASE("regression ensembles average the members' values; the score is their MAE", "[eval][ensemble]") {
+  DrawingModel model(models::Prediction::kValues);
+  EvalConfig c = eval_config(0, 3);
+  c.batch_size = 4;
+  const auto r = train::evaluate(model, FourExamples(true), data::Task::kGraphRegression, c, at::kCPU);
+  REQUIRE(model.members.size() == 4);  // dense, then 3 ensemble members
+  const auto target = at::tensor({0.0f, 1.0f, 2.0f, 0.0f});
+  const auto mean3 = (model.members[1] + model.members[2] + model.members[3]).select(1, 0) / 3;
+  CHECK(r.ensemble.back().score.metric("mae") == Approx((mean3 - target).abs().mean().item<double>()));
+  CHECK(r.dense.metric("mae") == Approx(target.abs().mean().item<double>()));  // dense predicts 0
+  CHECK(r.ensemble[0].score.metric("mae") == Approx((model.members[1].select(1, 0) - target).abs().mean().item<double>()));
+}
+
+TEST_CASE("classification ensembles average probabilities; accuracy is of the averaged prediction", "[eval][ensemble]") {
+  DrawingModel model(models::Prediction::kClassLogProbs);
+  EvalConfig c = eval_config(0, 2);
+  c.batch_size = 4;
+  const auto r = train::evaluate(model, FourExamples(false), data::Task::kImageClassification, c, at::kCPU);
+  REQUIRE(model.members.size() == 3);
+  const auto probs = (at::softmax(model.members[1] * 4, 1) + at::softmax(model.members[2] * 4, 1)) / 2;  // (4, 3)
+  const auto target = at::tensor(std::vector<int64_t>{0, 1, 2, 0}, at::kLong);
+  const double nll = -probs.log().gather(1, target.unsqueeze(1)).mean().item<double>();
+  const double accuracy = probs.argmax(1).eq(target).to(at::kDouble).mean().item<double>();
+  CHECK(r.ensemble.back().score.loss == Approx(nll).epsilon(1e-5));
+  CHECK(r.ensemble.back().score.metric("accuracy") == Approx(accuracy));
+  CHECK(r.dense.loss == Approx(std::log(3.0)).epsilon(1e-6));  // uniform dense prediction
+}
