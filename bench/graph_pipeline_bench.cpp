@@ -1,6 +1,8 @@
 // Molecule pipeline throughput, in graphs per second: RDKit featurization and the SVD/SPD
 // encodings without a cache (one thread), the cache build (all threads), and batch() from the
-// cache (one thread), which is what training waits on. Not a test; numbers go to docs/benchmarks.md.
+// cache (one thread), which is what training waits on; then what the model consumes: one EGT
+// training step (forward + backward) per batch, graph SSA U20 and dense, for the `debug` and
+// `egt-small` flavors. Not a test; numbers go to docs/benchmarks.md.
 // Usage: ssa_bench_graph_pipeline [csv (default RDKit's first_5k.tpsa.csv)] [batch size (256)]
 #include <chrono>
 #include <cstdio>
@@ -15,6 +17,7 @@
 #include "lib/data/molecule_csv.h"
 #include "lib/data/molecule_dataset.h"
 #include "lib/data/molecule_features.h"
+#include "models/egt/egt.h"
 
 using namespace ssa::data;
 using Clock = std::chrono::steady_clock;
@@ -62,6 +65,27 @@ void bench_batches(const MoleculeDataset& data, int64_t batch_size) {
   print_row(("batch() from the cache, B=" + std::to_string(batch_size)).c_str(), 1, graphs, seconds_since(start));
 }
 
+// Training steps (forward + backward) of an EGT flavor on random batches, in graphs per second.
+void bench_model(const MoleculeDataset& data, int64_t batch_size, const std::string& flavor, bool ssa) {
+  ssa::models::EgtConfig config = ssa::models::egt_flavor(flavor);
+  config.ssa.drop_ratio = 0.2;
+  config.ssa.layers = ssa ? -1 : 0;
+  ssa::models::Egt model(config, 1);
+  model.train();
+  ssa::SplitMix64 rng(2);
+  int64_t graphs = 0;
+  const auto start = Clock::now();
+  while (graphs == 0 || seconds_since(start) < 3.0) {
+    std::vector<int64_t> indices(static_cast<size_t>(batch_size));
+    for (auto& i : indices) i = static_cast<int64_t>(rng.below(static_cast<uint64_t>(data.size())));
+    model.zero_grad();
+    model.loss(data.batch(indices, std::nullopt)).sum.backward();
+    graphs += batch_size;
+  }
+  const std::string stage = "EGT " + flavor + (ssa ? " U20" : " dense") + " step, B=" + std::to_string(batch_size);
+  print_row(stage.c_str(), at::get_num_threads(), graphs, seconds_since(start));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -81,6 +105,10 @@ int main(int argc, char** argv) {
   const MoleculeSplits splits = load_molecule_splits(config);
   print_row("cache build (featurize + write)", threads, static_cast<int64_t>(rows.size()), seconds_since(start));
   bench_batches(*splits.train, batch_size);
+  at::set_num_threads(static_cast<int>(threads));
+  for (const std::string flavor : {"debug", "egt-small"}) {
+    for (const bool ssa : {true, false}) bench_model(*splits.train, batch_size, flavor, ssa);
+  }
   std::filesystem::remove_all(cache_dir);
   return 0;
 }

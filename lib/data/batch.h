@@ -11,7 +11,7 @@ struct Batch {
   // Pixel generation: input (B, T) int64 sub-pixels, target (B, T) int64, the input shifted by one.
   // Classification:   input (B, C, H, W) float,      target (B) int64 class ids, or (B, K) float
   //                   soft labels (mixup, cutmix, label smoothing).
-  // Graph regression: input (B, N, 9) int64 OGB atom features, target (B) float.
+  // Graph regression: input (B, N, 9) int64 OGB atom features (-1 on padding), target (B) float.
   at::Tensor input;
   at::Tensor target;
   at::Tensor target_mask;  // (B, T) bool: positions that count (sliding-window evaluation); undefined = all
