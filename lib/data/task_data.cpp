@@ -48,8 +48,8 @@ TaskData text_data(const DataConfig& config, const TaskDataOptions& options) {
   check_vocabulary(splits, options.vocab_size);
   TaskData d;
   d.order = std::make_unique<ChunkSampler>(splits.train.size(0), config.seq_len, options.order_seed);
-  d.train = std::make_unique<TokenChunks>(splits.train, config.seq_len);
-  d.valid = std::make_unique<TokenWindows>(splits.valid, config.seq_len, options.eval_context);
+  d.train = std::make_shared<TokenChunks>(splits.train, config.seq_len);
+  d.valid = std::make_shared<TokenWindows>(splits.valid, config.seq_len, options.eval_context);
   return d;
 }
 
@@ -68,36 +68,22 @@ TaskData image_data(const DataConfig& config, const TaskDataOptions& options) {
       throw ConfigError("model.vocab_size: pixel generation needs 257 tokens (256 values and the begin token), got " +
                         std::to_string(options.vocab_size));
     }
-    d.train = std::make_unique<PixelSequenceDataset>(std::move(images.train));
-    d.valid = std::make_unique<PixelSequenceDataset>(std::move(images.valid));
+    d.train = std::make_shared<PixelSequenceDataset>(std::move(images.train));
+    d.valid = std::make_shared<PixelSequenceDataset>(std::move(images.valid));
     return d;
   }
   const ChannelStats stats = channel_stats(images.train.pixels);
-  d.train = std::make_unique<ImageClassificationDataset>(std::move(images.train), stats, config.augment);
-  d.valid = std::make_unique<ImageClassificationDataset>(std::move(images.valid), stats, config.augment);
+  d.train = std::make_shared<ImageClassificationDataset>(std::move(images.train), stats, config.augment);
+  d.valid = std::make_shared<ImageClassificationDataset>(std::move(images.valid), stats, config.augment);
   return d;
 }
-
-// Datasets are shared_ptrs there (the cache is shared by both splits); wrap them as unique owners.
-class SharedDataset : public Dataset {
- public:
-  explicit SharedDataset(std::shared_ptr<Dataset> inner) : inner_(std::move(inner)) {}
-  int64_t size() const override { return inner_->size(); }
-  Batch batch(const std::vector<int64_t>& indices, std::optional<uint64_t> seed) const override {
-    return inner_->batch(indices, seed);
-  }
-  std::string describe() const override { return inner_->describe(); }
-
- private:
-  std::shared_ptr<Dataset> inner_;
-};
 
 TaskData molecule_data(const DataConfig& config, const TaskDataOptions& options) {
   MoleculeSplits splits = load_molecule_splits(config.molecules);
   TaskData d;
   d.order = std::make_unique<ShuffledOrder>(splits.train->size(), options.order_seed);
-  d.train = std::make_unique<SharedDataset>(splits.train);
-  d.valid = std::make_unique<SharedDataset>(splits.valid);
+  d.train = splits.train;
+  d.valid = splits.valid;
   return d;
 }
 

@@ -10,8 +10,8 @@
 namespace ssa::data {
 
 struct TaskData {
-  std::unique_ptr<Dataset> train;
-  std::unique_ptr<Dataset> valid;
+  std::shared_ptr<Dataset> train;  // shared: molecule splits share one cache
+  std::shared_ptr<Dataset> valid;
   std::unique_ptr<TrainingOrder> order;  // over train's indices
 };
 

@@ -91,7 +91,6 @@ class Swin : public Model {
   torch::nn::LayerNorm patch_norm_{nullptr}, final_norm_{nullptr};
   torch::nn::ModuleList layers_{nullptr};  // blocks and patch mergings in forward order
   std::vector<SwinBlock> block_list_;
-  std::vector<std::shared_ptr<torch::nn::Module>> stage_modules_;  // forward order
   torch::nn::Linear head_{nullptr};
 };
 

@@ -1,6 +1,6 @@
 // End-to-end runs of the pixel decoder (Fashion-MNIST sub-pixels, BPD) and EGT (TPSA of RDKit's
 // NCI first_5k molecules, MAE) on real data through SSA and the dense fine-tune, plus a bitwise
-// kill/resume of each.
+// kill/resume of these and of Swin (its learning run is in vision_test.cpp).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -13,16 +13,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<std::string> fingerprint(const std::string& dir) {
-  std::vector<std::string> out;
-  for (const auto& l : metrics_lines(dir)) {
-    out.push_back(json_field(l, "step") + json_field(l, "event") + json_field(l, "loss") + " " +
-                  json_field(l, "grad_norm") + " " + json_field(l, "valid_loss") + " " +
-                  json_field(l, "ensemble_valid_loss"));
-  }
-  return out;
-}
-
 void check_kill_resume(const std::string& config, const std::string& name, const std::string& checkpoint) {
   const std::string straight = fresh_run_dir(name + "_straight");
   REQUIRE(run_ssa_train({config, "run.dir=" + straight}).exit_code == 0);
@@ -31,7 +21,7 @@ void check_kill_resume(const std::string& config, const std::string& name, const
   const auto resumed = run_ssa_train({config, "run.dir=" + killed});
   INFO(resumed.err);
   REQUIRE(resumed.exit_code == 0);
-  const auto a = fingerprint(straight), b = fingerprint(killed);
+  const auto a = metrics_fingerprint(straight), b = metrics_fingerprint(killed);
   REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == b[i]);
 }
@@ -70,6 +60,11 @@ TEST_CASE("EGT with graph SSA learns TPSA well below the best constant predictor
   // The median of the whole file, the best constant under L1, has MAE 28.8 A^2.
   CHECK(json_number(evals[1], "valid_mae") < 20.0);
   CHECK(r.err.find("6 malformed") != std::string::npos);  // counted and reported, never a crash
+}
+
+TEST_CASE("a SIGKILLed Swin run resumes to bitwise-identical metrics", "[integration][vision][resume]") {
+  // Augmentation, stochastic depth and sub-window SSA on.
+  check_kill_resume(source_path("configs/test/tiny_swin.yaml"), "swin", "step_00000040");
 }
 
 TEST_CASE("SIGKILLed pixel-decoder and EGT runs resume to bitwise-identical metrics", "[integration][resume]") {

@@ -19,16 +19,6 @@ const std::string kConfig = source_path("configs/test/tiny_decoder.yaml");
 
 std::vector<std::string> train_args(const std::string& dir) { return {kConfig, "run.dir=" + dir}; }
 
-// The deterministic part of each metrics line: step, phase, loss, grad norm, eval losses.
-std::vector<std::string> fingerprint(const std::string& dir) {
-  std::vector<std::string> out;
-  for (const auto& l : metrics_lines(dir)) {
-    out.push_back(json_field(l, "step") + json_field(l, "event") + json_field(l, "phase") + " " +
-                  json_field(l, "loss") + " " + json_field(l, "grad_norm") + " " + json_field(l, "valid_loss"));
-  }
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("a short run learns, switches to dense fine-tune and writes its outputs", "[integration][train]") {
@@ -109,7 +99,7 @@ TEST_CASE("SIGKILL mid-run, across the fine-tune boundary, then resume: identica
   INFO(resumed.err);
   REQUIRE(resumed.exit_code == 0);
   CHECK(resumed.err.find("resumed from") != std::string::npos);
-  const auto a = fingerprint(straight), b = fingerprint(killed);
+  const auto a = metrics_fingerprint(straight), b = metrics_fingerprint(killed);
   REQUIRE(a.size() == 42);
   REQUIRE(a == b);
 }

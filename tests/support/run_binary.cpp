@@ -135,4 +135,17 @@ double json_number(const std::string& line, const std::string& key) {
 
 std::string source_path(const std::string& relative) { return std::string(SSA_SOURCE_DIR) + "/" + relative; }
 
+std::vector<std::string> metrics_fingerprint(const std::string& run_dir) {
+  std::vector<std::string> out;
+  for (const auto& l : metrics_lines(run_dir)) {
+    std::string line;
+    for (const char* key : {"step", "event", "phase", "loss", "grad_norm", "valid_loss", "valid_accuracy",
+                            "ensemble_valid_loss"}) {
+      line += json_field(l, key) + " ";
+    }
+    out.push_back(line);
+  }
+  return out;
+}
+
 }  // namespace ssa::test

@@ -41,4 +41,8 @@ double json_number(const std::string& line, const std::string& key);
 
 std::string source_path(const std::string& relative);
 
+// The deterministic part of every metrics line (step, event, phase, losses, grad norm, validation
+// metrics; no timings), for comparing a resumed run with an uninterrupted one.
+std::vector<std::string> metrics_fingerprint(const std::string& run_dir);
+
 }  // namespace ssa::test
