@@ -267,6 +267,8 @@ template <class V>
 void describe(V& v, train::DistConfig& c) {
   v.field("timeout_s", c.timeout_s, FieldSpec("rendezvous and collective timeout, seconds").greater_than(0));
   v.field("bucket_mb", c.bucket_mb, FieldSpec("gradient all-reduce bucket size, MiB").greater_than(0));
+  v.field("overlap", c.overlap,
+          FieldSpec("all-reduce each bucket from gradient hooks during the last backward (false: after it)"));
 }
 
 template <class V>

@@ -80,33 +80,77 @@ Communicator::~Communicator() = default;
 
 namespace {
 
-// Launches one collective on the backend that serves `device` and waits for it. A launch error,
-// a peer failure or a timeout becomes one clear line with exit code kDistributed.
+// One clear line with exit code kDistributed for a launch error, a peer failure or a timeout.
+[[noreturn]] void throw_collective_failure(const LaunchInfo& launch, std::chrono::milliseconds timeout,
+                                           const std::string& what, const std::exception& e) {
+  std::string detail = e.what();
+  detail = detail.substr(0, detail.find('\n'));
+  throw Error(ExitCode::kDistributed, where(launch) + ": " + what + " failed (a rank died or did not answer within " +
+                                          std::to_string(timeout.count() / 1000) + " s): " + detail);
+}
+
+// Launches one collective on the backend that serves `device` and returns its work handle.
+template <class F>
+auto launch_collective(Communicator::Backend& b, const c10::Device& device, F&& launch_on) {
+#ifdef USE_C10D_NCCL
+  if (device.is_cuda()) return launch_on(*b.nccl);
+#endif
+  (void)device;
+  return launch_on(*b.gloo);
+}
+
+// Launches one collective and waits for it.
 template <class F>
 void run_collective(Communicator::Backend& b, const c10::Device& device, const LaunchInfo& launch,
                     std::chrono::milliseconds timeout, const char* what, F&& launch_on) {
   try {
-#ifdef USE_C10D_NCCL
-    if (device.is_cuda()) {
-      launch_on(*b.nccl)->wait(timeout);
-      return;
-    }
-#endif
-    (void)device;
-    launch_on(*b.gloo)->wait(timeout);
+    launch_collective(b, device, launch_on)->wait(timeout);
   } catch (const std::exception& e) {
-    std::string detail = e.what();
-    detail = detail.substr(0, detail.find('\n'));
-    throw Error(ExitCode::kDistributed, where(launch) + ": " + what + " failed (a rank died or did not answer within " +
-                                            std::to_string(timeout.count() / 1000) + " s): " + detail);
+    throw_collective_failure(launch, timeout, what, e);
   }
 }
+
+// c10d's work handle type: c10d::ProcessGroup::Work in 1.13, c10d::Work in 2.x.
+using WorkHandle = decltype(std::declval<c10d::ProcessGroupGloo&>().allreduce(std::declval<std::vector<at::Tensor>&>()));
 
 }  // namespace
 
 void Communicator::all_reduce_sum(std::vector<at::Tensor>& tensors) {
   if (!backend_ || tensors.empty()) return;
   run_collective(*backend_, device_, launch_, timeout_, "all_reduce", [&](auto& pg) { return pg.allreduce(tensors); });
+}
+
+struct PendingCollective::Work {
+  WorkHandle handle;
+  std::vector<at::Tensor> tensors;  // kept alive while the collective runs
+  LaunchInfo launch;
+  std::chrono::milliseconds timeout;
+};
+
+PendingCollective::PendingCollective(std::unique_ptr<Work> work) : work_(std::move(work)) {}
+PendingCollective::~PendingCollective() = default;
+PendingCollective::PendingCollective(PendingCollective&&) noexcept = default;
+PendingCollective& PendingCollective::operator=(PendingCollective&&) noexcept = default;
+
+void PendingCollective::wait() {
+  if (!work_) return;
+  const auto work = std::move(work_);
+  try {
+    work->handle->wait(work->timeout);
+  } catch (const std::exception& e) {
+    throw_collective_failure(work->launch, work->timeout, "all_reduce", e);
+  }
+}
+
+PendingCollective Communicator::start_all_reduce_sum(std::vector<at::Tensor> tensors) {
+  if (!backend_ || tensors.empty()) return PendingCollective();
+  auto work = std::make_unique<PendingCollective::Work>(PendingCollective::Work{{}, std::move(tensors), launch_, timeout_});
+  try {
+    work->handle = launch_collective(*backend_, device_, [&](auto& pg) { return pg.allreduce(work->tensors); });
+  } catch (const std::exception& e) {
+    throw_collective_failure(launch_, timeout_, "all_reduce", e);
+  }
+  return PendingCollective(std::move(work));
 }
 
 double Communicator::reduce_scalar(double value, bool max) {

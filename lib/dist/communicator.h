@@ -14,6 +14,21 @@
 
 namespace ssa::dist {
 
+// A collective that was started and has not been waited for. wait() blocks until it is done and
+// turns a dead or silent peer into the same Error as the blocking calls; waiting twice is a no-op.
+class PendingCollective {
+ public:
+  struct Work;  // opaque: the c10d work handle
+  explicit PendingCollective(std::unique_ptr<Work> work = nullptr);
+  ~PendingCollective();
+  PendingCollective(PendingCollective&&) noexcept;
+  PendingCollective& operator=(PendingCollective&&) noexcept;
+  void wait();
+
+ private:
+  std::unique_ptr<Work> work_;  // null: nothing in flight (done, or a single process)
+};
+
 class Communicator {
  public:
   // Connects all ranks of `launch`; tensors passed later live on `device`.
@@ -28,6 +43,9 @@ class Communicator {
   const LaunchInfo& launch() const { return launch_; }
 
   void all_reduce_sum(std::vector<at::Tensor>& tensors);  // in place
+  // Starts an in-place sum and returns at once; the tensors must stay alive until wait(). Ranks
+  // must start their collectives in the same order.
+  PendingCollective start_all_reduce_sum(std::vector<at::Tensor> tensors);
   double all_reduce_sum(double value);
   double all_reduce_max(double value);
   void broadcast_from_main(std::vector<at::Tensor>& tensors);  // in place

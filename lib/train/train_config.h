@@ -33,6 +33,7 @@ struct LossScaleConfig {
 struct DistConfig {
   double timeout_s = 60;   // rendezvous and every collective; a dead rank ends the job this fast
   double bucket_mb = 25;   // gradient all-reduce bucket size
+  bool overlap = true;     // launch each bucket's all-reduce from gradient hooks while backward runs
 };
 
 struct OptimizerConfig {

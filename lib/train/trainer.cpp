@@ -34,9 +34,12 @@ const char* mode_name(attn::AttentionMode mode) {
 }
 
 // Fault injection: poisons the first parameter's gradient.
+// Poisons the first parameter's gradient before the last backward, so the NaN travels the same
+// way (gradient hooks or not) as one that backward produced.
 void inject_nan_gradient(models::Model& model) {
   auto p = model.parameters().front();
   torch::NoGradGuard no_grad;
+  if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
   p.mutable_grad().view(-1)[0] = std::nan("");
 }
 
@@ -156,8 +159,9 @@ void Trainer::enter_phase(int64_t step) {
 }
 
 // zero grads -> this rank's slice of the global batch -> for each micro-batch {same SSA draws,
-// forward, loss / rank tokens, backward} -> average gradients over ranks -> clip -> finite check
-// -> optimizer step. The data position advances with the global batch.
+// forward, loss / rank tokens, backward} -> average gradients over ranks (the last backward
+// already starts it, dist.overlap) -> clip -> finite check -> optimizer step. The data position
+// advances with the global batch.
 StepStats Trainer::train_step() {
   const auto start = std::chrono::steady_clock::now();
   const int64_t local_batch = this->local_batch(), micro = micro_batch();
@@ -182,11 +186,13 @@ StepStats Trainer::train_step() {
     // Every micro-batch holds the same number of targets, so this is the mean over the rank's batch.
     const double normalizer = static_cast<double>(out.count) * micro_batches;
     const bool poisoned = faults_.fires("nan_loss", state_.step + 1, comm_.rank());
+    const bool last_micro_batch = first + micro >= shard_begin + local_batch;
+    if (last_micro_batch && faults_.fires("nan_grad", state_.step + 1, comm_.rank())) inject_nan_gradient(*model_);
+    if (last_micro_batch && config_.dist.overlap) grad_sync_->arm_for_last_backward();
     (poisoned ? out.sum * std::nan("") : out.sum).div(normalizer).mul(state_.loss_scale.scale).backward();
     loss_sum += poisoned ? std::nan("") : out.sum.item<double>();
     local_targets += out.count;
   }
-  if (faults_.fires("nan_grad", state_.step + 1, comm_.rank())) inject_nan_gradient(*model_);
   grad_sync_->average();
   StepStats stats;
   const double forward_passes = static_cast<double>(comm_.world_size()) * micro_batches;
@@ -304,8 +310,10 @@ void Trainer::validate() {
 void Trainer::save() {
   if (comm_.world_size() > 1) {  // a single process has no replicas to compare: skip the hashing
     const uint64_t fingerprint = grad_sync_->check_replicas_identical(state_.step);
-    spdlog::info("step {}: parameters bitwise identical on {} ranks (fingerprint {:016x})", state_.step,
-                 comm_.world_size(), fingerprint);
+    spdlog::info("step {}: parameters bitwise identical on {} ranks (fingerprint {:016x}); last step started {} "
+                 "of {} gradient buckets during backward",
+                 state_.step, comm_.world_size(), fingerprint, grad_sync_->buckets_started_in_backward(),
+                 grad_sync_->bucket_count());
   }
   const RankRng mine = current_rng(*model_);
   const auto torch_states = comm_.all_gather(mine.torch_cpu);

@@ -1,6 +1,7 @@
 // Data parallelism over Gloo with real processes: replicas stay bitwise identical, 2 ranks with
-// half the batch each match 1 rank with the whole batch, and a killed rank ends the job quickly
-// with a clear non-zero exit on the survivors.
+// half the batch each match 1 rank with the whole batch, the all-reduce overlapped with backward
+// equals the one after it, and a killed rank ends the job quickly with a clear non-zero exit on
+// the survivors.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -62,6 +63,38 @@ TEST_CASE("2 ranks with half the batch each match 1 rank with the whole batch", 
   const auto ea = metrics_lines(one, "eval"), eb = metrics_lines(two, "eval");
   REQUIRE(ea.size() == eb.size());
   CHECK(json_number(eb.back(), "valid_loss") == Approx(json_number(ea.back(), "valid_loss")).epsilon(1e-6));
+}
+
+TEST_CASE("all-reduce started from gradient hooks during backward gives bitwise the gradients of the all-reduce "
+          "after backward",
+          "[integration][dist]") {
+  // Small buckets so many start inside backward; 2 micro-batches so the hooks must add what the
+  // first micro-batch left in .grad; SSA and dropout on.
+  const auto run = [](const std::string& name, bool overlap, int port) {
+    const std::string dir = fresh_run_dir(name);
+    const auto results = run_ranks(2, {kConfig, "run.dir=" + dir, "train.steps=6", "checkpoint.every=6", "eval.every=0",
+                                       "train.micro_batch_size=2", "dist.bucket_mb=0.05",
+                                       std::string("dist.overlap=") + (overlap ? "true" : "false")},
+                                   port);
+    for (const auto& r : results) {
+      INFO(r.err);
+      REQUIRE(r.exit_code == 0);
+    }
+    return results[0].err;
+  };
+  const auto fingerprint_and_buckets = [](const std::string& log) {
+    const std::string marker = "step 6: parameters bitwise identical on 2 ranks (fingerprint ";
+    const size_t at = log.find(marker);
+    REQUIRE(at != std::string::npos);
+    const std::string rest = log.substr(at + marker.size());
+    return std::make_pair(rest.substr(0, 16), rest.substr(rest.find("last step started"), rest.find('\n') - rest.find("last step started")));
+  };
+  const auto [overlapped, overlapped_buckets] = fingerprint_and_buckets(run("ddp_overlap_on", true, 29744));
+  const auto [after, after_buckets] = fingerprint_and_buckets(run("ddp_overlap_off", false, 29746));
+  INFO(overlapped_buckets << " / " << after_buckets);
+  CHECK(overlapped == after);
+  CHECK(after_buckets.rfind("last step started 0 of ", 0) == 0);
+  CHECK(overlapped_buckets.rfind("last step started 0 of ", 0) == std::string::npos);
 }
 
 TEST_CASE("a killed rank ends the job quickly with a non-zero exit on the others", "[integration][dist]") {
