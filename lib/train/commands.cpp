@@ -95,6 +95,27 @@ RunPaths prepare_run_dir_on_main(const config::ExperimentConfig& config, const s
   }
 }
 
+// Every rank loads the data before anything is written. If any rank fails, all stop: the failing
+// rank with its own error, the others with one line pointing at it, under the same exit code.
+data::TaskData load_data_on_every_rank(const config::ExperimentConfig& config, dist::Communicator& comm) {
+  data::TaskData data;
+  std::exception_ptr error;
+  auto code = ExitCode::kOk;
+  try {
+    data = load_data(config);
+  } catch (const Error& e) {
+    error = std::current_exception();
+    code = e.code();
+  } catch (...) {
+    error = std::current_exception();
+    code = ExitCode::kInternal;
+  }
+  const double worst = comm.all_reduce_max(static_cast<double>(code));
+  if (error) std::rethrow_exception(error);
+  if (worst > 0) throw Error(static_cast<ExitCode>(static_cast<int>(worst)), "another rank could not load the data; see its error");
+  return data;
+}
+
 }  // namespace
 
 int command_train(const CommandLine& cli) {
@@ -103,11 +124,12 @@ int command_train(const CommandLine& cli) {
   if (launch.rank != 0) spdlog::set_level(spdlog::level::warn);  // rank 0 speaks for the job
   dist::Communicator comm(launch, resolve_device(config.run, launch.local_rank),
                           std::chrono::milliseconds(static_cast<int64_t>(config.dist.timeout_s * 1000)));
+  apply_run_settings(config.run);
+  data::TaskData data = load_data_on_every_rank(config, comm);
   const RunPaths paths = prepare_run_dir_on_main(config, run_dir_for(config, cli.config_path), comm);
   if (comm.is_main()) log::add_file(paths.log);
   spdlog::info("run directory {}", paths.root);
-  apply_run_settings(config.run);
-  Trainer trainer(config, paths, comm);
+  Trainer trainer(config, paths, comm, std::move(data));
   trainer.run();
   spdlog::info("done; metrics in {}", paths.metrics);
   return static_cast<int>(ExitCode::kOk);

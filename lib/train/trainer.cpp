@@ -69,27 +69,24 @@ at::Device resolve_device(const RunConfig& run, int local_rank) {
   return at::Device(at::kCPU);
 }
 
-Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, dist::Communicator& comm)
+Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, dist::Communicator& comm,
+                 data::TaskData data)
     : config_(config),
       paths_(paths),
       comm_(comm),
       device_(resolve_device(config.run, comm.launch().local_rank)),
+      data_(std::move(data)),
       stop_request_(config.run.time_limit_s) {
   SSA_CHECK(config_.train.batch_size % comm_.world_size() == 0 && local_batch() % micro_batch() == 0,
             ExitCode::kConfig, "train.batch_size ({}) must split into {} ranks of whole micro-batches ({})",
             config_.train.batch_size, comm_.world_size(), micro_batch());
-  build_data();
+  spdlog::info("data: train {}; validation {}", data_.train->describe(), data_.valid->describe());
   build_model();
   build_precision();
   build_optimizer();
   phases_ = std::make_unique<PhaseSchedule>(config_.train.phases, config_.train.steps);
   checkpointer_ = std::make_unique<Checkpointer>(paths_.checkpoints, config_.checkpoint.keep_last);
   progress_ = std::make_unique<Progress>(config_.train.steps, config_.log.every, config_.log.progress);
-}
-
-void Trainer::build_data() {
-  data_ = load_data(config_);
-  spdlog::info("data: train {}; validation {}", data_.train->describe(), data_.valid->describe());
 }
 
 void Trainer::build_model() {

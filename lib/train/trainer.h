@@ -36,12 +36,13 @@ struct StepStats {
 
 class Trainer {
  public:
-  // Every rank of `comm` constructs a Trainer and calls run(); rank 0 writes the outputs.
-  Trainer(const config::ExperimentConfig& config, const RunPaths& paths, dist::Communicator& comm);
+  // Every rank of `comm` constructs a Trainer with the data it loaded (load_data) and calls
+  // run(); rank 0 writes the outputs.
+  Trainer(const config::ExperimentConfig& config, const RunPaths& paths, dist::Communicator& comm,
+          data::TaskData data);
   void run();
 
  private:
-  void build_data();
   void build_model();
   void build_precision();
   void build_optimizer();
