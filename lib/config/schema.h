@@ -190,6 +190,10 @@ void describe(V& v, train::RunConfig& c) {
           FieldSpec("autocast precision; auto = bf16 on cuda, fp32 on cpu").one_of({"auto", "fp32", "bf16", "fp16"}));
   v.field("time_limit_s", c.time_limit_s,
           FieldSpec("stop, save and exit 143 after this many seconds; 0 = none").at_least(0));
+  v.field("slurm_time_limit", c.slurm_time_limit,
+          FieldSpec("in a SLURM job with a time limit, also stop slurm_margin_s before it"));
+  v.field("slurm_margin_s", c.slurm_margin_s,
+          FieldSpec("seconds before SLURM's time limit to stop and save").at_least(0));
 }
 
 template <class V>

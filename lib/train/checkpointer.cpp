@@ -58,8 +58,14 @@ void write_state(const fs::path& file, const CheckpointParts& parts) {
   for (size_t r = 0; r < ranks.size(); ++r) {
     archive.write("rng.torch_cpu." + std::to_string(r), ranks[r].torch_cpu);
     archive.write("rng.ssa_sampler." + std::to_string(r), ranks[r].ssa_sampler);
+    archive.write("rng.torch_cuda." + std::to_string(r), ranks[r].torch_cuda);
   }
   archive.save_to(file.string());
+}
+
+c10::Device model_device(models::Model& model) {
+  const auto parameters = model.parameters();
+  return parameters.empty() ? c10::Device(c10::kCPU) : parameters.front().device();
 }
 
 int64_t read_int(torch::serialize::InputArchive& a, const char* key) {
@@ -98,12 +104,21 @@ void read_state(const fs::path& file, const CheckpointParts& parts) {
   at::Generator default_generator = at::detail::getDefaultCPUGenerator();  // a handle to it
   default_generator.set_state(torch_rng);
   parts.model.sampler().set_state(ssa_rng);
+  at::Tensor cuda_rng;  // absent in checkpoints written before it was stored; empty on CPU runs
+  const c10::Device device = model_device(parts.model);
+  if (archive.try_read("rng.torch_cuda." + std::to_string(parts.rank), cuda_rng) && cuda_rng.numel() > 0 &&
+      device.is_cuda()) {
+    at::Generator cuda_generator = at::globalContext().defaultGenerator(device);  // a handle to it
+    cuda_generator.set_state(cuda_rng);
+  }
 }
 
 }  // namespace
 
 RankRng current_rng(models::Model& model) {
-  return {at::detail::getDefaultCPUGenerator().get_state(), model.sampler().state()};
+  const c10::Device device = model_device(model);
+  return {at::detail::getDefaultCPUGenerator().get_state(), model.sampler().state(),
+          device.is_cuda() ? at::globalContext().defaultGenerator(device).get_state() : at::empty({0}, at::kByte)};
 }
 
 namespace {
@@ -148,13 +163,17 @@ Checkpointer::Checkpointer(std::string checkpoints_dir, int64_t keep_last)
 
 void Checkpointer::save(const CheckpointParts& parts) {
   const fs::path tmp_dir = fs::path(dir_) / (step_name(parts.state.step) + ".tmp");
+  const auto discard_partial = [&] {
+    std::error_code ec;
+    fs::remove_all(tmp_dir, ec);
+  };
   try {
     write_checkpoint(parts);
   } catch (const Error&) {
+    discard_partial();
     throw;
   } catch (const std::exception& e) {  // filesystem_error, c10::Error from save_to
-    std::error_code ec;
-    fs::remove_all(tmp_dir, ec);
+    discard_partial();
     throw Error(ExitCode::kIo, "cannot write checkpoint " + tmp_dir.string() + ": " + e.what());
   }
   prune();

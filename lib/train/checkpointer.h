@@ -14,10 +14,12 @@
 
 namespace ssa::train {
 
-// The random streams of one rank: torch's CPU generator (dropout) and the SSA sampler.
+// The random streams of one rank: torch's CPU generator, the CUDA generator of the model's GPU
+// (dropout there; an empty tensor on CPU runs) and the SSA sampler.
 struct RankRng {
   at::Tensor torch_cpu;
   at::Tensor ssa_sampler;
+  at::Tensor torch_cuda;
 };
 
 struct CheckpointParts {

@@ -11,6 +11,7 @@
 #include "lib/core/error.h"
 #include "lib/core/json_line.h"
 #include "lib/core/log.h"
+#include "lib/dist/agreement.h"
 #include "lib/dist/communicator.h"
 #include "lib/ssa/sampling_probability.h"
 #include "lib/ssa/ssa_layer_plan.h"
@@ -81,38 +82,17 @@ std::string matrix_csv(const at::Tensor& matrix) {
 // Rank 0 prepares the run directory; the others learn of its failure instead of waiting.
 RunPaths prepare_run_dir_on_main(const config::ExperimentConfig& config, const std::string& root,
                                  dist::Communicator& comm) {
-  if (!comm.is_main()) {
-    if (comm.all_reduce_max(0.0) > 0) throw Error(ExitCode::kConfig, "rank 0 could not prepare " + root + "; see its error");
-    return run_paths(root);
-  }
-  try {
-    const RunPaths paths = prepare_run_dir(config, root);
-    comm.all_reduce_max(0.0);
-    return paths;
-  } catch (const Error&) {
-    comm.all_reduce_max(1.0);
-    throw;
-  }
+  RunPaths paths = run_paths(root);
+  dist::run_agreeing(comm, "preparing " + root, [&] {
+    if (comm.is_main()) paths = prepare_run_dir(config, root);
+  });
+  return paths;
 }
 
-// Every rank loads the data before anything is written. If any rank fails, all stop: the failing
-// rank with its own error, the others with one line pointing at it, under the same exit code.
+// Every rank loads the data before anything is written; a failure on any rank stops all.
 data::TaskData load_data_on_every_rank(const config::ExperimentConfig& config, dist::Communicator& comm) {
   data::TaskData data;
-  std::exception_ptr error;
-  auto code = ExitCode::kOk;
-  try {
-    data = load_data(config);
-  } catch (const Error& e) {
-    error = std::current_exception();
-    code = e.code();
-  } catch (...) {
-    error = std::current_exception();
-    code = ExitCode::kInternal;
-  }
-  const double worst = comm.all_reduce_max(static_cast<double>(code));
-  if (error) std::rethrow_exception(error);
-  if (worst > 0) throw Error(static_cast<ExitCode>(static_cast<int>(worst)), "another rank could not load the data; see its error");
+  dist::run_agreeing(comm, "loading the data", [&] { data = load_data(config); });
   return data;
 }
 

@@ -1,6 +1,7 @@
 // Parsing and matching of SSA_FAULT (see fault_injection.h).
 #include "lib/train/fault_injection.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 
@@ -16,25 +17,57 @@ FaultInjection::FaultInjection(const std::string& spec) {
     if (item.empty()) continue;
     const size_t at = item.find('@');
     const size_t colon = item.find(':', at == std::string::npos ? 0 : at);
+    const size_t slash = item.find('/', at == std::string::npos ? 0 : at);
     Fault f;
     f.kind = item.substr(0, at);
     const bool known = f.kind == "nan_loss" || f.kind == "nan_grad" || f.kind == "save_error";
     try {
       if (!known || at == std::string::npos) throw std::invalid_argument(item);
-      f.step = std::stoll(item.substr(at + 1, colon - at - 1));
+      f.step = std::stoll(item.substr(at + 1, std::min(colon, slash) - at - 1));
       if (colon != std::string::npos) f.rank = std::stoi(item.substr(colon + 1));
+      if (slash != std::string::npos) {
+        if (f.kind != "save_error" || slash > colon) throw std::invalid_argument(item);
+        f.bytes = std::stoll(item.substr(slash + 1, colon - slash - 1));
+        if (f.bytes <= 0) throw std::invalid_argument(item);
+      }
     } catch (const std::exception&) {
-      throw ConfigError("SSA_FAULT: '" + item + "' is not kind@step[:rank] with kind nan_loss, nan_grad or save_error");
+      throw ConfigError("SSA_FAULT: '" + item +
+                        "' is not kind@step[/bytes][:rank] with kind nan_loss, nan_grad or save_error (/bytes: "
+                        "save_error only)");
     }
     faults_.push_back(f);
   }
 }
 
-bool FaultInjection::fires(const std::string& kind, int64_t step, int rank) const {
+const FaultInjection::Fault* FaultInjection::find(const std::string& kind, int64_t step, int rank) const {
   for (const auto& f : faults_) {
-    if (f.kind == kind && f.step == step && (f.rank < 0 || f.rank == rank)) return true;
+    if (f.kind == kind && f.step == step && (f.rank < 0 || f.rank == rank)) return &f;
   }
-  return false;
+  return nullptr;
+}
+
+bool FaultInjection::fires(const std::string& kind, int64_t step, int rank) const {
+  return find(kind, step, rank) != nullptr;
+}
+
+int64_t FaultInjection::byte_limit(const std::string& kind, int64_t step, int rank) const {
+  const Fault* f = find(kind, step, rank);
+  return f == nullptr ? 0 : f->bytes;
+}
+
+FileSizeLimit::FileSizeLimit(int64_t bytes) : active_(bytes > 0) {
+  if (!active_) return;
+  getrlimit(RLIMIT_FSIZE, &previous_);
+  previous_handler_ = std::signal(SIGXFSZ, SIG_IGN);  // EFBIG from write() instead of a core dump
+  rlimit limited = previous_;
+  limited.rlim_cur = static_cast<rlim_t>(bytes);
+  setrlimit(RLIMIT_FSIZE, &limited);
+}
+
+FileSizeLimit::~FileSizeLimit() {
+  if (!active_) return;
+  setrlimit(RLIMIT_FSIZE, &previous_);
+  std::signal(SIGXFSZ, previous_handler_);
 }
 
 }  // namespace ssa::train

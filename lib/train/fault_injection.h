@@ -3,8 +3,14 @@
 //   SSA_FAULT="nan_loss@5"         the loss of step 5 becomes NaN (on every rank)
 //   SSA_FAULT="nan_grad@5:1"       one gradient of step 5 becomes NaN on rank 1 only
 //   SSA_FAULT="save_error@8"       the checkpoint of step 8 fails with the I/O error (exit 74) of a full disk
-// Several faults: comma-separated. A malformed value is a ConfigError naming SSA_FAULT.
+//   SSA_FAULT="save_error@8/4096"  while the checkpoint of step 8 is written, any file write past byte
+//                                  4096 fails (EFBIG through RLIMIT_FSIZE), as on a disk that fills up
+// Grammar: kind@step[/bytes][:rank]. Several faults: comma-separated. A malformed value is a
+// ConfigError naming SSA_FAULT.
 #pragma once
+#include <sys/resource.h>
+
+#include <csignal>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,14 +24,33 @@ class FaultInjection {
 
   // True if fault `kind` is armed for this (1-based) step on this rank.
   bool fires(const std::string& kind, int64_t step, int rank) const;
+  // The byte limit of an armed save_error@step/bytes on this rank; 0 when none is given.
+  int64_t byte_limit(const std::string& kind, int64_t step, int rank) const;
 
  private:
   struct Fault {
     std::string kind;
     int64_t step = 0;
-    int rank = -1;  // -1: every rank
+    int rank = -1;      // -1: every rank
+    int64_t bytes = 0;  // save_error: file writes fail past this byte; 0 = fail before writing
   };
+  const Fault* find(const std::string& kind, int64_t step, int rank) const;
   std::vector<Fault> faults_;
+};
+
+// While alive, every file write past `bytes` fails with EFBIG (RLIMIT_FSIZE, SIGXFSZ ignored): a
+// disk that fills up in the middle of a save. bytes 0: no effect.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(int64_t bytes);
+  ~FileSizeLimit();
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  bool active_ = false;
+  rlimit previous_{};
+  void (*previous_handler_)(int) = nullptr;
 };
 
 }  // namespace ssa::train

@@ -16,7 +16,7 @@ int64_t json_int_field(const std::string& line, const std::string& key) {
   return std::strtoll(line.c_str() + at + needle.size(), nullptr, 10);
 }
 
-MetricsSink::MetricsSink(const std::string& path, int64_t keep_through_step) {
+MetricsSink::MetricsSink(const std::string& path, int64_t keep_through_step) : path_(path) {
   std::vector<std::string> kept;
   {
     std::ifstream in(path);
@@ -28,6 +28,7 @@ MetricsSink::MetricsSink(const std::string& path, int64_t keep_through_step) {
   {
     std::ofstream rewrite(tmp, std::ios::trunc);
     for (const auto& line : kept) rewrite << line << "\n";
+    rewrite.close();
     if (!rewrite) throw Error(ExitCode::kIo, "cannot write " + tmp);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Error(ExitCode::kIo, "cannot replace " + path);
@@ -38,6 +39,7 @@ MetricsSink::MetricsSink(const std::string& path, int64_t keep_through_step) {
 void MetricsSink::write(const JsonLine& line) {
   out_ << line.str() << "\n";
   out_.flush();
+  if (!out_) throw Error(ExitCode::kIo, "cannot append to " + path_ + " (disk full?)");
 }
 
 }  // namespace ssa::train

@@ -16,6 +16,7 @@ class MetricsSink {
   void write(const JsonLine& line);
 
  private:
+  std::string path_;
   std::ofstream out_;
 };
 

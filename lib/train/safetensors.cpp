@@ -2,6 +2,7 @@
 #include "lib/train/safetensors.h"
 
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -82,7 +83,7 @@ void save_safetensors(const std::string& path, const std::vector<NamedTensor>& t
     out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.numel() * t.element_size()));
   }
   out.close();
-  if (!out) throw Error(ExitCode::kIo, path + ": cannot write");
+  if (!out) throw Error(ExitCode::kIo, path + ": cannot write (" + std::strerror(errno) + ")");
 }
 
 std::vector<NamedTensor> parse_safetensors(const std::string& bytes, const std::string& name) {

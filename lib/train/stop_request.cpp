@@ -1,7 +1,13 @@
 // Signal handlers and the time budget behind StopRequest (see stop_request.h).
 #include "lib/train/stop_request.h"
 
+#include <algorithm>
 #include <csignal>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "lib/dist/slurm_time_limit.h"
 
 namespace ssa::train {
 namespace {
@@ -29,17 +35,28 @@ const char* signal_name(int signal) {
 
 }  // namespace
 
-StopRequest::StopRequest(double time_limit_s)
-    : start_(std::chrono::steady_clock::now()), time_limit_s_(time_limit_s) {
+TimeLimit time_limit_of(const RunConfig& run) {
+  TimeLimit limit{run.time_limit_s, fmt::format("time limit (run.time_limit_s = {:.0f})", run.time_limit_s)};
+  if (!run.slurm_time_limit) return limit;
+  const auto left = dist::slurm_seconds_left();
+  if (!left) return limit;
+  const double budget = std::max(*left - run.slurm_margin_s, 1.0);
+  spdlog::info("SLURM job ends in {:.0f} s; stopping with a checkpoint {:.0f} s before (run.slurm_margin_s)", *left,
+               run.slurm_margin_s);
+  if (limit.seconds <= 0 || budget < limit.seconds) {
+    limit = {budget, fmt::format("SLURM time limit in {:.0f} s (run.slurm_margin_s = {:.0f})", *left, run.slurm_margin_s)};
+  }
+  return limit;
+}
+
+StopRequest::StopRequest(TimeLimit limit) : start_(std::chrono::steady_clock::now()), limit_(std::move(limit)) {
   for (const int s : {SIGTERM, SIGUSR1, SIGINT}) install(s);
 }
 
 std::string StopRequest::reason() const {
   if (g_signal != 0) return signal_name(g_signal);
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  if (time_limit_s_ > 0 && elapsed >= time_limit_s_) {
-    return "time limit (run.time_limit_s = " + std::to_string(static_cast<int64_t>(time_limit_s_)) + ")";
-  }
+  if (limit_.seconds > 0 && elapsed >= limit_.seconds) return limit_.source;
   return "";
 }
 

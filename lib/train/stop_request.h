@@ -1,24 +1,34 @@
 // Graceful stop: SIGTERM, SIGUSR1 or SIGINT (SLURM's --signal, preemption, Ctrl-C) or the
-// run.time_limit_s budget ask the trainer to stop. The trainer polls once per step, agrees with
+// time budget (run.time_limit_s, SLURM's limit) ask the trainer to stop. The trainer polls once per step, agrees with
 // every rank on the decision, saves a checkpoint and exits with ExitCode::kStopped (143).
 // A second signal of the same kind ends the process at once (the handler resets itself).
 #pragma once
 #include <chrono>
 #include <string>
 
+#include "lib/train/train_config.h"
+
 namespace ssa::train {
+
+// The budget a run stops at: run.time_limit_s, or the SLURM job's end minus run.slurm_margin_s
+// when that comes first (lib/dist/slurm_time_limit.h). seconds <= 0: no limit.
+struct TimeLimit {
+  double seconds = 0;
+  std::string source;  // names the key or "SLURM time limit", for the stop message
+};
+TimeLimit time_limit_of(const RunConfig& run);
 
 class StopRequest {
  public:
-  // Installs the signal handlers; time_limit_s <= 0 means no time limit.
-  explicit StopRequest(double time_limit_s);
+  // Installs the signal handlers; limit.seconds <= 0 means no time limit.
+  explicit StopRequest(TimeLimit limit);
 
   // "" when no stop is requested on this process, else why ("SIGTERM", "time limit 600 s").
   std::string reason() const;
 
  private:
   std::chrono::steady_clock::time_point start_;
-  double time_limit_s_;
+  TimeLimit limit_;
 };
 
 }  // namespace ssa::train

@@ -15,6 +15,8 @@ struct RunConfig {
   int64_t threads = 0;        // intra-op threads; 0 means every core
   std::string device = "cpu"; // "cpu" or "cuda"
   double time_limit_s = 0;    // stop, save and exit 143 after this long; 0 = no limit
+  bool slurm_time_limit = true;  // inside a SLURM job with a limit, also stop slurm_margin_s before it
+  double slurm_margin_s = 300;   // time left for the final checkpoint before SLURM's limit
   std::string precision = "auto";  // fp32, bf16 or fp16 autocast; auto = bf16 on CUDA, fp32 on CPU
 };
 

@@ -15,6 +15,7 @@
 #include "lib/core/error.h"
 #include "lib/core/splitmix.h"
 #include "lib/core/torch_compat.h"
+#include "lib/dist/agreement.h"
 #include "lib/train/evaluator.h"
 #include "lib/train/lr_schedule.h"
 #include "lib/train/optimizer.h"
@@ -76,7 +77,7 @@ Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, 
       comm_(comm),
       device_(resolve_device(config.run, comm.launch().local_rank)),
       data_(std::move(data)),
-      stop_request_(config.run.time_limit_s) {
+      stop_request_(time_limit_of(config.run)) {
   SSA_CHECK(config_.train.batch_size % comm_.world_size() == 0 && local_batch() % micro_batch() == 0,
             ExitCode::kConfig, "train.batch_size ({}) must split into {} ranks of whole micro-batches ({})",
             config_.train.batch_size, comm_.world_size(), micro_batch());
@@ -315,17 +316,21 @@ void Trainer::save() {
   const RankRng mine = current_rng(*model_);
   const auto torch_states = comm_.all_gather(mine.torch_cpu);
   const auto sampler_states = comm_.all_gather(mine.ssa_sampler);
-  if (comm_.is_main()) {
+  const auto cuda_states = device_.is_cuda() ? comm_.all_gather(mine.torch_cuda)  // CPU runs: empty states
+                                             : std::vector<at::Tensor>(torch_states.size(), mine.torch_cuda);
+  dist::run_agreeing(comm_, "writing the checkpoint of step " + std::to_string(state_.step), [&] {
+    if (!comm_.is_main()) return;
     std::vector<RankRng> all;
-    for (size_t r = 0; r < torch_states.size(); ++r) all.push_back({torch_states[r], sampler_states[r]});
-    if (faults_.fires("save_error", state_.step, comm_.rank())) {
+    for (size_t r = 0; r < torch_states.size(); ++r) all.push_back({torch_states[r], sampler_states[r], cuda_states[r]});
+    const int64_t full_disk_at = faults_.byte_limit("save_error", state_.step, comm_.rank());
+    if (faults_.fires("save_error", state_.step, comm_.rank()) && full_disk_at == 0) {
       throw Error(ExitCode::kIo, "cannot write checkpoint step " + std::to_string(state_.step) +
                                      ": injected fault (SSA_FAULT save_error)");
     }
+    const FileSizeLimit full_disk(full_disk_at);
     checkpointer_->save({*model_, optimizer_.get(), state_, all});
-    progress_->note("checkpoint saved at step " + std::to_string(state_.step));
-  }
-  comm_.barrier();
+  });
+  progress_->note("checkpoint saved at step " + std::to_string(state_.step));
 }
 
 // All ranks agree: if any rank was signalled or ran out of time, every rank stops after this

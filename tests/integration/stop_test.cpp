@@ -121,6 +121,41 @@ TEST_CASE("a failed checkpoint write exits 74 and keeps the previous checkpoint"
   CHECK(newest_checkpoint_step(dir) == 5);
 }
 
+TEST_CASE("a disk filling up in the middle of a save exits 74, leaves no partial checkpoint and keeps the "
+          "previous one; the resumed run continues from it",
+          "[integration][io]") {
+  const std::string dir = fresh_run_dir("disk_full");
+  const std::vector<std::string> args{kConfig, "run.dir=" + dir, "checkpoint.every=5", "eval.every=0", "train.steps=15"};
+  setenv("SSA_FAULT", "save_error@10/4096", 1);  // model.safetensors of step 10 stops at byte 4096
+  const auto r = run_ssa_train(args);
+  unsetenv("SSA_FAULT");
+  INFO(r.err);
+  CHECK(r.exit_code == 74);
+  CHECK(r.err.find("step_00000010.tmp") != std::string::npos);
+  CHECK(newest_checkpoint_step(dir) == 5);
+  CHECK_FALSE(fs::exists(dir + "/checkpoints/step_00000010.tmp"));
+  const auto resumed = run_ssa_train(args);
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK(resumed.err.find("resumed from " + dir + "/checkpoints/step_00000005") != std::string::npos);
+  CHECK(newest_checkpoint_step(dir) == 15);
+}
+
+TEST_CASE("a failed save on rank 0 ends both ranks at once with exit 74", "[integration][io][dist]") {
+  const std::string dir = fresh_run_dir("save_error_ranks");
+  setenv("SSA_FAULT", "save_error@10/4096", 1);
+  const auto results = run_ranks(2, {kConfig, "run.dir=" + dir, "checkpoint.every=5", "eval.every=0",
+                                     "dist.timeout_s=60"},
+                                 29790);
+  unsetenv("SSA_FAULT");
+  for (const auto& r : results) {
+    INFO(r.err);
+    CHECK(r.exit_code == 74);
+  }
+  CHECK(results[1].err.find("writing the checkpoint of step 10 failed on another rank") != std::string::npos);
+  CHECK(newest_checkpoint_step(dir) == 5);
+}
+
 TEST_CASE("dynamic loss scaling skips an overflowing step, backs off, grows, and training goes on",
           "[integration][precision]") {
   const std::string dir = fresh_run_dir("loss_scale");

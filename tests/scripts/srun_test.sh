@@ -81,4 +81,15 @@ env -u MASTER_ADDR -u MASTER_PORT -u RANK -u WORLD_SIZE \
 grep -q "rank 0/2 (slurm" "$dir/srun.log" || fail "rank 0 did not see SLURM's environment"
 [ "$(grep -c 'parameters bitwise identical on 2 ranks' "$dir/srun.log")" -eq 2 ] || fail "missing replica checks"
 [ "$(grep -c '"event":"train"' "$dir/run/metrics.jsonl")" -eq 8 ] || fail "expected 8 train lines"
+
+# SLURM's time limit: a 2-minute job with a 112 s margin must stop on its own after about 8 s,
+# save, and exit 143 (Slurm 22.05 has no SLURM_JOB_END_TIME, so this reads squeue's end time).
+env -u MASTER_ADDR -u MASTER_PORT -u RANK -u WORLD_SIZE \
+  timeout 300 srun -n 2 -N 1 -t 2 --oversubscribe "$binary" "$src/configs/test/tiny_decoder.yaml" \
+  "run.dir=$dir/limited" train.steps=1000000 checkpoint.every=0 eval.every=0 run.slurm_margin_s=112 \
+  >"$dir/limited.log" 2>&1 && status=0 || status=$?
+[ "$status" -eq 143 ] || fail "time-limited srun exited $status, expected 143"
+grep -q "SLURM job ends in" "$dir/limited.log" || fail "the SLURM end time was not found"
+grep -q "SLURM time limit" "$dir/limited.log" || fail "the stop does not name SLURM's time limit"
+ls "$dir/limited/checkpoints/"*/COMPLETE >/dev/null || fail "no checkpoint saved at the SLURM stop"
 echo ok

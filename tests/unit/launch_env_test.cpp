@@ -1,22 +1,25 @@
-// Rank discovery from each launcher's environment, the SLURM hostlist expander, and the one-line
-// errors for incomplete or conflicting environments.
+// Rank discovery from each launcher's environment, the SLURM hostlist expander, the one-line
+// errors for incomplete or conflicting environments, and the SLURM job's time left.
 #include <catch2/catch.hpp>
 
 #include <map>
 
 #include "lib/core/error.h"
 #include "lib/dist/launch_env.h"
+#include "lib/dist/slurm_time_limit.h"
 
 using namespace ssa::dist;
 
 namespace {
 
-LaunchInfo discover(const std::map<std::string, std::string>& vars) {
-  return discover_launch([&](const char* name) -> const char* {
+EnvLookup env_of(const std::map<std::string, std::string>& vars) {
+  return [vars](const char* name) -> const char* {
     const auto it = vars.find(name);
     return it == vars.end() ? nullptr : it->second.c_str();
-  });
+  };
 }
+
+LaunchInfo discover(const std::map<std::string, std::string>& vars) { return discover_launch(env_of(vars)); }
 
 std::string error_of(const std::map<std::string, std::string>& vars) {
   try {
@@ -79,4 +82,29 @@ TEST_CASE("SLURM hostlists expand ranges, padding, lists and suffixes", "[dist][
   CHECK(expand_hostlist("r[1-2]-ib,x[3]") == std::vector<std::string>{"r1-ib", "r2-ib", "x3"});
   CHECK_THROWS_AS(expand_hostlist("a[1-"), ssa::ConfigError);
   CHECK_THROWS_AS(expand_hostlist("a[3-1]"), ssa::ConfigError);
+}
+
+TEST_CASE("SLURM time left: SLURM_JOB_END_TIME, else squeue's end time, else none", "[dist][slurm]") {
+  const std::time_t now = 1'800'000'000;
+  // Outside a SLURM job there is no limit, whatever else is set.
+  CHECK_FALSE(slurm_seconds_left(env_of({{"SLURM_JOB_END_TIME", "1800000600"}}), now).has_value());
+  // Slurm >= 23.02 exports the end time.
+  CHECK(slurm_seconds_left(env_of({{"SLURM_JOB_ID", "7"}, {"SLURM_JOB_END_TIME", "1800000600"}}), now) == 600.0);
+  // Older Slurm: ask squeue (here a stand-in command; "#" comments out squeue's arguments).
+  const auto end = parse_slurm_time("2027-01-15T08:30:00");
+  REQUIRE(end.has_value());
+  CHECK(slurm_seconds_left(env_of({{"SLURM_JOB_ID", "7"}}), *end - 90, "echo 2027-01-15T08:30:00 #") == 90.0);
+  // A job without a limit ("Unknown"), or no squeue at all: no limit.
+  CHECK_FALSE(slurm_seconds_left(env_of({{"SLURM_JOB_ID", "7"}}), now, "echo Unknown #").has_value());
+  CHECK_FALSE(slurm_seconds_left(env_of({{"SLURM_JOB_ID", "7"}}), now, "/no/such/squeue").has_value());
+}
+
+TEST_CASE("squeue end times parse as local time; anything else is no time", "[dist][slurm]") {
+  const auto a = parse_slurm_time("2027-01-15T08:30:00"), b = parse_slurm_time("2027-01-15T09:30:05");
+  REQUIRE(a.has_value());
+  REQUIRE(b.has_value());
+  CHECK(*b - *a == 3605);
+  for (const char* bad : {"Unknown", "NONE", "INVALID", "", "2027-01-15", "2027-01-15T08:30:00x"}) {
+    CHECK_FALSE(parse_slurm_time(bad).has_value());
+  }
 }

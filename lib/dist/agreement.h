@@ -1,0 +1,16 @@
+// Failure agreement: every rank runs its part of a step (possibly nothing), then all ranks learn
+// whether any part failed, so no rank is left waiting in a collective for one that gave up.
+#pragma once
+#include <functional>
+#include <string>
+
+#include "lib/dist/communicator.h"
+
+namespace ssa::dist {
+
+// Runs `work` here, then one all-reduce of the failure code. The rank whose work threw rethrows
+// its own error; the others throw Error(worst code, "<what> failed on another rank; see its
+// error"). A non-ssa exception counts as ExitCode::kInternal.
+void run_agreeing(Communicator& comm, const std::string& what, const std::function<void()>& work);
+
+}  // namespace ssa::dist
