@@ -1,6 +1,6 @@
 // End-to-end runs of the pixel decoder (Fashion-MNIST sub-pixels, BPD) and EGT (TPSA of RDKit's
 // NCI first_5k molecules, MAE) on real data through SSA and the dense fine-tune, plus a bitwise
-// kill/resume of these and of Swin (its learning run is in vision_test.cpp).
+// kill/resume of these and of Swin (its learning run is in vision_test.cpp), on 1 and 2 ranks.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -21,6 +21,30 @@ void check_kill_resume(const std::string& config, const std::string& name, const
   const auto resumed = run_ssa_train({config, "run.dir=" + killed});
   INFO(resumed.err);
   REQUIRE(resumed.exit_code == 0);
+  const auto a = metrics_fingerprint(straight), b = metrics_fingerprint(killed);
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == b[i]);
+}
+
+// The same on 2 ranks: rank 0 is SIGKILLed once `checkpoint` is complete (rank 1 then gives up
+// after dist.timeout_s), and the resumed 2-rank job must match an uninterrupted 2-rank job.
+void check_kill_resume_two_ranks(const std::string& config, const std::string& name,
+                                 const std::vector<std::string>& overrides, const std::string& checkpoint, int port) {
+  const auto args = [&](const std::string& dir) {
+    std::vector<std::string> a{config, "run.dir=" + dir, "dist.timeout_s=5"};
+    a.insert(a.end(), overrides.begin(), overrides.end());
+    return a;
+  };
+  const std::string straight = fresh_run_dir(name + "_2ranks_straight");
+  for (const auto& r : run_ranks(2, args(straight), port)) REQUIRE(r.exit_code == 0);
+  const std::string killed = fresh_run_dir(name + "_2ranks_killed");
+  const auto interrupted = run_ranks(2, args(killed), port + 1, /*kill_rank=*/0, killed + "/checkpoints/" + checkpoint + "/COMPLETE");
+  REQUIRE(interrupted[0].exit_code == 128 + 9);
+  const auto resumed = run_ranks(2, args(killed), port + 2);
+  INFO(resumed[0].err);
+  REQUIRE(resumed[0].exit_code == 0);
+  REQUIRE(resumed[1].exit_code == 0);
+  CHECK(resumed[0].err.find("resumed from") != std::string::npos);
   const auto a = metrics_fingerprint(straight), b = metrics_fingerprint(killed);
   REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == b[i]);
@@ -70,4 +94,15 @@ TEST_CASE("a SIGKILLed Swin run resumes to bitwise-identical metrics", "[integra
 TEST_CASE("SIGKILLed pixel-decoder and EGT runs resume to bitwise-identical metrics", "[integration][resume]") {
   check_kill_resume(source_path("configs/test/tiny_pixels.yaml"), "pixels", "step_00000015");
   check_kill_resume(source_path("configs/test/tiny_egt.yaml"), "egt", "step_00000040");
+}
+
+TEST_CASE("2 ranks: SIGKILLed Swin, pixel-decoder and EGT jobs resume across the fine-tune boundary to "
+          "bitwise-identical metrics",
+          "[integration][resume][dist]") {
+  check_kill_resume_two_ranks(source_path("configs/test/tiny_swin.yaml"), "swin",
+                              {"train.steps=24", "checkpoint.every=8", "eval.every=12"}, "step_00000008", 29800);
+  check_kill_resume_two_ranks(source_path("configs/test/tiny_pixels.yaml"), "pixels",
+                              {"train.steps=10", "checkpoint.every=5", "eval.every=5"}, "step_00000005", 29810);
+  check_kill_resume_two_ranks(source_path("configs/test/tiny_egt.yaml"), "egt",
+                              {"train.steps=20", "checkpoint.every=10", "eval.every=10"}, "step_00000010", 29820);
 }
