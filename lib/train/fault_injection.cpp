@@ -20,20 +20,21 @@ FaultInjection::FaultInjection(const std::string& spec) {
     const size_t slash = item.find('/', at == std::string::npos ? 0 : at);
     Fault f;
     f.kind = item.substr(0, at);
-    const bool known = f.kind == "nan_loss" || f.kind == "nan_grad" || f.kind == "save_error";
+    const bool known = f.kind == "nan_loss" || f.kind == "nan_grad" || f.kind == "save_error" || f.kind == "save_kill";
     try {
       if (!known || at == std::string::npos) throw std::invalid_argument(item);
       f.step = std::stoll(item.substr(at + 1, std::min(colon, slash) - at - 1));
       if (colon != std::string::npos) f.rank = std::stoi(item.substr(colon + 1));
       if (slash != std::string::npos) {
-        if (f.kind != "save_error" || slash > colon) throw std::invalid_argument(item);
+        if (f.kind.rfind("save_", 0) != 0 || slash > colon) throw std::invalid_argument(item);
         f.bytes = std::stoll(item.substr(slash + 1, colon - slash - 1));
         if (f.bytes <= 0) throw std::invalid_argument(item);
       }
+      if (f.kind == "save_kill" && f.bytes == 0) throw std::invalid_argument(item);
     } catch (const std::exception&) {
       throw ConfigError("SSA_FAULT: '" + item +
-                        "' is not kind@step[/bytes][:rank] with kind nan_loss, nan_grad or save_error (/bytes: "
-                        "save_error only)");
+                        "' is not kind@step[/bytes][:rank] with kind nan_loss, nan_grad, save_error or "
+                        "save_kill (/bytes: save kinds only; save_kill needs it)");
     }
     faults_.push_back(f);
   }
@@ -55,10 +56,10 @@ int64_t FaultInjection::byte_limit(const std::string& kind, int64_t step, int ra
   return f == nullptr ? 0 : f->bytes;
 }
 
-FileSizeLimit::FileSizeLimit(int64_t bytes) : active_(bytes > 0) {
+FileSizeLimit::FileSizeLimit(int64_t bytes, bool die) : active_(bytes > 0) {
   if (!active_) return;
   getrlimit(RLIMIT_FSIZE, &previous_);
-  previous_handler_ = std::signal(SIGXFSZ, SIG_IGN);  // EFBIG from write() instead of a core dump
+  previous_handler_ = std::signal(SIGXFSZ, die ? SIG_DFL : SIG_IGN);  // ignored: EFBIG from write()
   rlimit limited = previous_;
   limited.rlim_cur = static_cast<rlim_t>(bytes);
   setrlimit(RLIMIT_FSIZE, &limited);

@@ -5,6 +5,8 @@
 //   SSA_FAULT="save_error@8"       the checkpoint of step 8 fails with the I/O error (exit 74) of a full disk
 //   SSA_FAULT="save_error@8/4096"  while the checkpoint of step 8 is written, any file write past byte
 //                                  4096 fails (EFBIG through RLIMIT_FSIZE), as on a disk that fills up
+//   SSA_FAULT="save_kill@8/4096"   the process dies (SIGXFSZ) at byte 4096 of a checkpoint-8 file, as
+//                                  if killed in the middle of the save
 // Grammar: kind@step[/bytes][:rank]. Several faults: comma-separated. A malformed value is a
 // ConfigError naming SSA_FAULT.
 #pragma once
@@ -24,7 +26,7 @@ class FaultInjection {
 
   // True if fault `kind` is armed for this (1-based) step on this rank.
   bool fires(const std::string& kind, int64_t step, int rank) const;
-  // The byte limit of an armed save_error@step/bytes on this rank; 0 when none is given.
+  // The byte limit of an armed kind@step/bytes (save_error, save_kill) on this rank; 0 when none.
   int64_t byte_limit(const std::string& kind, int64_t step, int rank) const;
 
  private:
@@ -32,17 +34,18 @@ class FaultInjection {
     std::string kind;
     int64_t step = 0;
     int rank = -1;      // -1: every rank
-    int64_t bytes = 0;  // save_error: file writes fail past this byte; 0 = fail before writing
+    int64_t bytes = 0;  // save_error/save_kill: file writes fail past this byte; 0 = fail before writing
   };
   const Fault* find(const std::string& kind, int64_t step, int rank) const;
   std::vector<Fault> faults_;
 };
 
 // While alive, every file write past `bytes` fails with EFBIG (RLIMIT_FSIZE, SIGXFSZ ignored): a
-// disk that fills up in the middle of a save. bytes 0: no effect.
+// disk that fills up in the middle of a save. With `die`, SIGXFSZ keeps its default action and the
+// process is killed at that byte instead. bytes 0: no effect.
 class FileSizeLimit {
  public:
-  explicit FileSizeLimit(int64_t bytes);
+  FileSizeLimit(int64_t bytes, bool die);
   ~FileSizeLimit();
   FileSizeLimit(const FileSizeLimit&) = delete;
   FileSizeLimit& operator=(const FileSizeLimit&) = delete;

@@ -327,7 +327,8 @@ void Trainer::save() {
       throw Error(ExitCode::kIo, "cannot write checkpoint step " + std::to_string(state_.step) +
                                      ": injected fault (SSA_FAULT save_error)");
     }
-    const FileSizeLimit full_disk(full_disk_at);
+    const int64_t killed_at = faults_.byte_limit("save_kill", state_.step, comm_.rank());
+    const FileSizeLimit fault(killed_at > 0 ? killed_at : full_disk_at, /*die=*/killed_at > 0);
     checkpointer_->save({*model_, optimizer_.get(), state_, all});
   });
   progress_->note("checkpoint saved at step " + std::to_string(state_.step));

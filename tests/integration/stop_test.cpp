@@ -141,6 +141,32 @@ TEST_CASE("a disk filling up in the middle of a save exits 74, leaves no partial
   CHECK(newest_checkpoint_step(dir) == 15);
 }
 
+TEST_CASE("killed in the middle of writing a checkpoint: the resumed run starts from the newest complete one "
+          "and ends bitwise like an uninterrupted run",
+          "[integration][io][resume]") {
+  const auto args = [](const std::string& dir) {
+    return std::vector<std::string>{kConfig, "run.dir=" + dir, "checkpoint.every=5", "eval.every=5", "train.steps=15"};
+  };
+  const std::string straight = fresh_run_dir("save_kill_straight");
+  REQUIRE(run_ssa_train(args(straight)).exit_code == 0);
+  // Byte offsets inside the safetensors header, the tensor data of model.safetensors, and
+  // optimizer.pt (each file of the step-10 checkpoint is cut there).
+  for (const int64_t byte : {100, 20000, 600000}) {
+    const std::string dir = fresh_run_dir("save_kill_" + std::to_string(byte));
+    setenv("SSA_FAULT", ("save_kill@10/" + std::to_string(byte)).c_str(), 1);
+    const auto killed = run_ssa_train(args(dir));
+    unsetenv("SSA_FAULT");
+    CHECK(killed.exit_code == 128 + SIGXFSZ);
+    CHECK(newest_checkpoint_step(dir) == 5);
+    const auto resumed = run_ssa_train(args(dir));
+    INFO(resumed.err);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(resumed.err.find("resumed from " + dir + "/checkpoints/step_00000005") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir + "/checkpoints/step_00000010.tmp"));
+    CHECK(metrics_fingerprint(dir) == metrics_fingerprint(straight));
+  }
+}
+
 TEST_CASE("a failed save on rank 0 ends both ranks at once with exit 74", "[integration][io][dist]") {
   const std::string dir = fresh_run_dir("save_error_ranks");
   setenv("SSA_FAULT", "save_error@10/4096", 1);
