@@ -29,14 +29,22 @@ std::vector<std::string> jpeg_files(const fs::path& dir) {
   return files;
 }
 
+InputError listing_error(const fs::filesystem_error& e) {
+  return InputError(e.path1().string() + ": cannot list (" + e.code().message() + ")");
+}
+
 }  // namespace
 
 std::vector<std::string> folder_classes(const std::string& split_dir) {
   std::error_code ec;
   if (!fs::is_directory(split_dir, ec)) throw InputError(split_dir + ": no such directory");
   std::vector<std::string> classes;
-  for (const auto& entry : fs::directory_iterator(split_dir)) {
-    if (entry.is_directory()) classes.push_back(entry.path().filename().string());
+  try {
+    for (const auto& entry : fs::directory_iterator(split_dir)) {
+      if (entry.is_directory()) classes.push_back(entry.path().filename().string());
+    }
+  } catch (const fs::filesystem_error& e) {
+    throw listing_error(e);
   }
   if (classes.empty()) throw InputError(split_dir + ": holds no class directories (expected <split>/<class>/*.JPEG)");
   std::sort(classes.begin(), classes.end());
@@ -61,7 +69,7 @@ ImageFolderIndex scan_image_folder(const std::string& split_dir, const std::vect
       }
     }
   } catch (const fs::filesystem_error& e) {
-    throw InputError(e.path1().string() + ": cannot list (" + e.code().message() + ")");
+    throw listing_error(e);
   }
   if (index.paths.empty()) throw InputError(split_dir + ": holds no .jpg or .jpeg files");
   return index;

@@ -13,16 +13,11 @@
 
 namespace ssa::data {
 
-struct ImageFolderOptions {
-  int64_t side = 224;  // output images are side x side (the model's image_size)
-  ImageAugmentConfig augment;
-  double eval_crop_fraction = 0.875;
-  Interpolation interpolation = Interpolation::kBicubic;
-};
-
 class ImageFolderDataset : public Dataset {
  public:
-  ImageFolderDataset(ImageFolderIndex index, ImageFolderOptions options);
+  // Views are side x side (the model's image_size); data.augment, data.eval_crop_fraction and
+  // data.interpolation come from `config`.
+  ImageFolderDataset(ImageFolderIndex index, int64_t side, const DataConfig& config);
   int64_t size() const override { return static_cast<int64_t>(index_.paths.size()); }
   // input (B, 3, side, side) float, ImageNet-normalised: the training view when augment_seed is
   // set (each image's crop and flip drawn from the seed, its position and its index), the
@@ -35,7 +30,10 @@ class ImageFolderDataset : public Dataset {
   at::Tensor view(int64_t position, int64_t index, std::optional<uint64_t> augment_seed) const;
 
   ImageFolderIndex index_;
-  ImageFolderOptions options_;
+  int64_t side_;
+  ImageAugmentConfig augment_;
+  double eval_crop_fraction_;
+  Interpolation interpolation_;
 };
 
 }  // namespace ssa::data

@@ -14,7 +14,8 @@ constexpr int kCropAttempts = 10;  // torchvision's
 
 double uniform(double lo, double hi, SplitMix64& rng) { return lo + (hi - lo) * rng.uniform(); }
 
-int64_t round_to_int(double x) { return static_cast<int64_t>(std::lround(x)); }
+// Python's round(): halves go to the even neighbour (the default rounding mode of llrint).
+int64_t round_to_int(double x) { return static_cast<int64_t>(std::llrint(x)); }
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 // training, shorter-side resize and a central crop for evaluation, then ImageNet normalisation.
 #pragma once
 #include <cstdint>
+#include <utility>
 
 #include <ATen/core/Tensor.h>
 

@@ -87,10 +87,10 @@ TaskData image_folder_data(const DataConfig& config, const TaskDataOptions& opti
     throw ConfigError("model.num_classes: is " + std::to_string(options.num_classes) + " but " + config.root +
                       "/train holds " + std::to_string(classes.size()) + " class directories");
   }
-  const ImageFolderOptions folder{options.image_side, config.augment, config.eval_crop_fraction, config.interpolation};
+  const int64_t side = options.image_side;
   TaskData d;
-  d.train = std::make_shared<ImageFolderDataset>(scan_image_folder(config.root + "/train", classes), folder);
-  d.valid = std::make_shared<ImageFolderDataset>(scan_image_folder(config.root + "/val", classes), folder);
+  d.train = std::make_shared<ImageFolderDataset>(scan_image_folder(config.root + "/train", classes), side, config);
+  d.valid = std::make_shared<ImageFolderDataset>(scan_image_folder(config.root + "/val", classes), side, config);
   d.order = std::make_unique<ShuffledOrder>(d.train->size(), options.order_seed);
   return d;
 }

@@ -3,8 +3,10 @@
 // RandomResizedCrop box sampler, the training and evaluation views, and whole batches.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include <ATen/ATen.h>
 
@@ -210,6 +212,8 @@ TEST_CASE("the evaluation view is the centre crop of the shorter-side resize", "
     REQUIRE(view.sizes() == at::IntArrayRef({3, 28, 28}));
     CHECK(mean_abs_diff(view, image.slice(1, 2, 30).slice(2, 6, 34)) < 3.0);
   }
+  CHECK(center_box(341, 341, 224, 224).top == 58);  // torchvision: int(round(117 / 2)), halves to even
+  CHECK(center_box(343, 343, 224, 224).left == 60);  // round(59.5) = 60
   CHECK(shorter_side_size(300, 500, 256) == std::pair<int64_t, int64_t>{256, 426});
   CHECK(shorter_side_size(500, 300, 256) == std::pair<int64_t, int64_t>{426, 256});
 }
@@ -217,9 +221,8 @@ TEST_CASE("the evaluation view is the centre crop of the shorter-side resize", "
 TEST_CASE("image folder batches: normalised views, deterministic by seed, soft targets", "[images][folder]") {
   const auto root = tiny_folder("batches");
   const auto classes = folder_classes(root + "/train");
-  ImageFolderOptions options;
-  options.side = 24;
-  ImageFolderDataset train(scan_image_folder(root + "/train", classes), options);
+  DataConfig config;  // the defaults: flip, no mixing, bicubic, crop fraction 0.875
+  ImageFolderDataset train(scan_image_folder(root + "/train", classes), 24, config);
   REQUIRE(train.size() == 12);
   const std::vector<int64_t> indices = {0, 5, 11, 3};
 
@@ -237,10 +240,10 @@ TEST_CASE("image folder batches: normalised views, deterministic by seed, soft t
   CHECK(a.target.scalar_type() == at::kLong);
 
   SECTION("mixup and label smoothing give soft targets that sum to 1") {
-    options.augment.mixup_alpha = 0.8;
-    options.augment.cutmix_alpha = 1.0;
-    options.augment.label_smoothing = 0.1;
-    ImageFolderDataset mixed(scan_image_folder(root + "/train", classes), options);
+    config.augment.mixup_alpha = 0.8;
+    config.augment.cutmix_alpha = 1.0;
+    config.augment.label_smoothing = 0.1;
+    ImageFolderDataset mixed(scan_image_folder(root + "/train", classes), 24, config);
     const auto m = mixed.batch(indices, 42);
     REQUIRE(m.target.sizes() == at::IntArrayRef({4, 3}));
     CHECK(at::allclose(m.target.sum(1), at::ones({4})));
