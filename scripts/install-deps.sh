@@ -11,6 +11,7 @@ $SUDO apt-get update
 # libgloo-dev: headers of ProcessGroupGloo (lib/dist). python3-numpy: scripts/plot_sampling.py and
 # its test. openmpi-bin (+ openssh-client, which its launcher looks for): the mpirun launch test.
 # zlib1g-dev: gzipped idx and CSV files. dataset-fashion-mnist: the real image data of the vision configs.
+# libjpeg62-turbo-dev: decoding ImageNet JPEG folders (data.dataset: imagenet) and writing test JPEGs.
 # librdkit-dev + libboost-dev (its headers include Boost) + zlib1g-dev: molecule featurization and
 # .csv.gz reading (SSA_WITH_RDKIT); rdkit-data: the first_5k molecule sample the tests read;
 # python3-rdkit: the cross-check against a Python OGB smiles2graph.
@@ -19,6 +20,6 @@ $SUDO apt-get install -y --no-install-recommends \
   build-essential cmake ccache \
   libtorch-dev libopenblas0-pthread \
   libyaml-cpp-dev libspdlog-dev libcli11-dev catch2 libgloo-dev \
-  fortunes dataset-fashion-mnist python3-numpy openmpi-bin openssh-client \
+  libjpeg62-turbo-dev fortunes dataset-fashion-mnist python3-numpy openmpi-bin openssh-client \
   librdkit-dev libboost-dev zlib1g-dev rdkit-data python3-rdkit \
   slurmctld slurmd slurm-client munge

@@ -50,6 +50,9 @@ void validate_decoder(const ExperimentConfig& c, const FailFn& fail) {
                                   ") must be a multiple of the window count (" +
                                   std::to_string(m.ssa.windows) + ")");
   }
+  if (c.data.dataset == data::DatasetKind::kImageNet || c.data.dataset == data::DatasetKind::kMolecules) {
+    fail("data.dataset", "the decoder reads text, fashion_mnist or cifar10");
+  }
   if (c.data.dataset == data::DatasetKind::kText && c.data.format == data::TokenFormat::kBytes && m.vocab_size < 256) {
     fail("model.vocab_size", "byte-level data needs at least 256 entries, got " + std::to_string(m.vocab_size));
   }
@@ -90,7 +93,13 @@ void validate_swin(const ExperimentConfig& c, const FailFn& fail) {
     fail("model.ssa.variant", "Swin subsamples within windows; use swin_subwindow");
   }
   if (c.data.dataset == data::DatasetKind::kText || c.data.dataset == data::DatasetKind::kMolecules) {
-    fail("data.dataset", "swin classifies images; use fashion_mnist or cifar10");
+    fail("data.dataset", "swin classifies images; use fashion_mnist, cifar10 or imagenet");
+  }
+  if (c.data.dataset == data::DatasetKind::kImageNet) {
+    if (m.in_channels != 3) fail("model.in_channels", "imagenet images are RGB; use 3");
+    if (c.data.augment.crop_padding > 0) {
+      fail("data.augment.crop_padding", "imagenet crops with resized_crop_min_scale / resized_crop_max_ratio; use 0");
+    }
   }
 }
 

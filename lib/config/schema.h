@@ -21,11 +21,14 @@ inline const ChoiceNames<data::DatasetKind> kDatasetKinds = {
     {"text", data::DatasetKind::kText},
     {"fashion_mnist", data::DatasetKind::kFashionMnist},
     {"cifar10", data::DatasetKind::kCifar10},
+    {"imagenet", data::DatasetKind::kImageNet},
     {"molecules", data::DatasetKind::kMolecules}};
 inline const ChoiceNames<attn::GraphSsaVariant> kGraphSsaVariants = {
     {"unbiased", attn::GraphSsaVariant::kUnbiased}, {"local", attn::GraphSsaVariant::kLocal}};
 inline const ChoiceNames<attn::GraphOrder> kGraphOrders = {
     {"bfs", attn::GraphOrder::kBfs}, {"rcm", attn::GraphOrder::kReverseCuthillMcKee}};
+inline const ChoiceNames<data::Interpolation> kInterpolations = {
+    {"bilinear", data::Interpolation::kBilinear}, {"bicubic", data::Interpolation::kBicubic}};
 inline const ChoiceNames<data::TokenFormat> kTokenFormats = {
     {"bytes", data::TokenFormat::kBytes},
     {"uint16", data::TokenFormat::kUint16},
@@ -141,7 +144,12 @@ void describe(V& v, models::ModelConfig& c) {
 template <class V>
 void describe(V& v, data::ImageAugmentConfig& c) {
   v.field("flip", c.flip, FieldSpec("random left-right mirror"));
-  v.field("crop_padding", c.crop_padding, FieldSpec("random crop after zero padding (pixels)").at_least(0));
+  v.field("crop_padding", c.crop_padding,
+          FieldSpec("fashion_mnist, cifar10: random crop after zero padding (pixels)").at_least(0));
+  v.field("resized_crop_min_scale", c.resized_crop_min_scale,
+          FieldSpec("imagenet: smallest area share of the random resized crop").greater_than(0).at_most(1));
+  v.field("resized_crop_max_ratio", c.resized_crop_max_ratio,
+          FieldSpec("imagenet: crop aspect ratio log-uniform in [1/this, this]").at_least(1));
   v.field("mixup_alpha", c.mixup_alpha, FieldSpec("mixup Beta(alpha, alpha); 0 = off").at_least(0));
   v.field("cutmix_alpha", c.cutmix_alpha, FieldSpec("cutmix Beta(alpha, alpha); 0 = off").at_least(0));
   v.field("label_smoothing", c.label_smoothing, FieldSpec("label smoothing epsilon").at_least(0).below(1));
@@ -175,8 +183,12 @@ void describe(V& v, data::DataConfig& c) {
           FieldSpec("share of the train stream held out when valid_paths is empty")
               .greater_than(0).below(1));
   v.field("seq_len", c.seq_len, FieldSpec("tokens per training sequence (T); pixels: H*W*C").at_least(2));
-  v.field("root", c.root, FieldSpec("images: directory of the dataset's files"));
+  v.field("root", c.root, FieldSpec("images: directory of the dataset's files (imagenet: holds train/ and val/)"));
   v.section("augment", c.augment, "images: training transforms");
+  v.field("eval_crop_fraction", c.eval_crop_fraction,
+          FieldSpec("imagenet: eval resizes the shorter side to image_size / this, then center-crops")
+              .greater_than(0).at_most(1));
+  v.choice("interpolation", c.interpolation, kInterpolations, FieldSpec("imagenet: resize filter (antialiased)"));
   v.section("molecules", c.molecules, "molecules: source, split and cache");
 }
 

@@ -12,6 +12,8 @@ class SplitMix64 {
   uint64_t next();
   // Uniform in [0, bound), bound > 0 (rejection sampling: no modulo bias).
   uint64_t below(uint64_t bound);
+  // Uniform double in [0, 1) from the top 53 bits.
+  double uniform();
 
  private:
   uint64_t state_;

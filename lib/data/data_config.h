@@ -13,6 +13,7 @@ enum class DatasetKind {
   kText,          // token streams from train_paths / valid_paths
   kFashionMnist,  // idx files in `root` (Debian dataset-fashion-mnist)
   kCifar10,       // CIFAR-10 binary batches in `root`
+  kImageNet,      // JPEG folders root/train/<class>/ and root/val/<class>/ (torchvision ImageFolder)
   kMolecules,     // SMILES with a regression target (models/egt)
 };
 
@@ -22,10 +23,16 @@ enum class TokenFormat {
   kUint32,    // pre-tokenized little-endian uint32 ids
 };
 
+enum class Interpolation { kBilinear, kBicubic };
+
 // Training-time image transforms (Swin's recipe, scaled to small images). Off in evaluation.
 struct ImageAugmentConfig {
   bool flip = true;              // mirror left-right with probability 1/2
   int64_t crop_padding = 0;      // random crop after zero-padding each side by this many pixels
+  // imagenet: RandomResizedCrop draws a box of this share of the image area or more (up to all)
+  // with an aspect ratio log-uniform in [1 / max_ratio, max_ratio], and resizes it to the model's side.
+  double resized_crop_min_scale = 0.08;
+  double resized_crop_max_ratio = 4.0 / 3.0;
   double mixup_alpha = 0.0;      // Beta(alpha, alpha) mixing of image pairs; 0 = off
   double cutmix_alpha = 0.0;     // Beta(alpha, alpha) box pasting; 0 = off (both on: 50/50 per batch)
   double label_smoothing = 0.0;  // epsilon spread over all classes
@@ -42,6 +49,10 @@ struct DataConfig {
   // Images:
   std::string root = "/usr/share/datasets/fashion-mnist";  // directory holding the dataset's files
   ImageAugmentConfig augment;
+  // imagenet (the side is model.image_size): evaluation resizes the shorter side to
+  // side / eval_crop_fraction and takes the central side x side crop (timm's crop_pct).
+  double eval_crop_fraction = 0.875;
+  Interpolation interpolation = Interpolation::kBicubic;  // imagenet resizing, antialiased
   // Molecules:
   MoleculeDataConfig molecules;
 };

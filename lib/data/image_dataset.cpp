@@ -67,6 +67,16 @@ void mix_batch(at::Tensor& x, at::Tensor& y, const ImageAugmentConfig& a, std::m
 
 }  // namespace
 
+Batch mixed_training_batch(at::Tensor x, const at::Tensor& labels, int64_t classes,
+                           const ImageAugmentConfig& augment, std::mt19937_64& rng) {
+  const bool mixing = augment.mixup_alpha > 0 || augment.cutmix_alpha > 0;
+  if (!mixing && augment.label_smoothing <= 0) return {x, labels};
+  const double eps = augment.label_smoothing;
+  auto soft = at::one_hot(labels, classes).to(at::kFloat) * (1.0 - eps) + eps / static_cast<double>(classes);  // (B, K)
+  if (mixing) mix_batch(x, soft, augment, rng);
+  return {x, soft};
+}
+
 ChannelStats channel_stats(const at::Tensor& pixels) {
   const auto x = pixels.to(at::kFloat).div(255.0).transpose(0, 1).reshape({pixels.size(1), -1});  // (C, N*H*W)
   return {x.mean(1), x.std(1)};
@@ -85,12 +95,7 @@ Batch ImageClassificationDataset::batch(const std::vector<int64_t>& indices,
   std::mt19937_64 rng(*augment_seed);
   if (augment_.crop_padding > 0) x = random_crop(x, augment_.crop_padding, rng);
   if (augment_.flip) x = random_flip(x, rng);
-  const bool mixing = augment_.mixup_alpha > 0 || augment_.cutmix_alpha > 0;
-  if (!mixing && augment_.label_smoothing <= 0) return {x, labels};
-  const double k = static_cast<double>(images_.classes), eps = augment_.label_smoothing;
-  auto soft = at::one_hot(labels, images_.classes).to(at::kFloat) * (1.0 - eps) + eps / k;  // (B, K)
-  if (mixing) mix_batch(x, soft, augment_, rng);
-  return {x, soft};
+  return mixed_training_batch(x, labels, images_.classes, augment_, rng);
 }
 
 std::string ImageClassificationDataset::describe() const {

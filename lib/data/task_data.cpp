@@ -8,6 +8,7 @@
 #include "lib/core/error.h"
 #include "lib/data/chunk_sampler.h"
 #include "lib/data/image_dataset.h"
+#include "lib/data/image_folder_dataset.h"
 #include "lib/data/molecule_dataset.h"
 #include "lib/data/text_corpus.h"
 #include "lib/data/text_datasets.h"
@@ -78,6 +79,22 @@ TaskData image_data(const DataConfig& config, const TaskDataOptions& options) {
   return d;
 }
 
+// ImageNet folders: classes from root/train, the same class list for root/val.
+TaskData image_folder_data(const DataConfig& config, const TaskDataOptions& options) {
+  if (!exists(config.root)) throw InputError("data.root: " + config.root + ": no such directory");
+  const auto classes = folder_classes(config.root + "/train");
+  if (static_cast<int64_t>(classes.size()) != options.num_classes) {
+    throw ConfigError("model.num_classes: is " + std::to_string(options.num_classes) + " but " + config.root +
+                      "/train holds " + std::to_string(classes.size()) + " class directories");
+  }
+  const int64_t side = options.image_side;
+  TaskData d;
+  d.train = std::make_shared<ImageFolderDataset>(scan_image_folder(config.root + "/train", classes), side, config);
+  d.valid = std::make_shared<ImageFolderDataset>(scan_image_folder(config.root + "/val", classes), side, config);
+  d.order = std::make_unique<ShuffledOrder>(d.train->size(), options.order_seed);
+  return d;
+}
+
 TaskData molecule_data(const DataConfig& config, const TaskDataOptions& options) {
   MoleculeSplits splits = load_molecule_splits(config.molecules);
   TaskData d;
@@ -95,11 +112,14 @@ TaskData load_task_data(const DataConfig& config, const TaskDataOptions& options
   const bool wants_images = options.task == Task::kImageClassification || options.task == Task::kImageGeneration;
   if (options.task == Task::kLanguageModel && config.dataset == DatasetKind::kText) return text_data(config, options);
   if (wants_images && is_image(config.dataset)) return image_data(config, options);
+  if (options.task == Task::kImageClassification && config.dataset == DatasetKind::kImageNet) {
+    return image_folder_data(config, options);
+  }
   if (options.task == Task::kGraphRegression && config.dataset == DatasetKind::kMolecules) {
     return molecule_data(config, options);
   }
   throw ConfigError("data.dataset: this dataset does not fit the model's task (text -> decoder; fashion_mnist, "
-                    "cifar10 -> swin or decoder; molecules -> egt)");
+                    "cifar10 -> swin or decoder; imagenet -> swin; molecules -> egt)");
 }
 
 }  // namespace ssa::data

@@ -19,6 +19,8 @@ struct TaskDataOptions {
   Task task = Task::kLanguageModel;
   int64_t vocab_size = 0;    // token tasks: every id must be below it
   int64_t eval_context = 0;  // text: sliding-window context of the validation windows
+  int64_t image_side = 0;    // imagenet: the model's square input side
+  int64_t num_classes = 0;   // imagenet: must match the training class directories
   uint64_t order_seed = 0;
 };
 

@@ -57,6 +57,8 @@ data::TaskData load_data(const config::ExperimentConfig& config) {
   options.task = config::task_of(config);
   options.vocab_size = config.model.decoder.vocab_size;
   options.eval_context = config.eval.context;
+  options.image_side = config.model.swin.image_size;
+  options.num_classes = config.model.swin.num_classes;
   options.order_seed = mix_seed(static_cast<uint64_t>(config.run.seed), 0xDA7A);
   return data::load_task_data(config.data, options);
 }

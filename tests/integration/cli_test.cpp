@@ -41,7 +41,13 @@ TEST_CASE("every shipped config checks, with the paper shapes' parameter counts"
       {"configs/paper/pcqm4mv2_egt_small_u20_ft.yaml", "11,411,009"},
       {"configs/graphs/tpsa_egt_u30.yaml", ""},
       {"configs/vision/fmnist_pixels_s4_l4.yaml", ""},
-      {"configs/vision/fmnist_swin_w14_s2_l4.yaml", ""}};
+      {"configs/vision/fmnist_swin_w14_s2_l4.yaml", ""},
+      {"configs/paper/imagenet_swin_t_w7_s0.yaml", "28,288,354"},
+      {"configs/paper/imagenet_swin_t_w14_s0.yaml", "28,338,754"},
+      {"configs/paper/imagenet_swin_t_w14_s10_l4.yaml", "28,338,754"},
+      {"configs/paper/imagenet_swin_t_w14_s10_l4_ft.yaml", "28,338,754"},
+      {"configs/paper/imagenet_swin_t_w14_s6_l4.yaml", "28,338,754"},
+      {"configs/paper/imagenet_swin_t_w14_s6_l4_ft.yaml", "28,338,754"}};
   for (const auto& [config, parameters] : expected) {
     const auto r = run_ssa_train({"check", source_path(config), "run.device=cpu"});
     INFO(config << ": " << r.err);

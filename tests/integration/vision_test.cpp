@@ -1,10 +1,13 @@
 // End-to-end Swin runs on real Fashion-MNIST (configs/test/tiny_swin.yaml): accuracy rises well
 // above chance through SSA and the dense fine-tune, and eval reproduces the logged metrics (its
-// kill/resume is in model_zoo_test.cpp).
+// kill/resume is in model_zoo_test.cpp); and a short run on a generated JPEG folder
+// (configs/test/tiny_imagenet.yaml).
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <filesystem>
 
+#include "tests/support/jpeg_writer.h"
 #include "tests/support/run_binary.h"
 
 using namespace ssa::test;
@@ -45,4 +48,24 @@ TEST_CASE("Swin learns Fashion-MNIST with sub-window SSA then a dense fine-tune"
     CHECK(json_number(e.out, "loss") == Approx(json_number(evals[1], "valid_loss")).epsilon(1e-9));
     CHECK(fs::exists(table));
   }
+}
+
+TEST_CASE("Swin trains on a generated ImageNet folder of JPEG files", "[integration][vision][imagenet]") {
+  const std::string data = fresh_run_dir("tiny_imagenet_data"), dir = fresh_run_dir("tiny_imagenet");
+  write_image_folder(data, {"n01", "n02", "n03"}, 8, 4, 40);
+  const auto r = run_ssa_train({source_path("configs/test/tiny_imagenet.yaml"), "data.root=" + data, "run.dir=" + dir});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto train = metrics_lines(dir, "train");
+  REQUIRE(train.size() == 20);
+  for (const auto& line : train) CHECK(std::isfinite(json_number(line, "loss")));
+  const auto evals = metrics_lines(dir, "eval");
+  REQUIRE(evals.size() == 2);
+  for (const auto& line : evals) {
+    CHECK(std::isfinite(json_number(line, "valid_loss")));
+    CHECK(json_number(line, "valid_accuracy") >= 0.0);
+    CHECK(json_number(line, "valid_accuracy") <= 1.0);
+    CHECK(json_number(line, "valid_targets") == 12);
+  }
+  CHECK(json_number(evals[1], "valid_accuracy") > 0.5);  // distinct class colours; chance is 1/3
 }
