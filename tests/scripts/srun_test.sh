@@ -36,7 +36,7 @@ host=$(hostname -s)
 ctld_port=$((6900 + RANDOM % 500))
 cat >"$dir/slurm.conf" <<EOF
 ClusterName=ssatest
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=$ctld_port
 SlurmdPort=$((ctld_port + 600))
 SlurmUser=root
@@ -59,7 +59,7 @@ MpiDefault=none
 ReturnToService=2
 JobCompType=jobcomp/none
 AccountingStorageType=accounting_storage/none
-NodeName=$host CPUs=$(nproc) State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
 PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
 EOF
 export SLURM_CONF=$dir/slurm.conf
