@@ -66,6 +66,11 @@ void describe(V& v, models::DecoderConfig& c) {
   v.field("final_norm", c.final_norm, FieldSpec("LayerNorm before the output projection"));
   v.field("tie_embeddings", c.tie_embeddings, FieldSpec("output projection = input embedding"));
   v.field("scale_embedding", c.scale_embedding, FieldSpec("scale embeddings by sqrt(d_model)"));
+  v.field("adaptive_cutoffs", c.adaptive_cutoffs,
+          FieldSpec("adaptive input + tied adaptive softmax band edges (ids by frequency); empty = off").at_least(1));
+  v.field("adaptive_factor", c.adaptive_factor, FieldSpec("band i has d_model / factor^i dimensions").at_least(1));
+  v.field("adaptive_dropout", c.adaptive_dropout,
+          FieldSpec("adaptive softmax dropout (head input, inside tails)").at_least(0).below(1));
   v.field("position", c.position, FieldSpec("alibi (text) or grid_2d (learned 2D relative bias, images)")
                                       .one_of({"alibi", "grid_2d"}));
   v.field("image_height", c.image_height, FieldSpec("grid_2d: image rows").at_least(0));

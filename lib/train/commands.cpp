@@ -11,6 +11,7 @@
 #include "lib/core/error.h"
 #include "lib/core/json_line.h"
 #include "lib/core/log.h"
+#include "lib/data/prepare_data.h"
 #include "lib/dist/communicator.h"
 #include "lib/ssa/sampling_probability.h"
 #include "lib/ssa/ssa_layer_plan.h"
@@ -184,6 +185,28 @@ int command_inspect_sampling(const CommandLine& cli) {
 
 int command_config_reference(const CommandLine&) {
   std::printf("%s", config::config_reference_markdown().c_str());
+  return static_cast<int>(ExitCode::kOk);
+}
+
+int command_prepare_data(const CommandLine& cli) {
+  data::PreparedData prepared;
+  if (cli.dataset == "enwik8") {
+    prepared = data::prepare_enwik8(cli.input, cli.out_path);
+  } else if (cli.dataset == "wikitext-103") {
+    prepared = data::prepare_wikitext103(cli.input, cli.out_path);
+  } else if (cli.dataset == "sentencepiece") {
+    data::SentencePieceOptions options;
+    options.train_text = cli.input;
+    options.valid_text = cli.valid_text;
+    options.test_text = cli.test_text;
+    options.model = cli.spm_model;
+    options.vocab_size = cli.vocab_size;
+    options.model_type = cli.model_type;
+    prepared = data::prepare_sentencepiece(options, cli.out_path);
+  } else {
+    throw ConfigError("prepare-data: unknown dataset '" + cli.dataset + "'; use enwik8, wikitext-103 or sentencepiece");
+  }
+  std::printf("%s\n", data::write_manifest(prepared).c_str());
   return static_cast<int>(ExitCode::kOk);
 }
 
