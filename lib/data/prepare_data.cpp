@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "lib/core/error.h"
+#include "lib/core/string_distance.h"
 #include "lib/core/json_line.h"
 #include "lib/data/fairseq_dictionary.h"
 
@@ -38,15 +39,6 @@ std::vector<char> read_all(const std::string& path, int64_t size) {
   in.read(bytes.data(), static_cast<std::streamsize>(size));
   if (in.gcount() != static_cast<std::streamsize>(size)) throw InputError("enwik8: " + path + ": read failed");
   return bytes;
-}
-
-std::string with_commas(int64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
 }
 
 // The byte -> id table of an enwik8 dictionary: newline is </s>, unseen bytes <unk>.

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/core/error.h"
+#include "lib/core/string_distance.h"
 #include "lib/core/json_line.h"
 #include "lib/core/log.h"
 #include "lib/data/prepare_data.h"
@@ -21,15 +22,6 @@
 
 namespace ssa::train {
 namespace {
-
-std::string with_commas(int64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 
 // A checkpoint directory, or the newest complete checkpoint of a run directory.
 std::string resolve_checkpoint(const std::string& path) {

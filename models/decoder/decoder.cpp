@@ -119,7 +119,7 @@ at::Tensor Decoder::forward(const at::Tensor& tokens) {
   return config_.tie_embeddings ? at::matmul(x, embed_->weight.t()) : output_(x);  // (B, T, V)
 }
 
-at::Tensor Decoder::target_log_probs(const Batch& batch) {
+at::Tensor Decoder::predict(const Batch& batch) {
   if (adaptive()) {
     const auto x = features(batch.input);                                      // (B, T, C)
     return adaptive_softmax_->target_log_probs(x.reshape({-1, x.size(-1)}), batch.target.reshape({-1}))
@@ -130,15 +130,13 @@ at::Tensor Decoder::target_log_probs(const Batch& batch) {
 }
 
 LossOutput Decoder::loss(const Batch& batch) {
-  if (adaptive()) return {-target_log_probs(batch).sum(), batch.target.numel()};
+  if (adaptive()) return {-predict(batch).sum(), batch.target.numel()};  // exact NLL, only the targets' tails
   const auto logits = forward(batch.input);                                     // (B, T, V)
   const auto nll = F::cross_entropy(logits.reshape({-1, logits.size(-1)}).to(at::kFloat),
                                     batch.target.reshape({-1}),
                                     F::CrossEntropyFuncOptions().reduction(torch::kSum));
   return {nll, batch.target.numel()};
 }
-
-at::Tensor Decoder::predict(const Batch& batch) { return target_log_probs(batch); }
 
 double Decoder::forward_flops(const Batch& batch, bool dense_attention) const {
   const auto d = static_cast<double>(config_.d_model), f = static_cast<double>(config_.d_ff);

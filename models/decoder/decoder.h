@@ -57,7 +57,6 @@ class Decoder : public Model {
   attn::BiasFn causal_alibi() const;
   attn::BiasFn causal_grid_bias(const DecoderBlockImpl& block) const;
   bool adaptive() const { return !config_.adaptive_cutoffs.empty(); }
-  at::Tensor target_log_probs(const Batch& batch);  // (B, T) float32 log p(target)
 
   DecoderConfig config_;
   std::shared_ptr<attn::SourceSampler> sampler_;

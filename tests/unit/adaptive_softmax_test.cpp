@@ -115,7 +115,8 @@ TEST_CASE("adaptive decoder: gradients reach the tied embeddings and projections
     CHECK(params[name].grad().abs().sum().item<double>() > 0);
   }
   CHECK_FALSE(params.contains("embed.weight"));
-  CHECK(params["adaptive_input.embed1.weight"].grad().abs().sum().item<double>() == 0);  // band 1 unused
+  const auto unused = params["adaptive_input.embed1.weight"].grad();  // band 1 is neither input nor target
+  CHECK((!unused.defined() || unused.abs().sum().item<double>() == 0));
 }
 
 TEST_CASE("the wt103 flavor has the paper's 246,933,504 parameters", "[unit][adaptive][params]") {

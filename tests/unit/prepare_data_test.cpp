@@ -149,7 +149,7 @@ TEST_CASE("sentencepiece: train on fortunes, encode, and re-encode with the save
   for_each_line("fortunes", fortunes, [&](std::string_view) { ++lines; });
   CHECK(std::count(ids.begin(), ids.end(), 2) == lines);  // </s> (id 2) ends every line
   CHECK(*std::max_element(ids.begin(), ids.end()) < 300);
-  CHECK(static_cast<int64_t>(ids.size()) < 24516 / 2);  // pieces are longer than two bytes on average
+  CHECK(static_cast<int64_t>(ids.size()) < 24516 * 3 / 4);  // 24,516 bytes: pieces join characters
 
   SentencePieceOptions reuse;
   reuse.train_text = fortunes;
