@@ -124,8 +124,8 @@ void describe(V& v, models::SwinConfig& c) {
   v.field("num_classes", c.num_classes, FieldSpec("classifier outputs").at_least(2));
   v.field("patch_size", c.patch_size, FieldSpec("patch embedding kernel and stride").at_least(1));
   v.field("embed_dim", c.embed_dim, FieldSpec("stage-1 channels; doubled per stage").at_least(1));
-  v.field("depths", c.depths, FieldSpec("blocks per stage").at_least(1));
-  v.field("heads", c.heads, FieldSpec("attention heads per stage").at_least(1));
+  v.field("depths", c.depths, FieldSpec("blocks per stage").at_least(1).not_empty());
+  v.field("heads", c.heads, FieldSpec("attention heads per stage").at_least(1).not_empty());
   v.field("window_size", c.window_size, FieldSpec("attention window side in tokens").at_least(1));
   v.field("mlp_ratio", c.mlp_ratio, FieldSpec("MLP width / channels").greater_than(0));
   v.field("drop_path", c.drop_path, FieldSpec("stochastic depth of the last block").at_least(0).below(1));
