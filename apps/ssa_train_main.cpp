@@ -33,8 +33,9 @@ int main(int argc, char** argv) {
                "  ssa-train CONFIG.yaml [key=value ...]   train, or resume in the same run directory\n"
                "  ssa-train check CONFIG.yaml [key=value ...]\n"
                "  ssa-train eval CONFIG.yaml --checkpoint PATH [--table FILE.md] [key=value ...]\n"
-               "  ssa-train inspect-sampling CONFIG.yaml --layer K --samples N --out FILE.csv"};
-  ssa::train::CommandLine train_cli, check_cli, eval_cli, inspect_cli;
+               "  ssa-train inspect-sampling CONFIG.yaml --layer K --samples N --out FILE.csv\n"
+               "  ssa-train prepare-data enwik8|wikitext-103|sentencepiece --input PATH --out DIR"};
+  ssa::train::CommandLine train_cli, check_cli, eval_cli, inspect_cli, prepare_cli;
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "debug logging");
   app.add_option("config", train_cli.config_path, "experiment YAML")->required(false);
@@ -57,6 +58,22 @@ int main(int argc, char** argv) {
   inspect->add_option("--out", inspect_cli.out_path, "CSV: row = target, column = source")->required();
   inspect->add_option("overrides", inspect_cli.overrides, "dotted.key=value overrides");
 
+  auto* prepare = app.add_subcommand("prepare-data", "downloaded corpus -> token files + manifest.json");
+  prepare->add_option("dataset", prepare_cli.dataset, "enwik8, wikitext-103 or sentencepiece")
+      ->required()
+      ->check(CLI::IsMember({"enwik8", "wikitext-103", "sentencepiece"}));
+  prepare->add_option("--input", prepare_cli.input,
+                      "enwik8: the raw 100,000,000-byte file; wikitext-103: folder of wiki.*.tokens; "
+                      "sentencepiece: training text")->required();
+  prepare->add_option("--out", prepare_cli.out_path, "output directory")->required();
+  prepare->add_option("--valid", prepare_cli.valid_text, "sentencepiece: validation text to encode");
+  prepare->add_option("--test", prepare_cli.test_text, "sentencepiece: test text to encode");
+  prepare->add_option("--model", prepare_cli.spm_model, "sentencepiece: encode with this .model (no training)");
+  prepare->add_option("--vocab-size", prepare_cli.vocab_size, "sentencepiece: vocabulary to train")
+      ->check(CLI::Range(int64_t{8}, int64_t{1} << 30));
+  prepare->add_option("--model-type", prepare_cli.model_type, "sentencepiece: unigram, bpe, char or word")
+      ->check(CLI::IsMember({"unigram", "bpe", "char", "word"}));
+
   auto* reference = app.add_subcommand("config-reference", "print every config key as markdown");
   app.require_subcommand(0, 1);
 
@@ -71,6 +88,7 @@ int main(int argc, char** argv) {
   if (*check) return run_guarded(ssa::train::command_check, check_cli);
   if (*eval) return run_guarded(ssa::train::command_eval, eval_cli);
   if (*inspect) return run_guarded(ssa::train::command_inspect_sampling, inspect_cli);
+  if (*prepare) return run_guarded(ssa::train::command_prepare_data, prepare_cli);
   if (*reference) return run_guarded(ssa::train::command_config_reference, {});
   if (train_cli.config_path.empty()) {
     std::fprintf(stderr, "ssa-train: error: no config given (see ssa-train --help)\n");

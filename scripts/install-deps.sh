@@ -14,12 +14,13 @@ $SUDO apt-get update
 # libjpeg62-turbo-dev: decoding ImageNet JPEG folders (data.dataset: imagenet) and writing test JPEGs.
 # librdkit-dev + libboost-dev (its headers include Boost) + zlib1g-dev: molecule featurization and
 # .csv.gz reading (SSA_WITH_RDKIT); rdkit-data: the first_5k molecule sample the tests read;
-# python3-rdkit: the cross-check against a Python OGB smiles2graph.
+# python3-rdkit: the cross-check against a Python OGB smiles2graph. libsentencepiece-dev:
+# `ssa-train prepare-data sentencepiece` (SSA_WITH_SENTENCEPIECE; tokenizer training and encoding).
 # slurmctld + slurmd + slurm-client + munge: the srun launch test starts a one-node SLURM cluster.
 $SUDO apt-get install -y --no-install-recommends \
   build-essential cmake ccache \
   libtorch-dev libopenblas0-pthread \
   libyaml-cpp-dev libspdlog-dev libcli11-dev catch2 libgloo-dev \
   libjpeg62-turbo-dev fortunes dataset-fashion-mnist python3-numpy openmpi-bin openssh-client \
-  librdkit-dev libboost-dev zlib1g-dev rdkit-data python3-rdkit \
+  librdkit-dev libboost-dev zlib1g-dev rdkit-data python3-rdkit libsentencepiece-dev \
   slurmctld slurmd slurm-client munge

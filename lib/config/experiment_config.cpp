@@ -11,6 +11,7 @@
 #include "lib/config/schema.h"
 #include "lib/config/yaml_reader.h"
 #include "lib/config/yaml_writer.h"
+#include "models/decoder/adaptive_input.h"
 #include "models/model_factory.h"
 #include "models/swin/swin.h"
 #include "yaml-cpp/depthguard.h"
@@ -21,6 +22,17 @@ namespace {
 constexpr size_t kMaxConfigBytes = 1 << 20;  // configs are small; refuse anything huge
 
 using FailFn = std::function<void(const std::string& key, const std::string& problem)>;
+
+// Runs a model-side check that throws ConfigError("dotted.key: problem") and reports it via fail.
+void report_config_error(const std::function<void()>& check, const FailFn& fail) {
+  try {
+    check();
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    const auto colon = what.find(": ");
+    fail(what.substr(0, colon), what.substr(colon + 2));
+  }
+}
 
 // The decoder: heads, SSA layers and windows against the sequence length.
 void validate_decoder(const ExperimentConfig& c, const FailFn& fail) {
@@ -61,6 +73,11 @@ void validate_decoder(const ExperimentConfig& c, const FailFn& fail) {
                                    std::to_string(m.image_height * m.image_width * m.image_channels) +
                                    ") = data.seq_len (" + std::to_string(c.data.seq_len) + ")");
   }
+  if (!m.adaptive_cutoffs.empty()) {
+    report_config_error([&] { models::adaptive_bands(m.vocab_size, m.d_model, m.adaptive_cutoffs, m.adaptive_factor); },
+                        fail);
+    if (!m.tie_embeddings) fail("model.tie_embeddings", "the adaptive softmax is tied to the adaptive input; set true");
+  }
   if (c.eval.context >= c.data.seq_len) {
     fail("eval.context", "must be smaller than data.seq_len (" + std::to_string(c.data.seq_len) + ")");
   }
@@ -82,13 +99,7 @@ void validate_egt(const ExperimentConfig& c, const FailFn& fail) {
 // Swin: the stage geometry must divide evenly; SSA is the sub-window variant.
 void validate_swin(const ExperimentConfig& c, const FailFn& fail) {
   const auto& m = c.model.swin;
-  try {
-    models::swin_geometry(m);
-  } catch (const ConfigError& e) {
-    const std::string what = e.what();
-    const auto colon = what.find(": ");
-    fail(what.substr(0, colon), what.substr(colon + 2));
-  }
+  report_config_error([&] { models::swin_geometry(m); }, fail);
   if (m.ssa.variant != attn::SsaVariant::kSwinSubwindow) {
     fail("model.ssa.variant", "Swin subsamples within windows; use swin_subwindow");
   }

@@ -69,6 +69,11 @@ void describe(V& v, models::DecoderConfig& c) {
   v.field("final_norm", c.final_norm, FieldSpec("LayerNorm before the output projection"));
   v.field("tie_embeddings", c.tie_embeddings, FieldSpec("output projection = input embedding"));
   v.field("scale_embedding", c.scale_embedding, FieldSpec("scale embeddings by sqrt(d_model)"));
+  v.field("adaptive_cutoffs", c.adaptive_cutoffs,
+          FieldSpec("adaptive input + tied adaptive softmax band edges (ids by frequency); empty = off").at_least(1));
+  v.field("adaptive_factor", c.adaptive_factor, FieldSpec("band i has d_model / factor^i dimensions").at_least(1));
+  v.field("adaptive_dropout", c.adaptive_dropout,
+          FieldSpec("adaptive softmax dropout (head input, inside tails)").at_least(0).below(1));
   v.field("position", c.position, FieldSpec("alibi (text) or grid_2d (learned 2D relative bias, images)")
                                       .one_of({"alibi", "grid_2d"}));
   v.field("image_height", c.image_height, FieldSpec("grid_2d: image rows").at_least(0));
@@ -122,8 +127,8 @@ void describe(V& v, models::SwinConfig& c) {
   v.field("num_classes", c.num_classes, FieldSpec("classifier outputs").at_least(2));
   v.field("patch_size", c.patch_size, FieldSpec("patch embedding kernel and stride").at_least(1));
   v.field("embed_dim", c.embed_dim, FieldSpec("stage-1 channels; doubled per stage").at_least(1));
-  v.field("depths", c.depths, FieldSpec("blocks per stage").at_least(1));
-  v.field("heads", c.heads, FieldSpec("attention heads per stage").at_least(1));
+  v.field("depths", c.depths, FieldSpec("blocks per stage").at_least(1).not_empty());
+  v.field("heads", c.heads, FieldSpec("attention heads per stage").at_least(1).not_empty());
   v.field("window_size", c.window_size, FieldSpec("attention window side in tokens").at_least(1));
   v.field("mlp_ratio", c.mlp_ratio, FieldSpec("MLP width / channels").greater_than(0));
   v.field("drop_path", c.drop_path, FieldSpec("stochastic depth of the last block").at_least(0).below(1));

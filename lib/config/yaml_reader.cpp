@@ -122,7 +122,7 @@ void read_value(const YAML::Node& n, std::vector<int64_t>& out, const std::strin
 
 void ReadVisitor::check(const char* key, const YAML::Node& n, const std::vector<int64_t>& v,
                         const FieldSpec& spec) const {
-  if (v.empty()) ctx_.fail(where(key, n), dotted(key), "must not be empty");
+  if (spec.non_empty && v.empty()) ctx_.fail(where(key, n), dotted(key), "must not be empty");
   for (size_t i = 0; i < v.size(); ++i) check(key, n[i], v[i], spec);  // names the item's own value
 }
 

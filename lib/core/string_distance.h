@@ -1,5 +1,7 @@
-// Edit distance and "did you mean" suggestions for unknown names (config keys, choices).
+// Edit distance and "did you mean" suggestions for unknown names (config keys, choices), and
+// the small text helpers of user-facing messages.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,5 +14,8 @@ std::string closest_match(const std::string& word, const std::vector<std::string
 
 // "a, b, c"
 std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
+
+// 246933504 -> "246,933,504"
+std::string with_commas(int64_t n);
 
 }  // namespace ssa

@@ -9,8 +9,10 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/core/error.h"
+#include "lib/core/string_distance.h"
 #include "lib/core/json_line.h"
 #include "lib/core/log.h"
+#include "lib/data/prepare_data.h"
 #include "lib/dist/agreement.h"
 #include "lib/dist/communicator.h"
 #include "lib/ssa/sampling_probability.h"
@@ -21,15 +23,6 @@
 
 namespace ssa::train {
 namespace {
-
-std::string with_commas(int64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 
 // A checkpoint directory, or the newest complete checkpoint of a run directory.
 std::string resolve_checkpoint(const std::string& path) {
@@ -186,6 +179,28 @@ int command_inspect_sampling(const CommandLine& cli) {
 
 int command_config_reference(const CommandLine&) {
   std::printf("%s", config::config_reference_markdown().c_str());
+  return static_cast<int>(ExitCode::kOk);
+}
+
+int command_prepare_data(const CommandLine& cli) {
+  data::PreparedData prepared;
+  if (cli.dataset == "enwik8") {
+    prepared = data::prepare_enwik8(cli.input, cli.out_path);
+  } else if (cli.dataset == "wikitext-103") {
+    prepared = data::prepare_wikitext103(cli.input, cli.out_path);
+  } else if (cli.dataset == "sentencepiece") {
+    data::SentencePieceOptions options;
+    options.train_text = cli.input;
+    options.valid_text = cli.valid_text;
+    options.test_text = cli.test_text;
+    options.model = cli.spm_model;
+    options.vocab_size = cli.vocab_size;
+    options.model_type = cli.model_type;
+    prepared = data::prepare_sentencepiece(options, cli.out_path);
+  } else {
+    throw ConfigError("prepare-data: unknown dataset '" + cli.dataset + "'; use enwik8, wikitext-103 or sentencepiece");
+  }
+  std::printf("%s\n", data::write_manifest(prepared).c_str());
   return static_cast<int>(ExitCode::kOk);
 }
 

@@ -1,5 +1,5 @@
 // The ssa-train subcommands behind the CLI: train (and resume), check, eval,
-// inspect-sampling, config-reference. Each returns the
+// inspect-sampling, config-reference, prepare-data. Each returns the
 // process exit code; errors propagate as ssa::Error for main to print as one line.
 #pragma once
 #include <cstdint>
@@ -16,6 +16,13 @@ struct CommandLine {
   int64_t layer = 0;                   // inspect-sampling: layer index (0 = first)
   int64_t samples = 1000;              // inspect-sampling: draws to average
   std::string out_path;                // inspect-sampling: CSV output
+  // prepare-data (docs/data-preparation.md):
+  std::string dataset;                 // enwik8 | wikitext-103 | sentencepiece
+  std::string input;                   // enwik8: the raw file; wikitext-103: its folder; sentencepiece: train text
+  std::string valid_text, test_text;   // sentencepiece: texts to encode as valid / test
+  std::string spm_model;               // sentencepiece: encode with this model instead of training one
+  int64_t vocab_size = 8000;           // sentencepiece: vocabulary to train
+  std::string model_type = "unigram";  // sentencepiece: unigram | bpe | char | word
 };
 
 int command_train(const CommandLine& cli);
@@ -23,5 +30,6 @@ int command_check(const CommandLine& cli);
 int command_eval(const CommandLine& cli);
 int command_inspect_sampling(const CommandLine& cli);
 int command_config_reference(const CommandLine& cli);
+int command_prepare_data(const CommandLine& cli);
 
 }  // namespace ssa::train

@@ -10,6 +10,7 @@
 #include <torch/nn/functional/loss.h>
 #include <torch/nn/init.h>
 
+#include "lib/core/error.h"
 #include "lib/nn/alibi.h"
 #include "lib/ssa/ssa_layer_plan.h"
 
@@ -53,8 +54,16 @@ at::Tensor DecoderBlockImpl::forward(const at::Tensor& x, const attn::BiasFn& bi
 
 Decoder::Decoder(const DecoderConfig& config, uint64_t sampler_seed)
     : config_(config), sampler_(std::make_shared<attn::SourceSampler>(sampler_seed)) {
-  embed_ = register_module("embed", torch::nn::Embedding(config.vocab_size, config.d_model));
-  torch::nn::init::normal_(embed_->weight, 0.0, std::pow(static_cast<double>(config.d_model), -0.5));
+  if (adaptive()) {
+    if (!config.tie_embeddings) throw ConfigError("model.tie_embeddings: the adaptive softmax is tied; set it to true");
+    const auto bands = adaptive_bands(config.vocab_size, config.d_model, config.adaptive_cutoffs, config.adaptive_factor);
+    adaptive_input_ = register_module("adaptive_input", AdaptiveInput(bands, config.d_model));
+    adaptive_softmax_ =
+        register_module("adaptive_softmax", AdaptiveSoftmax(adaptive_input_, config.d_model, config.adaptive_dropout));
+  } else {
+    embed_ = register_module("embed", torch::nn::Embedding(config.vocab_size, config.d_model));
+    torch::nn::init::normal_(embed_->weight, 0.0, std::pow(static_cast<double>(config.d_model), -0.5));
+  }
   blocks_ = register_module("blocks", torch::nn::ModuleList());
   const auto plan = attn::ssa_layer_plan(config.ssa, config.layers);
   for (int64_t l = 0; l < config.layers; ++l) {
@@ -89,18 +98,39 @@ attn::BiasFn Decoder::causal_grid_bias(const DecoderBlockImpl& block) const {
   };
 }
 
-at::Tensor Decoder::forward(const at::Tensor& tokens) {
-  auto x = embed_(tokens);                                                      // (B, T, C)
+at::Tensor Decoder::features(const at::Tensor& tokens) {
+  auto x = adaptive() ? adaptive_input_(tokens) : embed_(tokens);              // (B, T, C)
   if (config_.scale_embedding) x = x * std::sqrt(static_cast<double>(config_.d_model));
   x = F::dropout(x, F::DropoutFuncOptions().p(config_.dropout).training(is_training()));
   const bool grid = config_.position == "grid_2d";
   const auto alibi = causal_alibi();
   for (auto& block : block_list_) x = block->forward(x, grid ? causal_grid_bias(*block) : alibi);
   if (config_.final_norm) x = final_norm_(x);
+  return x;                                                                     // (B, T, C)
+}
+
+at::Tensor Decoder::forward(const at::Tensor& tokens) {
+  const auto x = features(tokens);                                             // (B, T, C)
+  if (adaptive()) {
+    auto shape = tokens.sizes().vec();
+    shape.push_back(config_.vocab_size);
+    return adaptive_softmax_->log_probs(x.reshape({-1, x.size(-1)})).reshape(shape);  // (B, T, V)
+  }
   return config_.tie_embeddings ? at::matmul(x, embed_->weight.t()) : output_(x);  // (B, T, V)
 }
 
+at::Tensor Decoder::predict(const Batch& batch) {
+  if (adaptive()) {
+    const auto x = features(batch.input);                                      // (B, T, C)
+    return adaptive_softmax_->target_log_probs(x.reshape({-1, x.size(-1)}), batch.target.reshape({-1}))
+        .reshape(batch.target.sizes());                                         // (B, T)
+  }
+  const auto log_probs = at::log_softmax(forward(batch.input).to(at::kFloat), -1);  // (B, T, V)
+  return log_probs.gather(-1, batch.target.unsqueeze(-1)).squeeze(-1);               // (B, T)
+}
+
 LossOutput Decoder::loss(const Batch& batch) {
+  if (adaptive()) return {-predict(batch).sum(), batch.target.numel()};  // exact NLL, only the targets' tails
   const auto logits = forward(batch.input);                                     // (B, T, V)
   const auto nll = F::cross_entropy(logits.reshape({-1, logits.size(-1)}).to(at::kFloat),
                                     batch.target.reshape({-1}),
@@ -108,17 +138,13 @@ LossOutput Decoder::loss(const Batch& batch) {
   return {nll, batch.target.numel()};
 }
 
-at::Tensor Decoder::predict(const Batch& batch) {
-  const auto log_probs = at::log_softmax(forward(batch.input).to(at::kFloat), -1);  // (B, T, V)
-  return log_probs.gather(-1, batch.target.unsqueeze(-1)).squeeze(-1);               // (B, T)
-}
-
 double Decoder::forward_flops(const Batch& batch, bool dense_attention) const {
   const auto d = static_cast<double>(config_.d_model), f = static_cast<double>(config_.d_ff);
   const int64_t length = batch.input.size(1);
   const auto tokens = static_cast<double>(batch.input.numel());
   const double per_layer_linear = 2.0 * tokens * (4.0 * d * d + 2.0 * d * f);  // qkv, out, fc1, fc2
-  double flops = 2.0 * tokens * d * static_cast<double>(config_.vocab_size);   // output projection
+  double flops = adaptive() ? adaptive_softmax_->flops(batch.target) + adaptive_input_->flops(batch.input)
+                            : 2.0 * tokens * d * static_cast<double>(config_.vocab_size);  // output projection
   for (const auto& block : block_list_) {
     const double fraction = dense_attention ? 1.0 : block->attn->last_attention_fraction();
     const double scores = tokens * fraction * static_cast<double>(length);     // entries of Q K^T

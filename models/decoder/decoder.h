@@ -1,5 +1,6 @@
 // The pre-LN ALiBi transformer decoder (fairseq transformer_lm with ALiBi, GELU, optional final
-// LayerNorm, tied or untied output), with SSA in its last layers. Byte- or token-level inputs.
+// LayerNorm, tied or untied output, or adaptive input + tied adaptive softmax), with SSA in its
+// last layers. Byte- or token-level inputs.
 #pragma once
 #include <memory>
 #include <vector>
@@ -12,6 +13,7 @@
 
 #include "lib/nn/grid_bias.h"
 #include "lib/ssa/ssa_attention.h"
+#include "models/decoder/adaptive_softmax.h"
 #include "models/decoder/decoder_config.h"
 #include "models/model.h"
 
@@ -38,8 +40,10 @@ class Decoder : public Model {
  public:
   Decoder(const DecoderConfig& config, uint64_t sampler_seed);
 
-  // tokens: (B, T) int64 -> logits (B, T, V)
+  // tokens: (B, T) int64 -> logits (B, T, V); with the adaptive softmax, its log-probabilities.
   at::Tensor forward(const at::Tensor& tokens);
+  // tokens: (B, T) int64 -> hidden states before the output layer (B, T, C)
+  at::Tensor features(const at::Tensor& tokens);
 
   LossOutput loss(const Batch& batch) override;
   Prediction prediction_kind() const override { return Prediction::kTargetLogProbs; }
@@ -52,10 +56,13 @@ class Decoder : public Model {
  private:
   attn::BiasFn causal_alibi() const;
   attn::BiasFn causal_grid_bias(const DecoderBlockImpl& block) const;
+  bool adaptive() const { return !config_.adaptive_cutoffs.empty(); }
 
   DecoderConfig config_;
   std::shared_ptr<attn::SourceSampler> sampler_;
-  torch::nn::Embedding embed_{nullptr};
+  torch::nn::Embedding embed_{nullptr};  // null with adaptive input
+  AdaptiveInput adaptive_input_{nullptr};
+  AdaptiveSoftmax adaptive_softmax_{nullptr};
   torch::nn::ModuleList blocks_{nullptr};
   std::vector<DecoderBlock> block_list_;
   torch::nn::LayerNorm final_norm_{nullptr};

@@ -21,6 +21,12 @@ struct DecoderConfig {
   bool final_norm = true;             // LayerNorm before the output projection
   bool tie_embeddings = false;        // output projection shares the input embedding
   bool scale_embedding = true;        // multiply embeddings by sqrt(d_model)
+  // Adaptive input and tied adaptive softmax (fairseq, WikiText-103): band boundaries of the
+  // vocabulary (sorted by frequency); empty = one embedding and a plain softmax. Needs
+  // tie_embeddings. Band i has d_model / adaptive_factor^i dimensions.
+  std::vector<int64_t> adaptive_cutoffs;
+  double adaptive_factor = 4.0;
+  double adaptive_dropout = 0.0;      // adaptive softmax: on the head input and inside each tail
   // Position information: "alibi" (text), or "grid_2d", a learned 2D relative position bias per
   // layer over an image's sub-pixels in raster order (pixel generation, paper Sec. 5.2).
   std::string position = "alibi";
@@ -30,7 +36,7 @@ struct DecoderConfig {
   attn::SsaConfig ssa;
 };
 
-// A named preset ("small", "tiny", "enwik8"), or throws naming the known ones.
+// A named preset ("small", "tiny", "enwik8", "wt103", ...), or throws naming the known ones.
 DecoderConfig decoder_flavor(const std::string& name);
 std::vector<std::string> decoder_flavor_names();
 

@@ -1,5 +1,6 @@
 // Named decoder presets. "enwik8" is the paper's 16 x 1024 x 4096 x 8 byte model
-// (201,967,616 parameters, model-specs.md A.2), "cifar10-pixels" its pixel decoder (A.3); the
+// (201,967,616 parameters, model-specs.md A.2), "wt103" its WikiText-103 model with adaptive
+// input and softmax (246,933,504 parameters, A.1), "cifar10-pixels" its pixel decoder (A.3); the
 // others fit a 2-core CPU.
 #include "models/flavor_table.h"
 #include "models/decoder/decoder_config.h"
@@ -31,6 +32,20 @@ DecoderConfig enwik8() {
   c.tie_embeddings = false;
   c.ssa.layers = 12;  // S12-L4
   c.ssa.windows = 4;
+  return c;
+}
+
+// fairseq transformer_lm_wiki103 with ALiBi and GELU: no final LayerNorm, adaptive input and tied
+// adaptive softmax (cutoffs 20000, 60000, factor 4) over the 267,744-entry fairseq dictionary.
+DecoderConfig wt103() {
+  DecoderConfig c = enwik8();
+  c.vocab_size = 267744;
+  c.final_norm = false;
+  c.tie_embeddings = true;
+  c.adaptive_cutoffs = {20000, 60000};
+  c.adaptive_factor = 4.0;
+  c.adaptive_dropout = 0.2;
+  c.ssa.layers = 16;  // S16-L4
   return c;
 }
 
@@ -71,7 +86,7 @@ DecoderConfig fmnist_pixels() {
 
 const FlavorTable<DecoderConfig>& flavors() {
   static const FlavorTable<DecoderConfig> table = {
-      {"small", [] { return DecoderConfig{}; }}, {"tiny", tiny}, {"enwik8", enwik8},
+      {"small", [] { return DecoderConfig{}; }}, {"tiny", tiny}, {"enwik8", enwik8}, {"wt103", wt103},
       {"cifar10-pixels", cifar10_pixels}, {"fmnist-pixels", fmnist_pixels}};
   return table;
 }
