@@ -38,7 +38,11 @@ TEST_CASE("every shipped config checks, with the paper shapes' parameter counts"
   const std::vector<std::pair<std::string, std::string>> expected = {
       {"configs/paper/cifar10_pixels_s0.yaml", "202,576,000"},
       {"configs/paper/cifar10_pixels_s16_l4_ft.yaml", "202,576,000"},
+      {"configs/paper/pcqm4mv2_egt_small_u10_ft.yaml", "11,411,009"},
       {"configs/paper/pcqm4mv2_egt_small_u20_ft.yaml", "11,411,009"},
+      {"configs/paper/pcqm4mv2_egt_small_u30_ft.yaml", "11,411,009"},
+      {"configs/paper/pcqm4mv2_egt_small_u40_ft.yaml", "11,411,009"},
+      {"configs/paper/pcqm4mv2_egt_small_u50_ft.yaml", "11,411,009"},
       {"configs/paper/wt103_s16_l4_ft.yaml", "246,933,504"},
       {"configs/graphs/tpsa_egt_u30.yaml", ""},
       {"configs/vision/fmnist_pixels_s4_l4.yaml", ""},
