@@ -22,6 +22,15 @@ std::vector<std::string> dense_args(const std::string& dir) {
           "train.lr_schedule.warmup_steps=2", "checkpoint.every=6", "eval.every=6", "train.micro_batch_size=0"};
 }
 
+// Rank 0's replica-check line of `step`, from "(fingerprint " to the end of the line; "" if absent.
+std::string replica_check(const std::string& log, int step) {
+  const std::string marker = "step " + std::to_string(step) + ": parameters bitwise identical on 2 ranks (fingerprint ";
+  const size_t at = log.find(marker);
+  if (at == std::string::npos) return "";
+  const size_t begin = at + marker.size();
+  return log.substr(begin, log.find('\n', begin) - begin);
+}
+
 }  // namespace
 
 TEST_CASE("2 and 4 Gloo ranks keep parameters bitwise identical, with SSA and dropout on", "[integration][dist]") {
@@ -83,11 +92,9 @@ TEST_CASE("all-reduce started from gradient hooks during backward gives bitwise 
     return results[0].err;
   };
   const auto fingerprint_and_buckets = [](const std::string& log) {
-    const std::string marker = "step 6: parameters bitwise identical on 2 ranks (fingerprint ";
-    const size_t at = log.find(marker);
-    REQUIRE(at != std::string::npos);
-    const std::string rest = log.substr(at + marker.size());
-    return std::make_pair(rest.substr(0, 16), rest.substr(rest.find("last step started"), rest.find('\n') - rest.find("last step started")));
+    const std::string line = replica_check(log, 6);
+    REQUIRE(!line.empty());
+    return std::make_pair(line.substr(0, 16), line.substr(line.find("last step started")));
   };
   const auto [overlapped, overlapped_buckets] = fingerprint_and_buckets(run("ddp_overlap_on", true, 29744));
   const auto [after, after_buckets] = fingerprint_and_buckets(run("ddp_overlap_off", false, 29746));
@@ -120,9 +127,8 @@ TEST_CASE("2 ranks: SIGKILL after a checkpoint, resume, and the final parameters
                                     "train.lr_schedule.warmup_steps=2", "dist.timeout_s=5"};
   };
   const auto final_fingerprint = [](const std::string& log) {
-    const std::string marker = "step 12: parameters bitwise identical on 2 ranks (fingerprint ";
-    const size_t at = log.find(marker);
-    return at == std::string::npos ? std::string("none") : log.substr(at + marker.size(), 16);
+    const std::string line = replica_check(log, 12);
+    return line.empty() ? std::string("none") : line.substr(0, 16);
   };
   const std::string straight = fresh_run_dir("ddp_resume_straight"), killed = fresh_run_dir("ddp_resume_killed");
   const auto a = run_ranks(2, args(straight), 29760);

@@ -13,6 +13,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The resumed run's metrics, line by line, are those of the uninterrupted run.
+void check_same_metrics(const std::string& straight, const std::string& resumed) {
+  const auto a = metrics_fingerprint(straight), b = metrics_fingerprint(resumed);
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == b[i]);
+}
+
 void check_kill_resume(const std::string& config, const std::string& name, const std::string& checkpoint) {
   const std::string straight = fresh_run_dir(name + "_straight");
   REQUIRE(run_ssa_train({config, "run.dir=" + straight}).exit_code == 0);
@@ -21,9 +28,7 @@ void check_kill_resume(const std::string& config, const std::string& name, const
   const auto resumed = run_ssa_train({config, "run.dir=" + killed});
   INFO(resumed.err);
   REQUIRE(resumed.exit_code == 0);
-  const auto a = metrics_fingerprint(straight), b = metrics_fingerprint(killed);
-  REQUIRE(a.size() == b.size());
-  for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == b[i]);
+  check_same_metrics(straight, killed);
 }
 
 // The same on 2 ranks: rank 0 is SIGKILLed once `checkpoint` is complete (rank 1 then gives up
@@ -45,9 +50,7 @@ void check_kill_resume_two_ranks(const std::string& config, const std::string& n
   REQUIRE(resumed[0].exit_code == 0);
   REQUIRE(resumed[1].exit_code == 0);
   CHECK(resumed[0].err.find("resumed from") != std::string::npos);
-  const auto a = metrics_fingerprint(straight), b = metrics_fingerprint(killed);
-  REQUIRE(a.size() == b.size());
-  for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == b[i]);
+  check_same_metrics(straight, killed);
 }
 
 }  // namespace
