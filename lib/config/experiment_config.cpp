@@ -96,12 +96,12 @@ void validate_egt(const ExperimentConfig& c, const FailFn& fail) {
   if (c.data.dataset != data::DatasetKind::kMolecules) fail("data.dataset", "egt reads molecules; use molecules");
 }
 
-// Swin: the stage geometry must divide evenly; SSA is the sub-window variant.
+// Swin: the stage geometry must divide evenly; SSA is the sub-window or the unbiased variant.
 void validate_swin(const ExperimentConfig& c, const FailFn& fail) {
   const auto& m = c.model.swin;
   report_config_error([&] { models::swin_geometry(m); }, fail);
-  if (m.ssa.variant != attn::SsaVariant::kSwinSubwindow) {
-    fail("model.ssa.variant", "Swin subsamples within windows; use swin_subwindow");
+  if (m.ssa.variant != attn::SsaVariant::kSwinSubwindow && m.ssa.variant != attn::SsaVariant::kUnbiased) {
+    fail("model.ssa.variant", "Swin subsamples within windows; use swin_subwindow or unbiased");
   }
   if (c.data.dataset == data::DatasetKind::kText || c.data.dataset == data::DatasetKind::kMolecules) {
     fail("data.dataset", "swin classifies images; use fashion_mnist, cifar10 or imagenet");

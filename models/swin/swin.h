@@ -1,7 +1,7 @@
 // Swin Transformer (Liu et al. 2021; microsoft/Swin-Transformer, model-specs.md A.4): patch
 // embedding, stages of shifted-window blocks with a relative position bias and the -100
 // cross-region mask, patch merging, stochastic depth, LN + average pool + linear head. SSA
-// subsamples sources within each window by the Swin sub-window variant.
+// subsamples sources within each window: the sub-window variant, or unbiased (Table 9).
 #pragma once
 #include <memory>
 #include <optional>
@@ -98,7 +98,8 @@ class Swin : public Model {
 // one unshifted window). Throws ConfigError when the stages do not divide evenly.
 std::vector<SwinBlockGeometry> swin_geometry(const SwinConfig& config);
 
-// Whether a block can use sub-window SSA: its window splits into sqrt(windows)^2 equal squares.
+// Whether a block can use SSA: its window splits into sqrt(windows)^2 equal squares (for the
+// unbiased variant too, so Table 9 compares the two on the same blocks).
 bool swin_block_can_subsample(const SwinBlockGeometry& geometry, const attn::SsaConfig& ssa);
 
 }  // namespace ssa::models

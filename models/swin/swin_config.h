@@ -23,7 +23,9 @@ struct SwinConfig {
   double attention_dropout = 0.0;
   // Sub-window SSA (paper Sec. 6): each window split into `windows` sub-windows, sigma as a
   // fraction of the window side. Only blocks whose window splits evenly are SSA-eligible;
-  // `layers` counts the last eligible blocks (S6 of Swin-T W14 = stage 3).
+  // `layers` counts the last eligible blocks (S6 of Swin-T W14 = stage 3). Variant kUnbiased
+  // (paper Table 9) keeps the same ceil(keep_ratio * N) random sources of each N-token window for
+  // all its targets, on the same eligible blocks.
   attn::SsaConfig ssa{attn::SsaVariant::kSwinSubwindow, /*windows=*/4, /*keep_ratio=*/0.5, /*layers=*/0,
                       /*sigma_first=*/0.75, /*sigma_last=*/0.75, /*row_length=*/0};
 };

@@ -136,3 +136,24 @@ TEST_CASE("a per-sequence bias (Swin's shift mask) equals attending each sequenc
     CHECK(batched.slice(0, i, i + 1).allclose(alone, 1e-10, 1e-12));
   }
 }
+
+TEST_CASE("unbiased Swin SSA keeps keep_ratio of each window's sources, and all of them is dense", "[swin][ssa]") {
+  SwinConfig c = swin_flavor("tiny");  // every block's window holds 16 tokens and splits 2 x 2
+  c.ssa.variant = attn::SsaVariant::kUnbiased;
+  c.ssa.layers = -1;
+  c.ssa.keep_ratio = 0.25;
+  auto model = build(c);
+  model->eval();
+  data::Batch batch;
+  batch.input = at::randn({2, 1, 16, 16});
+  const auto dense_out = (model->set_attention_mode(attn::AttentionMode::kDense), model->predict(batch));
+  model->set_attention_mode(attn::AttentionMode::kSubsampled);
+  CHECK_FALSE(model->predict(batch).allclose(dense_out, 1e-4, 1e-5));
+  CHECK(model->last_attention_fraction() == Approx(0.25));  // 4 of 16 sources per window
+  // Keeping every source is a permutation that the sampler sorts back: the dense function.
+  c.ssa.keep_ratio = 1.0;
+  auto keep_all = build(c);
+  keep_all->eval();
+  CHECK(keep_all->predict(batch).allclose(dense_out, 1e-5, 1e-6));
+  CHECK(keep_all->last_attention_fraction() == 1.0);
+}
