@@ -7,7 +7,8 @@ For each RUN_DIR it reads RUN_DIR/metrics.jsonl (docs/run-directory.md) and RUN_
   quality end     the metric on the last eval line (+FT when the run ends with a dense phase)
   ensemble        ensemble_<metric> on the last eval line that has it, "-" if none
   C               total training FLOPs (sum of `flops` over train lines) / the baseline's  (< 1: cheaper)
-  M               max `peak_rss_mb` / the baseline's                                      (< 1: smaller)
+  M               mean `cuda_peak_mb` over train lines on CUDA runs (the paper averages memory
+                  over training), else max `peak_rss_mb`; / the baseline's               (< 1: smaller)
   S               median steps/s (1 / median `step_time_s`) / the baseline's              (> 1: faster)
 
 The baseline is --baseline, or else the first RUN_DIR (normally the dense S0 run). With
@@ -105,7 +106,10 @@ def total_flops(run):
     return sum((r.get("flops") or 0) * r["_gap"] for r in run["train"])
 
 
-def peak_rss(run):
+def peak_memory(run):
+    cuda = [r["cuda_peak_mb"] for r in run["train"] if r.get("cuda_peak_mb")]
+    if cuda:
+        return statistics.mean(cuda)
     return max((r.get("peak_rss_mb") or 0) for r in run["train"])
 
 
@@ -142,7 +146,7 @@ def ratio(a, b):
 def table(runs, baseline, metric):
     lines = [f"| run | {metric} w/o FT | {metric} end | ensemble | C | M | S |",
              "|---|---:|---:|---:|---:|---:|---:|"]
-    base_c, base_m, base_s = total_flops(baseline), peak_rss(baseline), steps_per_s(baseline)
+    base_c, base_m, base_s = total_flops(baseline), peak_memory(baseline), steps_per_s(baseline)
     notes = []
     for run in runs:
         before, end, ens = quality(run, metric)
@@ -150,7 +154,7 @@ def table(runs, baseline, metric):
         has_ssa = any(not d for d in run["dense"].values())
         end_txt = fmt(end) + (" (+FT)" if ends_dense and has_ssa and end is not None else "")
         c = ratio(total_flops(run), base_c)
-        m = ratio(peak_rss(run), base_m)
+        m = ratio(peak_memory(run), base_m)
         s = ratio(steps_per_s(run), base_s)
         lines.append(f"| {run['name']} | {fmt(before)} | {end_txt} | {fmt(ens)} | {c:.2f} | {m:.2f} | {s:.2f} |")
         if any(r["_gap"] != 1 for r in run["train"]):
@@ -158,8 +162,11 @@ def table(runs, baseline, metric):
                          f"(log.every={run['cfg']['log_every']}); each line's flops counted for the steps since "
                          f"the previous line, step time sampled from the logged steps only.")
     lines.append("")
-    lines.append(f"Baseline: {baseline['name']}. C = total training FLOPs, M = peak RSS (MiB, whole process), "
-                 "S = median steps/s, each / the baseline's (C, M < 1 better; S > 1 faster).")
+    memory = ("mean CUDA allocator peak" if any(r.get("cuda_peak_mb") for r in baseline["train"])
+              else "peak RSS of the whole process")
+    lines.append(f"Baseline: {baseline['name']} (C = {base_c:.3g} FLOPs, M = {base_m:.0f} MiB, S = {base_s:.3g} steps/s). "
+                 f"C = total training FLOPs, M = {memory}, S = median steps/s, each / the baseline's "
+                 "(C, M < 1 better; S > 1 faster).")
     for i, note in enumerate(notes, 1):
         lines.append(f"[{i}] {note}")
     return "\n".join(lines)

@@ -1,8 +1,6 @@
 // The training loop and its named steps (see trainer.h).
 #include "lib/train/trainer.h"
 
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cmath>
 #include <thread>
@@ -12,6 +10,7 @@
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
+#include "lib/core/device_memory.h"
 #include "lib/core/error.h"
 #include "lib/core/splitmix.h"
 #include "lib/core/torch_compat.h"
@@ -23,12 +22,6 @@
 
 namespace ssa::train {
 namespace {
-
-double peak_rss_mb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
 
 const char* mode_name(attn::AttentionMode mode) {
   return mode == attn::AttentionMode::kDense ? "dense" : "ssa";
@@ -266,22 +259,25 @@ void Trainer::record_step(const StepStats& stats, double lr) {
   const double targets_per_s = static_cast<double>(stats.targets) / std::max(stats.seconds, 1e-9);
   progress_->step(state_.step, phase, stats.loss, lr, targets_per_s);
   if (!due(config_.log.every)) return;
-  write_metrics(JsonLine()
-                      .add("step", state_.step)
-                      .add("event", "train")
-                      .add("phase", phase)
-                      .add("loss", stats.loss)
-                      .add("lr", lr)
-                      .add("grad_norm", stats.grad_norm)
-                      .add("targets", state_.targets)
-                      .add("step_time_s", stats.seconds)
-                      .add("targets_per_s", targets_per_s)
-                      .add("attention_fraction", stats.attention_fraction)
-                      .add("flops", stats.flops)
-                      .add("flops_vs_dense", stats.flops / stats.dense_flops)
-                      .add("loss_scale", state_.loss_scale.scale)
-                      .add("skipped", stats.skipped ? 1 : 0)
-                      .add("peak_rss_mb", peak_rss_mb()));
+  JsonLine line;
+  line.add("step", state_.step)
+      .add("event", "train")
+      .add("phase", phase)
+      .add("loss", stats.loss)
+      .add("lr", lr)
+      .add("grad_norm", stats.grad_norm)
+      .add("targets", state_.targets)
+      .add("step_time_s", stats.seconds)
+      .add("targets_per_s", targets_per_s)
+      .add("attention_fraction", stats.attention_fraction)
+      .add("flops", stats.flops)
+      .add("flops_vs_dense", stats.flops / stats.dense_flops)
+      .add("loss_scale", state_.loss_scale.scale)
+      .add("skipped", stats.skipped ? 1 : 0)
+      .add("peak_rss_mb", peak_rss_mb());
+  const auto cuda_peak_mb = take_cuda_peak_allocated_mb(device_);  // since the previous train line
+  if (cuda_peak_mb) line.add("cuda_peak_mb", *cuda_peak_mb);
+  write_metrics(line);
 }
 
 void Trainer::validate() {
