@@ -1,6 +1,7 @@
-// SSA attention vs dense attention: forward + backward wall time per variant and sequence length,
-// on the same gather-based code path (dense = one window with every source). Prints a markdown
-// table; docs/benchmarks.md records a run. Usage:
+// SSA attention vs dense attention: forward + backward wall time and peak memory per variant and
+// sequence length, on the same gather-based code path (dense = one window with every source).
+// Memory is the peak of the CPU tensors allocated during forward + backward (cpu_memory_probe.h),
+// the inputs q, k, v excluded. Prints a markdown table; docs/benchmarks.md records a run. Usage:
 //   build/bench/ssa_bench_attention [--threads N] [--lengths 512,1024,2048] [--reps R]
 #include <algorithm>
 #include <chrono>
@@ -16,6 +17,7 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include "lib/core/cpu_memory_probe.h"
 #include "lib/nn/alibi.h"
 #include "lib/ssa/ssa_attention.h"
 
@@ -49,25 +51,34 @@ std::vector<int64_t> parse_list(const char* text) {
   return out;
 }
 
-// Median seconds of forward + backward over `reps` runs, each with a fresh draw.
-double time_variant(const Variant& v, int64_t length, int reps) {
+struct Measured {
+  double seconds = 0;    // median
+  int64_t peak_bytes = 0;  // the largest peak over the runs
+};
+
+// Forward + backward over `reps` runs, each with a fresh draw.
+Measured measure_variant(const Variant& v, int64_t length, int reps) {
   constexpr int64_t kBatch = 4, kHeads = 8, kDim = 64;
   const auto slopes = at::tensor(ssa::nn::alibi_slopes(kHeads), at::kFloat);  // (H)
   const BiasFn bias = [&](const at::Tensor& t, const at::Tensor& s) { return ssa::nn::alibi_bias(slopes, t, s, v.causal); };
   SourceSampler sampler(1);
   std::vector<double> seconds;
+  int64_t peak = 0;
   for (int r = 0; r < reps + 1; ++r) {  // the first run warms up
     auto q = at::randn({kBatch, kHeads, length, kDim}).requires_grad_(true);
     auto k = at::randn({kBatch, kHeads, length, kDim}).requires_grad_(true);
     auto val = at::randn({kBatch, kHeads, length, kDim}).requires_grad_(true);
     const auto start = std::chrono::steady_clock::now();
-    const auto sample = v.draw(sampler, length);
-    subsampled_attention(q, k, val, sample, bias, 0.0, true).sum().backward();
+    const int64_t bytes = peak_cpu_bytes([&] {
+      const auto sample = v.draw(sampler, length);
+      subsampled_attention(q, k, val, sample, bias, 0.0, true).sum().backward();
+    });
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (r > 0) seconds.push_back(s);
+    peak = std::max(peak, bytes);
   }
   std::nth_element(seconds.begin(), seconds.begin() + seconds.size() / 2, seconds.end());
-  return seconds[seconds.size() / 2];
+  return {seconds[seconds.size() / 2], peak};
 }
 
 }  // namespace
@@ -83,18 +94,21 @@ int main(int argc, char** argv) {
   at::set_num_threads(threads);
   torch::manual_seed(0);
   std::printf("attention forward+backward, B=4 H=8 D=64 fp32 CPU, %d threads, median of %d\n\n", threads, reps);
-  std::printf("| variant | T | ms | vs dense | score entries vs dense |\n|---|---:|---:|---:|---:|\n");
+  std::printf("| variant | T | ms | speed vs dense | peak MiB | memory vs dense | score entries vs dense |\n"
+              "|---|---:|---:|---:|---:|---:|---:|\n");
   for (const int64_t t : lengths) {
-    double dense_causal = 0, dense_full = 0;
+    Measured dense_causal, dense_full;
     for (const auto& v : variants()) {
-      const double s = time_variant(v, t, reps);
-      SourceSampler probe(2);
-      const double fraction = attention_fraction(v.draw(probe, t), t);
-      if (v.name == "dense (causal)") dense_causal = s;
-      if (v.name == "dense (non-causal)") dense_full = s;
-      const double base = v.causal ? dense_causal : dense_full;
-      std::printf("| %s | %lld | %.1f | %.2fx | %.3f |\n", v.name.c_str(), static_cast<long long>(t), s * 1e3,
-                  base / s, fraction);
+      const Measured m = measure_variant(v, t, reps);
+      SourceSampler draws(2);
+      const double fraction = attention_fraction(v.draw(draws, t), t);
+      if (v.name == "dense (causal)") dense_causal = m;
+      if (v.name == "dense (non-causal)") dense_full = m;
+      const Measured& base = v.causal ? dense_causal : dense_full;
+      const double mib = static_cast<double>(m.peak_bytes) / (1024.0 * 1024.0);
+      std::printf("| %s | %lld | %.1f | %.2fx | %.1f | %.2f | %.3f |\n", v.name.c_str(), static_cast<long long>(t),
+                  m.seconds * 1e3, base.seconds / m.seconds, mib,
+                  static_cast<double>(m.peak_bytes) / static_cast<double>(base.peak_bytes), fraction);
     }
   }
   return 0;

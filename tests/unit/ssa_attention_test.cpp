@@ -1,5 +1,6 @@
 // Gather-based SSA attention equals dense attention with -inf outside the sampled pairs (the
-// mask oracle), in values and gradients; one window equals dense; sigma 0 equals block-local.
+// mask oracle), in values and gradients; one window equals dense; sigma 0 equals block-local;
+// L4 holds less memory than dense.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -8,6 +9,7 @@
 #include <ATen/ATen.h>
 #include <torch/torch.h>
 
+#include "lib/core/cpu_memory_probe.h"
 #include "lib/nn/alibi.h"
 #include "lib/ssa/ssa_attention.h"
 
@@ -175,4 +177,25 @@ TEST_CASE("attention fraction is 1/n_w for windows and k/T for unbiased", "[ssa]
   REQUIRE(attention_fraction(sampler.causal_local(64, 4, 1.0), 64) == Approx(0.25));
   REQUIRE(attention_fraction(sampler.unbiased(64, 0.5), 64) == Approx(0.5));
   REQUIRE(attention_fraction(dense_sample(64), 64) == Approx(1.0));
+}
+
+TEST_CASE("the CPU memory probe counts live bytes, and SSA-L4 attention holds less than dense", "[ssa][memory]") {
+  const int64_t one_mib = peak_cpu_bytes([] {
+    auto a = at::empty({256 * 1024}, at::kFloat);  // 1 MiB
+    auto b = at::empty({128 * 1024}, at::kFloat);  // 0.5 MiB, live with a
+  });
+  CHECK(one_mib == 3 * 512 * 1024);
+  // Forward + backward at T = 256: dense keeps (B, H, T, T) scores, probabilities and their
+  // gradients; L4 keeps a quarter of each, plus O(T) gathers that do not shrink.
+  constexpr int64_t t = 256;
+  const auto q = at::randn({kB, kH, t, kD}).requires_grad_(true), k = at::randn({kB, kH, t, kD}).requires_grad_(true),
+             v = at::randn({kB, kH, t, kD}).requires_grad_(true);
+  SourceSampler sampler(5);
+  const auto run = [&](const SourceSample& sample) {
+    return peak_cpu_bytes([&] { subsampled_attention(q, k, v, sample, causal_alibi(), 0.0, true).sum().backward(); });
+  };
+  const double dense = static_cast<double>(run(dense_sample(t)));
+  const double l4 = static_cast<double>(run(sampler.causal_local(t, 4, 0.2 * t)));
+  CHECK(dense >= 3.0 * kB * kH * t * t * 4);  // at least three T x T fp32 tensors per head
+  CHECK(l4 / dense < 0.35);
 }
