@@ -69,7 +69,7 @@ Measured measure_variant(const Variant& v, int64_t length, int reps) {
     auto k = at::randn({kBatch, kHeads, length, kDim}).requires_grad_(true);
     auto val = at::randn({kBatch, kHeads, length, kDim}).requires_grad_(true);
     const auto start = std::chrono::steady_clock::now();
-    const int64_t bytes = peak_cpu_bytes([&] {
+    const int64_t bytes = ssa::peak_cpu_bytes([&] {
       const auto sample = v.draw(sampler, length);
       subsampled_attention(q, k, val, sample, bias, 0.0, true).sum().backward();
     });

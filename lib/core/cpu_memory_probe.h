@@ -6,9 +6,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 #include <c10/core/Allocator.h>
 #include <c10/util/ThreadLocalDebugInfo.h>
+
+namespace ssa {
 
 class CpuMemoryProbe : public c10::MemoryReportingInfoBase {
  public:
@@ -18,14 +21,19 @@ class CpuMemoryProbe : public c10::MemoryReportingInfoBase {
   void reportMemoryUsage(void*, int64_t bytes, size_t, size_t, c10::Device device) { add(bytes, device); }
   bool memoryProfilingEnabled() const override { return true; }
 
-  int64_t peak_bytes() const { return peak_; }
+  int64_t peak_bytes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return peak_;
+  }
 
  private:
-  void add(int64_t bytes, c10::Device device) {
+  void add(int64_t bytes, c10::Device device) {  // locked: LibTorch may carry the probe to worker threads
     if (!device.is_cpu()) return;
+    std::lock_guard<std::mutex> lock(mutex_);
     live_ += bytes;
     peak_ = std::max(peak_, live_);
   }
+  mutable std::mutex mutex_;
   int64_t live_ = 0, peak_ = 0;
 };
 
@@ -39,3 +47,5 @@ int64_t peak_cpu_bytes(Work&& work) {
   }
   return probe->peak_bytes();
 }
+
+}  // namespace ssa

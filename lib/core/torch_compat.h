@@ -22,7 +22,8 @@ inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::
                                           training ? dropout_p : 0.0, /*is_causal=*/false);
 #else
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-  auto scores = at::matmul(q, k.transpose(-2, -1)).mul_(scale).add_(bias);  // (..., Tq, S)
+  // Scale q (Tq x D entries), not the scores (Tq x S): the scores' elementwise passes dominate on CPU.
+  auto scores = at::matmul(q.mul(scale), k.transpose(-2, -1)).add_(bias);  // (..., Tq, S)
   auto probs = at::softmax(scores, -1, at::promote_types(q.scalar_type(), at::kFloat)).to(q.scalar_type());
   if (training && dropout_p > 0) probs = at::dropout(probs, dropout_p, /*train=*/true);
   return at::matmul(probs, v);                                                // (..., Tq, D)

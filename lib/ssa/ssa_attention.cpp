@@ -17,9 +17,11 @@ at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const 
   const auto sources = sample.sources.to(q.device());                  // (G, S)
   const int64_t kept = sources.size(1);                                // S
   const auto flat = sources.reshape({-1});                             // (G*S)
-  // Gather keys and values at the sampled positions: (B, H, G*S, D) -> (B, H*G, S, D).
-  const auto k_s = k.index_select(2, flat).view({batch, heads * windows, kept, dim});
-  const auto v_s = v.index_select(2, flat).view({batch, heads * windows, kept, dim});
+  // Gather keys and values at the sampled positions: (B, H, G*S, D) -> (B, H*G, S, D). One
+  // window of T ascending sources is every position (dense): nothing to gather.
+  const bool every_source = windows == 1 && kept == length;
+  const auto k_s = every_source ? k : k.index_select(2, flat).view({batch, heads * windows, kept, dim});
+  const auto v_s = every_source ? v : v.index_select(2, flat).view({batch, heads * windows, kept, dim});
   // Contiguous target windows are a view; listed ones (Swin sub-windows) are gathered.
   const bool listed = sample.targets.defined();
   const auto targets = listed ? sample.targets.to(q.device())

@@ -56,7 +56,13 @@ TEST_CASE("every shipped config checks, with the paper shapes' parameter counts"
       {"configs/paper/imagenet_swin_t_w14_s10_u75.yaml", "28,338,754"},
       {"configs/paper/imagenet_swin_t_w14_s10_u75_ft.yaml", "28,338,754"},
       {"configs/paper/imagenet_swin_t_w14_s6_u75.yaml", "28,338,754"},
-      {"configs/paper/imagenet_swin_t_w14_s6_u75_ft.yaml", "28,338,754"}};
+      {"configs/paper/imagenet_swin_t_w14_s6_u75_ft.yaml", "28,338,754"},
+      {"configs/repro/fortunes_t512_s0.yaml", "858,880"},
+      {"configs/repro/fortunes_t512_s4_l4.yaml", "858,880"},
+      {"configs/repro/fortunes_t512_s4_l4_ft.yaml", "858,880"},
+      {"configs/repro/science_t256_s0.yaml", "858,880"},
+      {"configs/repro/science_t256_s4_l4.yaml", "858,880"},
+      {"configs/repro/science_t256_s4_l4_ft.yaml", "858,880"}};
   for (const auto& [config, parameters] : expected) {
     const auto r = run_ssa_train({"check", source_path(config), "run.device=cpu"});
     INFO(config << ": " << r.err);

@@ -180,11 +180,11 @@ TEST_CASE("attention fraction is 1/n_w for windows and k/T for unbiased", "[ssa]
 }
 
 TEST_CASE("the CPU memory probe counts live bytes, and SSA-L4 attention holds less than dense", "[ssa][memory]") {
-  const int64_t one_mib = peak_cpu_bytes([] {
+  const int64_t both_live = ssa::peak_cpu_bytes([] {
     auto a = at::empty({256 * 1024}, at::kFloat);  // 1 MiB
     auto b = at::empty({128 * 1024}, at::kFloat);  // 0.5 MiB, live with a
   });
-  CHECK(one_mib == 3 * 512 * 1024);
+  CHECK(both_live == 3 * 512 * 1024);
   // Forward + backward at T = 256: dense keeps (B, H, T, T) scores, probabilities and their
   // gradients; L4 keeps a quarter of each, plus O(T) gathers that do not shrink.
   constexpr int64_t t = 256;
@@ -192,7 +192,7 @@ TEST_CASE("the CPU memory probe counts live bytes, and SSA-L4 attention holds le
              v = at::randn({kB, kH, t, kD}).requires_grad_(true);
   SourceSampler sampler(5);
   const auto run = [&](const SourceSample& sample) {
-    return peak_cpu_bytes([&] { subsampled_attention(q, k, v, sample, causal_alibi(), 0.0, true).sum().backward(); });
+    return ssa::peak_cpu_bytes([&] { subsampled_attention(q, k, v, sample, causal_alibi(), 0.0, true).sum().backward(); });
   };
   const double dense = static_cast<double>(run(dense_sample(t)));
   const double l4 = static_cast<double>(run(sampler.causal_local(t, 4, 0.2 * t)));

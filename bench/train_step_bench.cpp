@@ -1,0 +1,133 @@
+// One training step of our ALiBi decoder (forward, summed NLL / tokens, backward, clip to 1.0,
+// AdamW) timed in C++: the LibTorch half of the like-for-like comparison with
+// bench/pytorch_train_step.py, which builds the same model in PyTorch Python on the same LibTorch.
+// The batch is a fixed formula both sides compute; --weights-out writes the initial weights so
+// the Python side can load them and check that its first loss equals ours (the models are the
+// same function, not merely the same size). Prints one JSON line with the median step and the
+// medians of its parts (forward + loss, backward, clip + AdamW). Usage:
+//   build/bench/ssa_bench_train_step [--threads N] [--length T] [--batch B] [--layers L]
+//       [--d-model C] [--heads H] [--d-ff F] [--attention dense|ssa] [--reps R] [--weights-out P]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include "lib/train/safetensors.h"
+#include "models/decoder/decoder.h"
+
+namespace {
+
+struct Options {
+  int threads = 2, reps = 5;
+  int64_t length = 512, batch = 8, layers = 4, d_model = 128, heads = 4, d_ff = 512;
+  std::string attention = "dense";  // or "ssa": causal_local L4 in every layer
+  std::string weights_out;
+};
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string key = argv[i], value = argv[i + 1];
+    if (key == "--threads") o.threads = std::stoi(value);
+    else if (key == "--reps") o.reps = std::stoi(value);
+    else if (key == "--length") o.length = std::stoll(value);
+    else if (key == "--batch") o.batch = std::stoll(value);
+    else if (key == "--layers") o.layers = std::stoll(value);
+    else if (key == "--d-model") o.d_model = std::stoll(value);
+    else if (key == "--heads") o.heads = std::stoll(value);
+    else if (key == "--d-ff") o.d_ff = std::stoll(value);
+    else if (key == "--attention") o.attention = value;
+    else if (key == "--weights-out") o.weights_out = value;
+    else throw std::invalid_argument("unknown option " + key);
+  }
+  if (o.attention != "dense" && o.attention != "ssa") throw std::invalid_argument("--attention: dense or ssa");
+  return o;
+}
+
+// tokens[b, t] = (7919 b + 31 t + t^2 mod 17) mod 256 for t in [0, T]; input is t < T, target t > 0.
+ssa::data::Batch fixed_batch(int64_t batch, int64_t length) {
+  const auto b = at::arange(batch, at::kLong).unsqueeze(1);      // (B, 1)
+  const auto t = at::arange(length + 1, at::kLong).unsqueeze(0);  // (1, T+1)
+  const auto tokens = (b * 7919 + t * 31 + (t * t).remainder(17)).remainder(256);  // (B, T+1)
+  ssa::data::Batch out;
+  out.input = tokens.slice(1, 0, length).contiguous();
+  out.target = tokens.slice(1, 1, length + 1).contiguous();
+  return out;
+}
+
+ssa::models::DecoderConfig decoder_config(const Options& o) {
+  ssa::models::DecoderConfig c;  // byte vocabulary, untied output, final LayerNorm
+  c.layers = o.layers;
+  c.d_model = o.d_model;
+  c.heads = o.heads;
+  c.d_ff = o.d_ff;
+  c.dropout = 0.0;  // so both sides compute the same deterministic function
+  c.ssa.variant = ssa::attn::SsaVariant::kCausalLocal;
+  c.ssa.windows = 4;
+  c.ssa.layers = -1;
+  c.ssa.sigma_first = 0.1;
+  c.ssa.sigma_last = 0.25;
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  at::set_num_threads(o.threads);
+  torch::manual_seed(1);
+  ssa::models::Decoder model(decoder_config(o), /*sampler_seed=*/1);
+  model.set_attention_mode(o.attention == "ssa" ? ssa::attn::AttentionMode::kSubsampled
+                                                : ssa::attn::AttentionMode::kDense);
+  if (!o.weights_out.empty()) {
+    std::vector<ssa::train::NamedTensor> named;
+    for (const auto& p : model.named_parameters()) named.push_back({p.key(), p.value().detach()});
+    ssa::train::save_safetensors(o.weights_out, named);
+  }
+  torch::optim::AdamW optimizer(model.parameters(),
+                                torch::optim::AdamWOptions(1e-3).betas({0.9, 0.98}).eps(1e-8).weight_decay(0.01));
+  const auto batch = fixed_batch(o.batch, o.length);
+  double first_loss = 0;
+  std::vector<double> step_ms, forward_ms, backward_ms, update_ms;
+  using Clock = std::chrono::steady_clock;
+  const auto ms_since = [](Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+  };
+  for (int r = 0; r < o.reps + 1; ++r) {  // the first step warms up and is not timed
+    const auto start = Clock::now();
+    optimizer.zero_grad();
+    const auto out = model.loss(batch);
+    const auto loss = out.sum / static_cast<double>(out.count);
+    const double forward = ms_since(start);
+    loss.backward();
+    const double backward = ms_since(start) - forward;
+    torch::nn::utils::clip_grad_norm_(model.parameters(), 1.0);
+    optimizer.step();
+    const double step = ms_since(start);
+    if (r == 0) {
+      first_loss = loss.item<double>();
+      continue;
+    }
+    step_ms.push_back(step);
+    forward_ms.push_back(forward);
+    backward_ms.push_back(backward);
+    update_ms.push_back(step - forward - backward);
+  }
+  const auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  std::printf(
+      "{\"impl\":\"libtorch-cpp\",\"attention\":\"%s\",\"threads\":%d,\"length\":%lld,\"batch\":%lld,"
+      "\"params\":%lld,\"first_loss\":%.7f,\"median_ms\":%.2f,\"forward_ms\":%.2f,\"backward_ms\":%.2f,"
+      "\"update_ms\":%.2f,\"reps\":%d}\n",
+      o.attention.c_str(), o.threads, static_cast<long long>(o.length), static_cast<long long>(o.batch),
+      static_cast<long long>(model.parameter_count()), first_loss, median(step_ms), median(forward_ms),
+      median(backward_ms), median(update_ms), o.reps);
+  return 0;
+}
