@@ -62,7 +62,10 @@ TEST_CASE("every shipped config checks, with the paper shapes' parameter counts"
       {"configs/repro/fortunes_t512_s4_l4_ft.yaml", "858,880"},
       {"configs/repro/science_t256_s0.yaml", "858,880"},
       {"configs/repro/science_t256_s4_l4.yaml", "858,880"},
-      {"configs/repro/science_t256_s4_l4_ft.yaml", "858,880"}};
+      {"configs/repro/science_t256_s4_l4_ft.yaml", "858,880"},
+      {"configs/repro/literature_t256_s0.yaml", "858,880"},
+      {"configs/repro/literature_t256_s4_l4.yaml", "858,880"},
+      {"configs/repro/literature_t256_s4_l4_ft.yaml", "858,880"}};
   for (const auto& [config, parameters] : expected) {
     const auto r = run_ssa_train({"check", source_path(config), "run.device=cpu"});
     INFO(config << ": " << r.err);
