@@ -123,6 +123,14 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
   if (c.model.type == "decoder") validate_decoder(c, fail);
   if (c.model.type == "swin") validate_swin(c, fail);
   if (c.model.type == "egt") validate_egt(c, fail);
+  if (c.data.dataset != data::DatasetKind::kImageNet) {  // timm's extra transforms run on ImageNet's JPEGs only
+    if (c.data.augment.rand_augment.layers > 0) {
+      fail("data.augment.rand_augment.layers", "RandAugment is part of the imagenet pipeline only; use 0");
+    }
+    if (c.data.augment.random_erasing > 0) {
+      fail("data.augment.random_erasing", "random erasing is part of the imagenet pipeline only; use 0");
+    }
+  }
   if (c.run.precision == "fp16" && c.run.device != "cuda") {
     fail("run.precision", "fp16 autocast needs run.device: cuda; on CPU use bf16 (train.loss_scale.mode: dynamic "
                           "runs the loss scaler in any precision)");

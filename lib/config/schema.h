@@ -147,6 +147,14 @@ void describe(V& v, models::ModelConfig& c) {
 }
 
 template <class V>
+void describe(V& v, data::RandAugmentConfig& c) {
+  v.field("layers", c.layers, FieldSpec("ops drawn per image; 0 = off").at_least(0));
+  v.field("magnitude", c.magnitude, FieldSpec("op strength, 0 to 10").at_least(0).at_most(10));
+  v.field("magnitude_std", c.magnitude_std, FieldSpec("per-op N(magnitude, std) jitter; 0 = fixed").at_least(0));
+  v.field("probability", c.probability, FieldSpec("chance each drawn op applies").at_least(0).at_most(1));
+}
+
+template <class V>
 void describe(V& v, data::ImageAugmentConfig& c) {
   v.field("flip", c.flip, FieldSpec("random left-right mirror"));
   v.field("crop_padding", c.crop_padding,
@@ -158,6 +166,9 @@ void describe(V& v, data::ImageAugmentConfig& c) {
   v.field("mixup_alpha", c.mixup_alpha, FieldSpec("mixup Beta(alpha, alpha); 0 = off").at_least(0));
   v.field("cutmix_alpha", c.cutmix_alpha, FieldSpec("cutmix Beta(alpha, alpha); 0 = off").at_least(0));
   v.field("label_smoothing", c.label_smoothing, FieldSpec("label smoothing epsilon").at_least(0).below(1));
+  v.section("rand_augment", c.rand_augment, "imagenet: timm RandAugment, increasing ops");
+  v.field("random_erasing", c.random_erasing,
+          FieldSpec("imagenet: chance of erasing one box with noise (timm pixel mode)").at_least(0).at_most(1));
 }
 
 inline const ChoiceNames<data::MoleculeSource> kMoleculeSources = {

@@ -25,6 +25,15 @@ enum class TokenFormat {
 
 enum class Interpolation { kBilinear, kBicubic };
 
+// imagenet: timm's RandAugment over its 15 "increasing" ops (lib/data/rand_augment.h); the Swin
+// recipe's "rand-m9-mstd0.5-inc1" is layers 2, magnitude 9, magnitude_std 0.5.
+struct RandAugmentConfig {
+  int64_t layers = 0;          // ops drawn per image (with replacement); 0 = off
+  double magnitude = 9.0;      // in [0, 10]
+  double magnitude_std = 0.5;  // per op, the magnitude is drawn from N(magnitude, std), clipped; 0 = fixed
+  double probability = 0.5;    // each drawn op is applied with this probability
+};
+
 // Training-time image transforms (Swin's recipe, scaled to small images). Off in evaluation.
 struct ImageAugmentConfig {
   bool flip = true;              // mirror left-right with probability 1/2
@@ -36,6 +45,10 @@ struct ImageAugmentConfig {
   double mixup_alpha = 0.0;      // Beta(alpha, alpha) mixing of image pairs; 0 = off
   double cutmix_alpha = 0.0;     // Beta(alpha, alpha) box pasting; 0 = off (both on: 50/50 per batch)
   double label_smoothing = 0.0;  // epsilon spread over all classes
+  // imagenet, after the crop and flip, in timm's order: RandAugment on the uint8 image, then
+  // normalisation, then random erasing (this probability; one box, N(0, 1) noise per pixel).
+  RandAugmentConfig rand_augment;
+  double random_erasing = 0.0;
 };
 
 struct DataConfig {

@@ -20,13 +20,14 @@ class ImageFolderDataset : public Dataset {
   ImageFolderDataset(ImageFolderIndex index, int64_t side, const DataConfig& config);
   int64_t size() const override { return static_cast<int64_t>(index_.paths.size()); }
   // input (B, 3, side, side) float, ImageNet-normalised: the training view when augment_seed is
-  // set (each image's crop and flip drawn from the seed, its position and its index), the
-  // evaluation view otherwise. target (B) int64, or (B, K) soft labels as in image_dataset.h.
+  // set (each image's crop, flip, RandAugment ops and erased box drawn from the seed, its position
+  // and its index), the evaluation view otherwise. target (B) int64, or (B, K) soft labels as in image_dataset.h.
   Batch batch(const std::vector<int64_t>& indices, std::optional<uint64_t> augment_seed) const override;
   std::string describe() const override;
   int64_t classes() const { return static_cast<int64_t>(index_.classes.size()); }
 
  private:
+  // One image's (3, side, side) normalised view.
   at::Tensor view(int64_t position, int64_t index, std::optional<uint64_t> augment_seed) const;
 
   ImageFolderIndex index_;

@@ -5,12 +5,13 @@
 #include <cmath>
 
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/functional/upsampling.h>
 
 namespace ssa::data {
 namespace {
 
-constexpr int kCropAttempts = 10;  // torchvision's
+constexpr int kCropAttempts = 10;  // torchvision's, and timm's random erasing
 
 double uniform(double lo, double hi, SplitMix64& rng) { return lo + (hi - lo) * rng.uniform(); }
 
@@ -82,6 +83,24 @@ at::Tensor eval_view(const at::Tensor& image, int64_t side, double crop_fraction
   const auto resized = crop_and_resize(image, whole, h, w, mode);  // (3, h, w)
   const auto box = center_box(h, w, side, side);
   return resized.slice(1, box.top, box.top + side).slice(2, box.left, box.left + side);
+}
+
+void random_erase_(at::Tensor& image, double probability, SplitMix64& rng) {
+  if (rng.uniform() > probability) return;
+  const int64_t h = image.size(1), w = image.size(2);
+  const double area = static_cast<double>(h * w);
+  constexpr double kMinArea = 0.02, kMaxArea = 1.0 / 3.0, kMinAspect = 0.3;
+  for (int attempt = 0; attempt < kCropAttempts; ++attempt) {
+    const double target = uniform(kMinArea, kMaxArea, rng) * area;
+    const double aspect = std::exp(uniform(std::log(kMinAspect), std::log(1.0 / kMinAspect), rng));
+    const int64_t eh = round_to_int(std::sqrt(target * aspect)), ew = round_to_int(std::sqrt(target / aspect));
+    if (ew >= w || eh >= h) continue;
+    const auto top = static_cast<int64_t>(rng.below(static_cast<uint64_t>(h - eh + 1)));
+    const auto left = static_cast<int64_t>(rng.below(static_cast<uint64_t>(w - ew + 1)));
+    const auto noise = at::randn({3, eh, ew}, at::detail::createCPUGenerator(rng.next()), image.scalar_type());
+    image.slice(1, top, top + eh).slice(2, left, left + ew).copy_(noise);
+    return;
+  }
 }
 
 at::Tensor imagenet_normalize(const at::Tensor& x) {

@@ -1,6 +1,7 @@
 // Per-image transforms of the Swin/timm ImageNet recipe on decoded (3, H, W) uint8 images:
 // RandomResizedCrop (torchvision's box sampler: 10 attempts, then a central crop) with a flip for
-// training, shorter-side resize and a central crop for evaluation, then ImageNet normalisation.
+// training, shorter-side resize and a central crop for evaluation, ImageNet normalisation, and
+// random erasing (RandAugment, which runs between crop and normalisation, is in rand_augment.h).
 #pragma once
 #include <cstdint>
 #include <utility>
@@ -42,6 +43,11 @@ at::Tensor train_view(const at::Tensor& image, int64_t side, const CropRange& ra
 
 // Evaluation view: shorter side to floor(side / crop_fraction), then the central side x side.
 at::Tensor eval_view(const at::Tensor& image, int64_t side, double crop_fraction, Interpolation mode);
+
+// timm's RandomErasing(mode="pixel", count 1) on a normalised (3, H, W) float image, in place:
+// with `probability`, a box of 2% to 1/3 of the area with aspect ratio log-uniform in [0.3, 1/0.3]
+// (10 tries to fit) is overwritten with N(0, 1) noise per pixel and channel.
+void random_erase_(at::Tensor& image, double probability, SplitMix64& rng);
 
 // (x / 255 - mean) / std with the ImageNet channel statistics; x (..., 3, H, W) float in [0, 255].
 at::Tensor imagenet_normalize(const at::Tensor& x);

@@ -1,6 +1,7 @@
 // ImageNet folders on small real JPEG files written with libjpeg: decoding (RGB, grayscale, CMYK)
 // within JPEG tolerance, clear errors for broken files, the folder index and its class list, the
-// RandomResizedCrop box sampler, the training and evaluation views, and whole batches.
+// RandomResizedCrop box sampler, the training and evaluation views, RandAugment and random erasing
+// (their PIL cross-check is tests/scripts/rand_augment_crosscheck.py), and whole batches.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include "lib/data/image_folder_dataset.h"
 #include "lib/data/image_transforms.h"
 #include "lib/data/jpeg_decode.h"
+#include "lib/data/rand_augment.h"
 #include "lib/data/task_data.h"
 #include "tests/support/jpeg_writer.h"
 
@@ -218,6 +220,78 @@ TEST_CASE("the evaluation view is the centre crop of the shorter-side resize", "
   CHECK(shorter_side_size(500, 300, 256) == std::pair<int64_t, int64_t>{426, 256});
 }
 
+TEST_CASE("RandAugment ops: neutral levels change nothing, draws are deterministic by seed", "[images][augment]") {
+  const auto image = gradient(40, 48);
+  for (const auto op : {AugmentOp::kRotate, AugmentOp::kShearX, AugmentOp::kShearY, AugmentOp::kTranslateX,
+                        AugmentOp::kTranslateY, AugmentOp::kSolarize, AugmentOp::kSolarizeAdd, AugmentOp::kColor,
+                        AugmentOp::kContrast, AugmentOp::kBrightness, AugmentOp::kSharpness}) {
+    for (const auto mode : {Interpolation::kBilinear, Interpolation::kBicubic}) {
+      INFO(augment_op_name(op));
+      CHECK(at::equal(apply_augment_op(image, op, 0.0, false, mode), image));
+    }
+  }
+  const auto invert = [](const at::Tensor& x) { return apply_augment_op(x, AugmentOp::kInvert, 5, false, {}); };
+  CHECK(at::equal(invert(image), 255 - image));
+  CHECK(at::equal(invert(invert(image)), image));
+  // Posterize keeps 4 - floor(level / 10 * 4) bits: 1 bit at level 9.
+  CHECK(apply_augment_op(image, AugmentOp::kPosterize, 9, false, {}).bitwise_and(127).max().item<int64_t>() == 0);
+  // A translation by 45% of the width leaves that share of columns to the fill colour (124, 116, 104).
+  const auto moved = apply_augment_op(at::zeros({3, 10, 20}, at::kByte), AugmentOp::kTranslateX, 10, false, {});
+  CHECK(at::equal(moved.slice(2, 11), at::tensor({124, 116, 104}, at::kByte).view({3, 1, 1}).expand({3, 10, 9})));
+  CHECK(moved.slice(2, 0, 11).max().item<int64_t>() == 0);
+
+  RandAugmentConfig config;
+  const auto augmented = [&](uint64_t seed) {
+    SplitMix64 rng(seed);
+    return rand_augment(image, config, Interpolation::kBicubic, rng);
+  };
+  CHECK(at::equal(augmented(1), image));  // layers 0: off
+  config.layers = 2;
+  config.probability = 0.0;
+  CHECK(at::equal(augmented(1), image));
+  config.probability = 1.0;
+  CHECK(at::equal(augmented(7), augmented(7)));
+  int changed = 0, distinct = 0;
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    changed += !at::equal(augmented(seed), image);
+    distinct += !at::equal(augmented(seed), augmented(seed + 100));
+  }
+  CHECK(changed >= 27);  // only AutoContrast is neutral on this image (full-range or constant channels)
+  CHECK(distinct >= 27);
+}
+
+TEST_CASE("random erasing: one solid box of N(0, 1) noise, 2% to 1/3 of the area", "[images][augment]") {
+  int erased = 0;
+  std::vector<at::Tensor> noise;
+  for (uint64_t seed = 1; seed <= 400; ++seed) {
+    auto image = at::zeros({3, 32, 40});
+    SplitMix64 rng(seed);
+    random_erase_(image, 0.25, rng);
+    const auto mask = image.ne(0).any(0);  // (H, W)
+    if (!mask.any().item<bool>()) continue;
+    ++erased;
+    const auto rows = mask.any(1).nonzero(), cols = mask.any(0).nonzero();
+    const int64_t h = rows.max().item<int64_t>() - rows.min().item<int64_t>() + 1;
+    const int64_t w = cols.max().item<int64_t>() - cols.min().item<int64_t>() + 1;
+    INFO("seed " << seed << ": " << h << " x " << w);
+    CHECK(mask.sum().item<int64_t>() == h * w);  // a solid rectangle
+    CHECK(h < 32);
+    CHECK(w < 40);
+    // Rounding h and w moves the area by up to about sqrt(area) off [2%, 1/3] of 1,280.
+    CHECK(static_cast<double>(h * w) >= 0.02 * 1280 - 2 * std::sqrt(0.02 * 1280));
+    CHECK(static_cast<double>(h * w) <= 1280.0 / 3 + 2 * std::sqrt(1280.0 / 3));
+    noise.push_back(image.masked_select(mask.unsqueeze(0).expand({3, 32, 40})));
+  }
+  CHECK(erased == Approx(100).margin(26));  // Binomial(400, 0.25): 4 standard deviations
+  const auto values = at::cat(noise);
+  CHECK(values.mean().item<double>() == Approx(0.0).margin(0.03));
+  CHECK(values.std().item<double>() == Approx(1.0).margin(0.03));
+  auto untouched = at::ones({3, 8, 8});
+  SplitMix64 rng(1);
+  random_erase_(untouched, 0.0, rng);
+  CHECK(at::equal(untouched, at::ones({3, 8, 8})));
+}
+
 TEST_CASE("image folder batches: normalised views, deterministic by seed, soft targets", "[images][folder]") {
   const auto root = tiny_folder("batches");
   const auto classes = folder_classes(root + "/train");
@@ -248,6 +322,15 @@ TEST_CASE("image folder batches: normalised views, deterministic by seed, soft t
     REQUIRE(m.target.sizes() == at::IntArrayRef({4, 3}));
     CHECK(at::allclose(m.target.sum(1), at::ones({4})));
     CHECK(m.target.min().item<double>() >= 0.1 / 3 - 1e-6);
+  }
+  SECTION("RandAugment and random erasing change training views only, deterministically") {
+    config.augment.rand_augment.layers = 2;
+    config.augment.random_erasing = 1.0;
+    ImageFolderDataset augmented(scan_image_folder(root + "/train", classes), 24, config);
+    const auto r = augmented.batch(indices, 42);
+    CHECK(at::equal(r.input, augmented.batch(indices, 42).input));
+    CHECK(!at::allclose(r.input, a.input));
+    CHECK(at::equal(augmented.batch(indices, std::nullopt).input, eval.input));
   }
   SECTION("a broken file in a batch is an InputError naming it") {
     const auto path = root + "/train/n02/img_1.JPEG";
