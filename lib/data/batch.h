@@ -14,13 +14,14 @@ struct Batch {
   // Graph regression: input (B, N, 9) int64 OGB atom features (-1 on padding), target (B) float.
   at::Tensor input;
   at::Tensor target;
-  at::Tensor target_mask;  // (B, T) bool: positions that count (sliding-window evaluation); undefined = all
+  // The rest is optional ({} initializers: `Batch{input, target}` sets only the two above).
+  at::Tensor target_mask{};  // (B, T) bool: positions that count (sliding-window evaluation); undefined = all
 
   // Graphs, padded to N nodes (models/egt):
-  at::Tensor node_mask;  // (B, N) bool, true for real nodes
-  at::Tensor edge_feat;  // (B, N, N, 3) int64 OGB bond features; -1 where i and j are not bonded
-  at::Tensor distance;   // (B, N, N) int64 shortest-path hops; 510 = unreachable (OGB/EGT convention)
-  at::Tensor svd;        // (B, N, 2r) float SVD positional encodings [U sqrt(S), V sqrt(S)]
+  at::Tensor node_mask{};  // (B, N) bool, true for real nodes
+  at::Tensor edge_feat{};  // (B, N, N, 3) int64 OGB bond features; -1 where i and j are not bonded
+  at::Tensor distance{};   // (B, N, N) int64 shortest-path hops; 510 = unreachable (OGB/EGT convention)
+  at::Tensor svd{};        // (B, N, 2r) float SVD positional encodings [U sqrt(S), V sqrt(S)]
 
   int64_t size() const { return input.size(0); }
   Batch to(const c10::Device& device) const;  // every defined field moved
