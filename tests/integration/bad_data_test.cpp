@@ -24,7 +24,7 @@ struct BadDataCase {
   std::string message;                 // a substring of the one error line
 };
 
-const std::string kDir = "/tmp/ssa_it_runs/bad_data_files";
+const std::string kDir = test_runs_root() + "/bad_data_files";
 
 std::string write_file(const std::string& name, const std::vector<uint8_t>& bytes) {
   fs::create_directories(fs::path(kDir + "/" + name).parent_path());

@@ -91,8 +91,7 @@ TEST_CASE("every language-model table row checks (narrowed: the full width is ch
 }
 
 TEST_CASE("a bad config exits 2 with one line and writes nothing", "[integration][cli]") {
-  const std::string dir = "/tmp/ssa_it_runs/never_created";
-  fs::remove_all(dir);
+  const std::string dir = fresh_run_dir("never_created");
   const auto r = run_ssa_train({source_path("configs/test/tiny_decoder.yaml"), "run.dir=" + dir,
                                 "model.ssa.windows=5"});
   CHECK(r.exit_code == 2);
@@ -103,8 +102,7 @@ TEST_CASE("a bad config exits 2 with one line and writes nothing", "[integration
 }
 
 TEST_CASE("missing data exits 3 naming the key and file", "[integration][cli]") {
-  const std::string dir = "/tmp/ssa_it_runs/missing_data";
-  fs::remove_all(dir);
+  const std::string dir = fresh_run_dir("missing_data");
   const auto r = run_ssa_train({source_path("configs/test/tiny_decoder.yaml"), "run.dir=" + dir,
                                 "data.train_paths=[/no/such/corpus.txt]"});
   CHECK(r.exit_code == 3);
@@ -118,8 +116,7 @@ TEST_CASE("usage errors exit 2", "[integration][cli]") {
 }
 
 TEST_CASE("inspect-sampling exports a causal probability matrix", "[integration][cli][ssa]") {
-  const std::string csv = "/tmp/ssa_it_runs/sampling_layer1.csv";
-  fs::create_directories("/tmp/ssa_it_runs");
+  const std::string csv = test_runs_root() + "/sampling_layer1.csv";
   const auto r = run_ssa_train({"inspect-sampling", source_path("configs/test/tiny_decoder.yaml"), "--layer", "1",
                                 "--samples", "200", "--out", csv});
   INFO(r.err);
@@ -143,14 +140,13 @@ TEST_CASE("inspect-sampling exports a causal probability matrix", "[integration]
 
 TEST_CASE("inspect-sampling refuses a dense layer with exit 2", "[integration][cli][ssa]") {
   const auto r = run_ssa_train({"inspect-sampling", source_path("configs/test/tiny_decoder.yaml"), "--layer", "0",
-                                "--out", "/tmp/ssa_it_runs/never.csv", "model.ssa.layers=1"});
+                                "--out", test_runs_root() + "/never.csv", "model.ssa.layers=1"});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("--layer 0: this layer is dense") != std::string::npos);
 }
 
 TEST_CASE("eval on a truncated checkpoint exits 3 naming it", "[integration][cli][checkpoint]") {
-  const std::string dir = "/tmp/ssa_it_runs/truncated_ckpt";
-  fs::remove_all(dir);
+  const std::string dir = fresh_run_dir("truncated_ckpt");
   const std::string config = source_path("configs/test/tiny_decoder.yaml");
   REQUIRE(run_ssa_train({config, "run.dir=" + dir, "train.steps=5", "train.lr_schedule.warmup_steps=2",
                          "checkpoint.every=5", "eval.every=0"})

@@ -73,8 +73,14 @@ RunResult run_and_signal_when(const std::vector<std::string>& args, const std::s
   return r;
 }
 
+std::string test_runs_root() {
+  const std::string root = SSA_TEST_RUNS_DIR;
+  std::filesystem::create_directories(root);
+  return root;
+}
+
 std::string fresh_run_dir(const std::string& name) {
-  const std::string dir = "/tmp/ssa_it_runs/" + name;
+  const std::string dir = test_runs_root() + "/" + name;
   std::filesystem::remove_all(dir);
   return dir;
 }

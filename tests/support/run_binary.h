@@ -25,7 +25,11 @@ bool run_and_kill_when(const std::vector<std::string>& args, const std::string& 
 std::vector<RunResult> run_ranks(int world, const std::vector<std::string>& args, int port, int kill_rank = -1,
                                  const std::string& kill_when_path = "", int signal = 9);
 
-// /tmp/ssa_it_runs/<name>, removed if it exists: a run directory for one test.
+// Where integration tests write: it_runs/ in this build directory, so checkouts built side by
+// side on one machine do not share (or delete) each other's runs. Created on first use.
+std::string test_runs_root();
+
+// test_runs_root()/<name>, removed if it exists: a run directory for one test.
 std::string fresh_run_dir(const std::string& name);
 
 // Starts ssa-train, waits until `path` exists, sends `signal`, and waits for the exit
