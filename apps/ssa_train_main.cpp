@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
 
   auto* inspect = app.add_subcommand("inspect-sampling", "export a layer's source-sampling probabilities");
   inspect->add_option("config", inspect_cli.config_path, "experiment YAML")->required();
-  inspect->add_option("--layer", inspect_cli.layer, "layer index, 0 = first")->required();
+  inspect->add_option("--layer", inspect_cli.layer, "layer index, 0 = first (decoder layer, or Swin block counted over all stages)")->required();
   inspect->add_option("--samples", inspect_cli.samples, "draws to average")->check(CLI::PositiveNumber);
   inspect->add_option("--out", inspect_cli.out_path, "CSV: row = target, column = source")->required();
   inspect->add_option("overrides", inspect_cli.overrides, "dotted.key=value overrides");

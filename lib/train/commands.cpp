@@ -20,6 +20,7 @@
 #include "lib/train/evaluator.h"
 #include "lib/train/trainer.h"
 #include "models/model_factory.h"
+#include "models/swin/swin.h"
 
 namespace ssa::train {
 namespace {
@@ -148,28 +149,59 @@ int command_eval(const CommandLine& cli) {
   return static_cast<int>(ExitCode::kOk);
 }
 
+// What inspect-sampling needs of a model's attention layers: the SSA settings, and per layer
+// (decoder layer or Swin block) its sigma fraction (none: dense) and the tokens it attends over.
+struct SampledLayers {
+  attn::SsaConfig ssa;
+  std::vector<std::optional<double>> sigma;
+  std::vector<int64_t> length;
+};
+
+SampledLayers sampled_layers(const config::ExperimentConfig& config) {
+  const auto& type = config.model.type;
+  if (type == "decoder") {
+    const auto& d = config.model.decoder;
+    const auto plan = attn::ssa_layer_plan(d.ssa, d.layers);
+    return {d.ssa, plan, std::vector<int64_t>(plan.size(), config.data.seq_len)};
+  }
+  if (type != "swin") {
+    throw ConfigError("inspect-sampling: model.type " + type + " subsamples per graph; use a decoder or swin config");
+  }
+  const auto& s = config.model.swin;
+  const auto geometry = models::swin_geometry(s);
+  int64_t eligible = 0;
+  for (const auto& g : geometry) eligible += models::swin_block_can_subsample(g, s.ssa) ? 1 : 0;
+  const auto plan = attn::ssa_layer_plan(s.ssa, eligible);  // over the eligible blocks, as models/swin
+  SampledLayers layers{s.ssa, {}, {}};
+  for (size_t i = 0, e = 0; i < geometry.size(); ++i) {
+    layers.sigma.push_back(models::swin_block_can_subsample(geometry[i], s.ssa) ? plan[e++] : std::nullopt);
+    layers.length.push_back(geometry[i].window * geometry[i].window);  // one window's tokens
+  }
+  return layers;
+}
+
 int command_inspect_sampling(const CommandLine& cli) {
   const auto config = config::load_experiment(cli.config_path, cli.overrides);
   apply_run_settings(config.run);
-  const auto& ssa = config.model.decoder.ssa;
-  const auto plan = attn::ssa_layer_plan(ssa, config.model.decoder.layers);
-  if (cli.layer < 0 || cli.layer >= static_cast<int64_t>(plan.size())) {
-    throw ConfigError("--layer " + std::to_string(cli.layer) + ": the model has layers 0.." +
-                      std::to_string(plan.size() - 1));
+  const auto layers = sampled_layers(config);
+  const auto count = static_cast<int64_t>(layers.sigma.size());
+  if (cli.layer < 0 || cli.layer >= count) {
+    throw ConfigError("--layer " + std::to_string(cli.layer) + ": the model has layers 0.." + std::to_string(count - 1));
   }
-  if (!plan[static_cast<size_t>(cli.layer)]) {
+  const auto sigma = layers.sigma[static_cast<size_t>(cli.layer)];
+  if (!sigma) {
     throw ConfigError("--layer " + std::to_string(cli.layer) + ": this layer is dense (model.ssa.layers = " +
-                      std::to_string(ssa.layers) + ")");
+                      std::to_string(layers.ssa.layers) + ")");
   }
-  const double sigma_fraction = *plan[static_cast<size_t>(cli.layer)];
+  const int64_t length = layers.length[static_cast<size_t>(cli.layer)];
   attn::SourceSampler sampler(config.run.seed);
-  const auto probability = attn::sampling_probability(sampler, ssa, config.data.seq_len, sigma_fraction, cli.samples);
+  const auto probability = attn::sampling_probability(sampler, layers.ssa, length, *sigma, cli.samples);
   write_text_file(cli.out_path, matrix_csv(probability));
   std::printf("%s\n", JsonLine()
                           .add("layer", cli.layer)
-                          .add("sigma_fraction", sigma_fraction)
+                          .add("sigma_fraction", *sigma)
                           .add("samples", cli.samples)
-                          .add("length", config.data.seq_len)
+                          .add("length", length)
                           .add("mean_probability", probability.mean().item<double>())
                           .add("out", cli.out_path)
                           .str()

@@ -138,6 +138,35 @@ TEST_CASE("inspect-sampling exports a causal probability matrix", "[integration]
   }
 }
 
+TEST_CASE("inspect-sampling reads Swin blocks: one window, a quarter of its sources per target", "[integration][cli][ssa]") {
+  const std::string csv = test_runs_root() + "/sampling_swin.csv";
+  const auto r = run_ssa_train({"inspect-sampling", source_path("configs/test/tiny_swin.yaml"), "--layer", "1",
+                                "--samples", "300", "--out", csv});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(json_number(r.out, "length") == 16);  // the 4 x 4 window of the first stage
+  std::ifstream in(csv);
+  double diagonal = 0;
+  int64_t rows = 0;
+  for (std::string line; std::getline(in, line); ++rows) {
+    std::vector<double> row;
+    std::stringstream fields(line);
+    for (std::string f; std::getline(fields, f, ',');) row.push_back(std::stod(f));
+    REQUIRE(row.size() == 16);
+    double sum = 0;
+    for (const double p : row) sum += p;
+    CHECK(sum == Approx(4.0));  // each 2 x 2 sub-window of targets attends to 4 of the 16 sources
+    diagonal += row[static_cast<size_t>(rows)];
+  }
+  CHECK(rows == 16);
+  CHECK(diagonal / 16 > 0.35);  // locally biased: a token's own position beats the 0.25 average
+
+  const auto egt = run_ssa_train({"inspect-sampling", source_path("configs/test/tiny_egt.yaml"), "--layer", "0",
+                                  "--out", test_runs_root() + "/never.csv"});
+  CHECK(egt.exit_code == 2);
+  CHECK(egt.err.find("inspect-sampling: model.type egt") != std::string::npos);
+}
+
 TEST_CASE("inspect-sampling refuses a dense layer with exit 2", "[integration][cli][ssa]") {
   const auto r = run_ssa_train({"inspect-sampling", source_path("configs/test/tiny_decoder.yaml"), "--layer", "0",
                                 "--out", test_runs_root() + "/never.csv", "model.ssa.layers=1"});
