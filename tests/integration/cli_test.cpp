@@ -13,6 +13,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The rows of a numeric CSV file (inspect-sampling's output).
+std::vector<std::vector<double>> read_csv_matrix(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::vector<double>> rows;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<double> row;
+    std::stringstream fields(line);
+    for (std::string f; std::getline(fields, f, ',');) row.push_back(std::stod(f));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
 size_t line_count(const std::string& s) {
   size_t n = 0;
   for (const char c : s) n += c == '\n';
@@ -125,14 +138,7 @@ TEST_CASE("inspect-sampling exports a causal probability matrix", "[integration]
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(json_number(r.out, "samples") == 200);
-  std::ifstream in(csv);
-  std::vector<std::vector<double>> p;
-  for (std::string line; std::getline(in, line);) {
-    std::vector<double> row;
-    std::stringstream fields(line);
-    for (std::string f; std::getline(fields, f, ',');) row.push_back(std::stod(f));
-    p.push_back(row);
-  }
+  const auto p = read_csv_matrix(csv);
   REQUIRE(p.size() == 64);  // data.seq_len of the tiny config
   for (size_t i = 0; i < p.size(); ++i) {
     REQUIRE(p[i].size() == 64);
@@ -148,20 +154,16 @@ TEST_CASE("inspect-sampling reads Swin blocks: one window, a quarter of its sour
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(json_number(r.out, "length") == 16);  // the 4 x 4 window of the first stage
-  std::ifstream in(csv);
+  const auto p = read_csv_matrix(csv);
+  REQUIRE(p.size() == 16);
   double diagonal = 0;
-  int64_t rows = 0;
-  for (std::string line; std::getline(in, line); ++rows) {
-    std::vector<double> row;
-    std::stringstream fields(line);
-    for (std::string f; std::getline(fields, f, ',');) row.push_back(std::stod(f));
-    REQUIRE(row.size() == 16);
+  for (size_t i = 0; i < p.size(); ++i) {
+    REQUIRE(p[i].size() == 16);
     double sum = 0;
-    for (const double p : row) sum += p;
+    for (const double v : p[i]) sum += v;
     CHECK(sum == Approx(4.0));  // each 2 x 2 sub-window of targets attends to 4 of the 16 sources
-    diagonal += row[static_cast<size_t>(rows)];
+    diagonal += p[i][i];
   }
-  CHECK(rows == 16);
   CHECK(diagonal / 16 > 0.35);  // locally biased: a token's own position beats the 0.25 average
 
   const auto egt = run_ssa_train({"inspect-sampling", source_path("configs/test/tiny_egt.yaml"), "--layer", "0",
