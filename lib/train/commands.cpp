@@ -168,15 +168,8 @@ SampledLayers sampled_layers(const config::ExperimentConfig& config) {
     throw ConfigError("inspect-sampling: model.type " + type + " subsamples per graph; use a decoder or swin config");
   }
   const auto& s = config.model.swin;
-  const auto geometry = models::swin_geometry(s);
-  int64_t eligible = 0;
-  for (const auto& g : geometry) eligible += models::swin_block_can_subsample(g, s.ssa) ? 1 : 0;
-  const auto plan = attn::ssa_layer_plan(s.ssa, eligible);  // over the eligible blocks, as models/swin
-  SampledLayers layers{s.ssa, {}, {}};
-  for (size_t i = 0, e = 0; i < geometry.size(); ++i) {
-    layers.sigma.push_back(models::swin_block_can_subsample(geometry[i], s.ssa) ? plan[e++] : std::nullopt);
-    layers.length.push_back(geometry[i].window * geometry[i].window);  // one window's tokens
-  }
+  SampledLayers layers{s.ssa, models::swin_ssa_plan(s), {}};
+  for (const auto& g : models::swin_geometry(s)) layers.length.push_back(g.window * g.window);  // one window
   return layers;
 }
 
