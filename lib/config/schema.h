@@ -298,6 +298,8 @@ void describe(V& v, train::LogConfig& c) {
 template <class V>
 void describe(V& v, train::DistConfig& c) {
   v.field("timeout_s", c.timeout_s, FieldSpec("rendezvous and collective timeout, seconds").greater_than(0));
+  v.field("load_timeout_s", c.load_timeout_s,
+          FieldSpec("how long ranks wait for the slowest one to load the data, seconds").greater_than(0));
   v.field("bucket_mb", c.bucket_mb, FieldSpec("gradient all-reduce bucket size, MiB").greater_than(0));
   v.field("overlap", c.overlap,
           FieldSpec("all-reduce each bucket from gradient hooks during the last backward (false: after it)"));

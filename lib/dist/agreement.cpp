@@ -7,7 +7,8 @@
 
 namespace ssa::dist {
 
-void run_agreeing(Communicator& comm, const std::string& what, const std::function<void()>& work) {
+void run_agreeing(Communicator& comm, const std::string& what, const std::function<void()>& work,
+                  Patience patience) {
   std::exception_ptr error;
   auto code = ExitCode::kOk;
   try {
@@ -19,7 +20,8 @@ void run_agreeing(Communicator& comm, const std::string& what, const std::functi
     error = std::current_exception();
     code = ExitCode::kInternal;
   }
-  const double worst = comm.all_reduce_max(static_cast<double>(code));
+  const double worst = patience == Patience::kSlowRanks ? comm.agree_max(static_cast<double>(code))
+                                                        : comm.all_reduce_max(static_cast<double>(code));
   if (error) std::rethrow_exception(error);
   if (worst > 0) {
     throw Error(static_cast<ExitCode>(static_cast<int>(worst)), what + " failed on another rank; see its error");

@@ -8,9 +8,14 @@
 
 namespace ssa::dist {
 
-// Runs `work` here, then one all-reduce of the failure code. The rank whose work threw rethrows
+// How long ranks wait for each other after their part: a collective's timeout (dist.timeout_s),
+// or, for work whose length differs by rank, Communicator::agree_max's (dist.load_timeout_s).
+enum class Patience { kCollective, kSlowRanks };
+
+// Runs `work` here, then agrees on the worst failure code. The rank whose work threw rethrows
 // its own error; the others throw Error(worst code, "<what> failed on another rank; see its
 // error"). A non-ssa exception counts as ExitCode::kInternal.
-void run_agreeing(Communicator& comm, const std::string& what, const std::function<void()>& work);
+void run_agreeing(Communicator& comm, const std::string& what, const std::function<void()>& work,
+                  Patience patience = Patience::kCollective);
 
 }  // namespace ssa::dist

@@ -2,7 +2,10 @@
 // lib/core/torch_compat.h; ProcessGroupGloo/NCCL are driven directly in LibTorch 1.13 and 2.x.
 #include "lib/dist/communicator.h"
 
+#include <algorithm>
+
 #include <ATen/ATen.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -41,8 +44,9 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const LaunchInfo& launch)
 
 }  // namespace
 
-Communicator::Communicator(const LaunchInfo& launch, const c10::Device& device, std::chrono::milliseconds timeout)
-    : launch_(launch), device_(device), timeout_(timeout) {
+Communicator::Communicator(const LaunchInfo& launch, const c10::Device& device, std::chrono::milliseconds timeout,
+                           std::chrono::milliseconds agreement_timeout)
+    : launch_(launch), device_(device), timeout_(timeout), agreement_timeout_(agreement_timeout) {
   if (launch_.world_size == 1) return;
   backend_ = std::make_unique<Backend>();
   try {
@@ -166,6 +170,26 @@ double Communicator::reduce_scalar(double value, bool max) {
 double Communicator::all_reduce_sum(double value) { return reduce_scalar(value, /*max=*/false); }
 
 double Communicator::all_reduce_max(double value) { return reduce_scalar(value, /*max=*/true); }
+
+double Communicator::agree_max(double value) {
+  if (!backend_) return value;
+  const std::string prefix = "ssa/agree/" + std::to_string(agreements_++) + "/";
+  std::vector<std::string> keys;
+  for (int r = 0; r < launch_.world_size; ++r) keys.push_back(prefix + std::to_string(r));
+  const std::string mine = fmt::format("{:.17g}", value);
+  try {
+    backend_->store->set(keys[static_cast<size_t>(launch_.rank)], std::vector<uint8_t>(mine.begin(), mine.end()));
+    backend_->store->wait(keys, agreement_timeout_);
+    double worst = value;
+    for (const auto& key : keys) {
+      const auto bytes = backend_->store->get(key);
+      worst = std::max(worst, std::stod(std::string(bytes.begin(), bytes.end())));
+    }
+    return worst;
+  } catch (const std::exception& e) {
+    throw_collective_failure(launch_, agreement_timeout_, "agreement", e);
+  }
+}
 
 void Communicator::broadcast_from_main(std::vector<at::Tensor>& tensors) {
   if (!backend_ || tensors.empty()) return;

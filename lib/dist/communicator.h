@@ -31,8 +31,10 @@ class PendingCollective {
 
 class Communicator {
  public:
-  // Connects all ranks of `launch`; tensors passed later live on `device`.
-  Communicator(const LaunchInfo& launch, const c10::Device& device, std::chrono::milliseconds timeout);
+  // Connects all ranks of `launch`; tensors passed later live on `device`. `timeout` bounds the
+  // rendezvous and every collective, `agreement_timeout` each agree_max.
+  Communicator(const LaunchInfo& launch, const c10::Device& device, std::chrono::milliseconds timeout,
+               std::chrono::milliseconds agreement_timeout);
   ~Communicator();
   Communicator(const Communicator&) = delete;
   Communicator& operator=(const Communicator&) = delete;
@@ -48,6 +50,10 @@ class Communicator {
   PendingCollective start_all_reduce_sum(std::vector<at::Tensor> tensors);
   double all_reduce_sum(double value);
   double all_reduce_max(double value);
+  // The max of one double over ranks through the rendezvous store, not a collective: ranks may
+  // arrive up to agreement_timeout apart (a collective would give up after `timeout`), but a rank
+  // that died is also waited for that long. Every rank must make the same sequence of calls.
+  double agree_max(double value);
   void broadcast_from_main(std::vector<at::Tensor>& tensors);  // in place
   std::vector<at::Tensor> all_gather(const at::Tensor& tensor);  // same shape on every rank
   void barrier();
@@ -60,6 +66,8 @@ class Communicator {
   LaunchInfo launch_;
   c10::Device device_;
   std::chrono::milliseconds timeout_;
+  std::chrono::milliseconds agreement_timeout_;
+  int64_t agreements_ = 0;  // agree_max calls so far: each uses its own store keys
   std::unique_ptr<Backend> backend_;  // null for a single process
 };
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -18,6 +19,7 @@
 #include "lib/ssa/sampling_probability.h"
 #include "lib/ssa/ssa_layer_plan.h"
 #include "lib/train/evaluator.h"
+#include "lib/train/fault_injection.h"
 #include "lib/train/trainer.h"
 #include "models/model_factory.h"
 #include "models/swin/swin.h"
@@ -83,10 +85,15 @@ RunPaths prepare_run_dir_on_main(const config::ExperimentConfig& config, const s
   return paths;
 }
 
-// Every rank loads the data before anything is written; a failure on any rank stops all.
+// Every rank loads the data before anything is written; a failure on any rank stops all. Ranks
+// may finish loading up to dist.load_timeout_s apart (a cache built on first use, a slow disk).
 data::TaskData load_data_on_every_rank(const config::ExperimentConfig& config, dist::Communicator& comm) {
   data::TaskData data;
-  dist::run_agreeing(comm, "loading the data", [&] { data = load_data(config); });
+  dist::run_agreeing(comm, "loading the data", [&] {
+    const int64_t delay_ms = FaultInjection().byte_limit("slow_load", 0, comm.rank());  // tests only
+    if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    data = load_data(config);
+  }, dist::Patience::kSlowRanks);
   return data;
 }
 
@@ -97,7 +104,8 @@ int command_train(const CommandLine& cli) {
   const auto launch = dist::discover_launch();
   if (launch.rank != 0) spdlog::set_level(spdlog::level::warn);  // rank 0 speaks for the job
   dist::Communicator comm(launch, resolve_device(config.run, launch.local_rank),
-                          std::chrono::milliseconds(static_cast<int64_t>(config.dist.timeout_s * 1000)));
+                          std::chrono::milliseconds(static_cast<int64_t>(config.dist.timeout_s * 1000)),
+                          std::chrono::milliseconds(static_cast<int64_t>(config.dist.load_timeout_s * 1000)));
   apply_run_settings(config.run);
   data::TaskData data = load_data_on_every_rank(config, comm);
   const RunPaths paths = prepare_run_dir_on_main(config, run_dir_for(config, cli.config_path), comm);

@@ -20,21 +20,23 @@ FaultInjection::FaultInjection(const std::string& spec) {
     const size_t slash = item.find('/', at == std::string::npos ? 0 : at);
     Fault f;
     f.kind = item.substr(0, at);
-    const bool known = f.kind == "nan_loss" || f.kind == "nan_grad" || f.kind == "save_error" || f.kind == "save_kill";
+    const bool known = f.kind == "nan_loss" || f.kind == "nan_grad" || f.kind == "save_error" || f.kind == "save_kill" ||
+                       f.kind == "slow_load";
     try {
       if (!known || at == std::string::npos) throw std::invalid_argument(item);
       f.step = std::stoll(item.substr(at + 1, std::min(colon, slash) - at - 1));
       if (colon != std::string::npos) f.rank = std::stoi(item.substr(colon + 1));
       if (slash != std::string::npos) {
-        if (f.kind.rfind("save_", 0) != 0 || slash > colon) throw std::invalid_argument(item);
+        if ((f.kind.rfind("save_", 0) != 0 && f.kind != "slow_load") || slash > colon) throw std::invalid_argument(item);
         f.bytes = std::stoll(item.substr(slash + 1, colon - slash - 1));
         if (f.bytes <= 0) throw std::invalid_argument(item);
       }
-      if (f.kind == "save_kill" && f.bytes == 0) throw std::invalid_argument(item);
+      if ((f.kind == "save_kill" || f.kind == "slow_load") && f.bytes == 0) throw std::invalid_argument(item);
     } catch (const std::exception&) {
       throw ConfigError("SSA_FAULT: '" + item +
-                        "' is not kind@step[/bytes][:rank] with kind nan_loss, nan_grad, save_error or "
-                        "save_kill (/bytes: save kinds only; save_kill needs it)");
+                        "' is not kind@step[/amount][:rank] with kind nan_loss, nan_grad, save_error, "
+                        "save_kill or slow_load (/amount: save kinds and slow_load only; save_kill and "
+                        "slow_load need it)");
     }
     faults_.push_back(f);
   }

@@ -7,7 +7,9 @@
 //                                  4096 fails (EFBIG through RLIMIT_FSIZE), as on a disk that fills up
 //   SSA_FAULT="save_kill@8/4096"   the process dies (SIGXFSZ) at byte 4096 of a checkpoint-8 file, as
 //                                  if killed in the middle of the save
-// Grammar: kind@step[/bytes][:rank]. Several faults: comma-separated. A malformed value is a
+//   SSA_FAULT="slow_load@0/3000:1" rank 1 takes 3000 ms longer to load the data (step 0: before
+//                                  training), as a rank on a slower node or file system would
+// Grammar: kind@step[/amount][:rank] (amount: bytes, or milliseconds for slow_load). Several faults: comma-separated. A malformed value is a
 // ConfigError naming SSA_FAULT.
 #pragma once
 #include <sys/resource.h>
@@ -26,7 +28,8 @@ class FaultInjection {
 
   // True if fault `kind` is armed for this (1-based) step on this rank.
   bool fires(const std::string& kind, int64_t step, int rank) const;
-  // The byte limit of an armed kind@step/bytes (save_error, save_kill) on this rank; 0 when none.
+  // The amount of an armed kind@step/amount on this rank (bytes of save_error and save_kill,
+  // milliseconds of slow_load); 0 when none.
   int64_t byte_limit(const std::string& kind, int64_t step, int rank) const;
 
  private:
@@ -34,7 +37,8 @@ class FaultInjection {
     std::string kind;
     int64_t step = 0;
     int rank = -1;      // -1: every rank
-    int64_t bytes = 0;  // save_error/save_kill: file writes fail past this byte; 0 = fail before writing
+    int64_t bytes = 0;  // save_error/save_kill: file writes fail past this byte (0 = before writing);
+                        // slow_load: the delay in milliseconds
   };
   const Fault* find(const std::string& kind, int64_t step, int rank) const;
   std::vector<Fault> faults_;

@@ -34,6 +34,9 @@ struct LossScaleConfig {
 // train.batch_size is the global batch, split evenly over ranks.
 struct DistConfig {
   double timeout_s = 60;   // rendezvous and every collective; a dead rank ends the job this fast
+  // Loading the data (a cache built on first use, a slow disk) ends with an agreement through the
+  // rendezvous store that waits this long for the slowest rank, not timeout_s.
+  double load_timeout_s = 1800;
   double bucket_mb = 25;   // gradient all-reduce bucket size
   bool overlap = true;     // launch each bucket's all-reduce from gradient hooks while backward runs
 };

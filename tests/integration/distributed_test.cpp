@@ -1,10 +1,11 @@
 // Data parallelism over Gloo with real processes: replicas stay bitwise identical, 2 ranks with
 // half the batch each match 1 rank with the whole batch, the all-reduce overlapped with backward
-// equals the one after it, and a killed rank ends the job quickly with a clear non-zero exit on
-// the survivors.
+// equals the one after it, a killed rank ends the job quickly with a clear non-zero exit on
+// the survivors, and a rank slow to load its data is waited for (dist.load_timeout_s).
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 
 #include "tests/support/run_binary.h"
@@ -116,6 +117,29 @@ TEST_CASE("a killed rank ends the job quickly with a non-zero exit on the others
   CHECK(results[0].exit_code == 5);
   CHECK(results[0].err.find("rank 0/2") != std::string::npos);
   CHECK(seconds < 60);
+}
+
+TEST_CASE("a rank that loads its data later than dist.timeout_s is waited for, up to dist.load_timeout_s",
+          "[integration][dist]") {
+  const auto args = [](const std::string& dir, const std::string& load_timeout_s) {
+    return std::vector<std::string>{kConfig, "run.dir=" + dir, "dist.timeout_s=2", "dist.load_timeout_s=" + load_timeout_s,
+                                    "train.steps=3", "train.lr_schedule.warmup_steps=1", "checkpoint.every=0",
+                                    "eval.every=0"};
+  };
+  setenv("SSA_FAULT", "slow_load@0/4000:1", 1);  // rank 1 finishes loading 4 s after rank 0
+  const std::string dir = fresh_run_dir("ddp_slow_load"), impatient = fresh_run_dir("ddp_slow_load_impatient");
+  const auto waited = run_ranks(2, args(dir, "60"), 29740);
+  const auto gave_up = run_ranks(2, args(impatient, "1"), 29741);
+  unsetenv("SSA_FAULT");
+  INFO(waited[0].err);
+  CHECK(waited[0].exit_code == 0);
+  CHECK(waited[1].exit_code == 0);
+  CHECK(metrics_lines(dir, "train").size() == 3);
+  INFO(gave_up[0].err);
+  CHECK(gave_up[0].exit_code == 5);
+  CHECK(gave_up[1].exit_code == 5);
+  CHECK(gave_up[0].err.find("agreement failed (a rank died or did not answer within 1 s)") != std::string::npos);
+  CHECK_FALSE(fs::exists(impatient));
 }
 
 TEST_CASE("2 ranks: SIGKILL after a checkpoint, resume, and the final parameters are bitwise those of an "
