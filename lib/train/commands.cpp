@@ -90,7 +90,7 @@ RunPaths prepare_run_dir_on_main(const config::ExperimentConfig& config, const s
 data::TaskData load_data_on_every_rank(const config::ExperimentConfig& config, dist::Communicator& comm) {
   data::TaskData data;
   dist::run_agreeing(comm, "loading the data", [&] {
-    const int64_t delay_ms = FaultInjection().byte_limit("slow_load", 0, comm.rank());  // tests only
+    const int64_t delay_ms = FaultInjection().amount("slow_load", 0, comm.rank());  // tests only
     if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     data = load_data(config);
   }, dist::Patience::kSlowRanks);

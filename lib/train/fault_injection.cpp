@@ -28,10 +28,10 @@ FaultInjection::FaultInjection(const std::string& spec) {
       if (colon != std::string::npos) f.rank = std::stoi(item.substr(colon + 1));
       if (slash != std::string::npos) {
         if ((f.kind.rfind("save_", 0) != 0 && f.kind != "slow_load") || slash > colon) throw std::invalid_argument(item);
-        f.bytes = std::stoll(item.substr(slash + 1, colon - slash - 1));
-        if (f.bytes <= 0) throw std::invalid_argument(item);
+        f.amount = std::stoll(item.substr(slash + 1, colon - slash - 1));
+        if (f.amount <= 0) throw std::invalid_argument(item);
       }
-      if ((f.kind == "save_kill" || f.kind == "slow_load") && f.bytes == 0) throw std::invalid_argument(item);
+      if ((f.kind == "save_kill" || f.kind == "slow_load") && f.amount == 0) throw std::invalid_argument(item);
     } catch (const std::exception&) {
       throw ConfigError("SSA_FAULT: '" + item +
                         "' is not kind@step[/amount][:rank] with kind nan_loss, nan_grad, save_error, "
@@ -53,9 +53,9 @@ bool FaultInjection::fires(const std::string& kind, int64_t step, int rank) cons
   return find(kind, step, rank) != nullptr;
 }
 
-int64_t FaultInjection::byte_limit(const std::string& kind, int64_t step, int rank) const {
+int64_t FaultInjection::amount(const std::string& kind, int64_t step, int rank) const {
   const Fault* f = find(kind, step, rank);
-  return f == nullptr ? 0 : f->bytes;
+  return f == nullptr ? 0 : f->amount;
 }
 
 FileSizeLimit::FileSizeLimit(int64_t bytes, bool die) : active_(bytes > 0) {

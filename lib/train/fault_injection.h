@@ -9,8 +9,8 @@
 //                                  if killed in the middle of the save
 //   SSA_FAULT="slow_load@0/3000:1" rank 1 takes 3000 ms longer to load the data (step 0: before
 //                                  training), as a rank on a slower node or file system would
-// Grammar: kind@step[/amount][:rank] (amount: bytes, or milliseconds for slow_load). Several faults: comma-separated. A malformed value is a
-// ConfigError naming SSA_FAULT.
+// Grammar: kind@step[/amount][:rank] (amount: bytes, or milliseconds for slow_load). Several
+// faults: comma-separated. A malformed value is a ConfigError naming SSA_FAULT.
 #pragma once
 #include <sys/resource.h>
 
@@ -30,15 +30,15 @@ class FaultInjection {
   bool fires(const std::string& kind, int64_t step, int rank) const;
   // The amount of an armed kind@step/amount on this rank (bytes of save_error and save_kill,
   // milliseconds of slow_load); 0 when none.
-  int64_t byte_limit(const std::string& kind, int64_t step, int rank) const;
+  int64_t amount(const std::string& kind, int64_t step, int rank) const;
 
  private:
   struct Fault {
     std::string kind;
     int64_t step = 0;
     int rank = -1;      // -1: every rank
-    int64_t bytes = 0;  // save_error/save_kill: file writes fail past this byte (0 = before writing);
-                        // slow_load: the delay in milliseconds
+    int64_t amount = 0;  // save_error/save_kill: file writes fail past this byte (0 = before writing);
+                         // slow_load: the delay in milliseconds
   };
   const Fault* find(const std::string& kind, int64_t step, int rank) const;
   std::vector<Fault> faults_;

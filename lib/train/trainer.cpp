@@ -320,12 +320,12 @@ void Trainer::save() {
     if (!comm_.is_main()) return;
     std::vector<RankRng> all;
     for (size_t r = 0; r < torch_states.size(); ++r) all.push_back({torch_states[r], sampler_states[r], cuda_states[r]});
-    const int64_t full_disk_at = faults_.byte_limit("save_error", state_.step, comm_.rank());
+    const int64_t full_disk_at = faults_.amount("save_error", state_.step, comm_.rank());
     if (faults_.fires("save_error", state_.step, comm_.rank()) && full_disk_at == 0) {
       throw Error(ExitCode::kIo, "cannot write checkpoint step " + std::to_string(state_.step) +
                                      ": injected fault (SSA_FAULT save_error)");
     }
-    const int64_t killed_at = faults_.byte_limit("save_kill", state_.step, comm_.rank());
+    const int64_t killed_at = faults_.amount("save_kill", state_.step, comm_.rank());
     const FileSizeLimit fault(killed_at > 0 ? killed_at : full_disk_at, /*die=*/killed_at > 0);
     checkpointer_->save({*model_, optimizer_.get(), state_, all});
   });
