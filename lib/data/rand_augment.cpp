@@ -144,15 +144,6 @@ std::array<double, 6> rotation_matrix(double degrees, int64_t h, int64_t w) {
   return {a, b, a * -cx + b * -cy + cx, d, e, d * -cx + e * -cy + cy};
 }
 
-bool is_signed(AugmentOp op) {
-  switch (op) {
-    case AugmentOp::kRotate: case AugmentOp::kColor: case AugmentOp::kContrast: case AugmentOp::kBrightness:
-    case AugmentOp::kSharpness: case AugmentOp::kShearX: case AugmentOp::kShearY: case AugmentOp::kTranslateX:
-    case AugmentOp::kTranslateY: return true;
-    default: return false;
-  }
-}
-
 // N(mean, std) from two uniforms (Box-Muller).
 double gaussian(double mean, double std, SplitMix64& rng) {
   const double u1 = rng.uniform(), u2 = rng.uniform();
@@ -167,6 +158,15 @@ std::string augment_op_name(AugmentOp op) {
       "ColorIncreasing", "ContrastIncreasing", "BrightnessIncreasing", "SharpnessIncreasing", "ShearX", "ShearY",
       "TranslateXRel", "TranslateYRel"};
   return names.at(static_cast<size_t>(op));
+}
+
+bool augment_op_is_signed(AugmentOp op) {
+  switch (op) {
+    case AugmentOp::kRotate: case AugmentOp::kColor: case AugmentOp::kContrast: case AugmentOp::kBrightness:
+    case AugmentOp::kSharpness: case AugmentOp::kShearX: case AugmentOp::kShearY: case AugmentOp::kTranslateX:
+    case AugmentOp::kTranslateY: return true;
+    default: return false;
+  }
 }
 
 at::Tensor affine_warp(const at::Tensor& image, const std::array<double, 6>& m, Interpolation mode) {
@@ -239,7 +239,7 @@ at::Tensor rand_augment(const at::Tensor& image, const RandAugmentConfig& config
     double level = config.magnitude;
     if (config.magnitude_std > 0) level = gaussian(level, config.magnitude_std, rng);
     level = std::clamp(level, 0.0, kMaxAugmentLevel);
-    const bool negate = is_signed(op) && rng.uniform() > 0.5;
+    const bool negate = augment_op_is_signed(op) && rng.uniform() > 0.5;
     out = apply_augment_op(out, op, level, negate, mode);
   }
   return out;

@@ -27,6 +27,10 @@ inline constexpr double kMaxAugmentLevel = 10.0;  // timm's _LEVEL_DENOM
 // The op's timm name ("Rotate", "PosterizeIncreasing", "TranslateXRel", ...).
 std::string augment_op_name(AugmentOp op);
 
+// Whether timm negates the op's argument at random: rotate, shear, translate and the four
+// enhancements.
+bool augment_op_is_signed(AugmentOp op);
+
 // Applies `op` at `level` in [0, 10] to a (3, H, W) uint8 image; `negate` flips the sign of the
 // signed ops (rotate, shear, translate and the four enhancements; timm draws it at random).
 // Geometric ops fill uncovered pixels with timm's ImageNet-mean grey (124, 116, 104).

@@ -24,11 +24,6 @@ bool is_geometric(AugmentOp op) {
          op == AugmentOp::kTranslateX || op == AugmentOp::kTranslateY;
 }
 
-bool is_signed(AugmentOp op) {
-  return is_geometric(op) || op == AugmentOp::kColor || op == AugmentOp::kContrast ||
-         op == AugmentOp::kBrightness || op == AugmentOp::kSharpness;
-}
-
 void write_hwc(const std::string& path, const at::Tensor& chw) {
   const auto hwc = chw.permute({1, 2, 0}).contiguous();  // (H, W, 3)
   std::ofstream out(path, std::ios::binary);
@@ -55,7 +50,7 @@ int main(int argc, char** argv) {
     const auto op = static_cast<AugmentOp>(k);
     for (const std::string level : {"0", "3", "7.5", "10"}) {
       for (const bool negate : {false, true}) {
-        if (negate && !is_signed(op)) continue;
+        if (negate && !ssa::data::augment_op_is_signed(op)) continue;
         for (const auto mode : {Interpolation::kBilinear, Interpolation::kBicubic}) {
           if (mode == Interpolation::kBicubic && !is_geometric(op)) continue;
           const auto out = ssa::data::apply_augment_op(image, op, std::stod(level), negate, mode);
