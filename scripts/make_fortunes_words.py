@@ -7,8 +7,7 @@ Every fortune (the text between '%' lines) of every plain-text file in /usr/shar
 per line. Fortunes go, by a fixed hash of their text, 5% to valid, 5% to test and the rest to
 train, of which --train-share is kept (a smaller corpus, so that the small CPU models overfit
 within minutes); words seen fewer than --min-count times in train become <unk> everywhere, as
-in WikiText. Writes
-OUT/wiki.{train,valid,test}.tokens; then
+in WikiText. Writes OUT/wiki.{train,valid,test}.tokens; then
 
     ssa-train prepare-data wikitext-103 --input OUT --out OUT/prepared
 
