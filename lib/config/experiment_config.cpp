@@ -11,6 +11,7 @@
 #include "lib/config/schema.h"
 #include "lib/config/yaml_reader.h"
 #include "lib/config/yaml_writer.h"
+#include "lib/data/distribution_augment.h"
 #include "models/decoder/adaptive_input.h"
 #include "models/model_factory.h"
 #include "models/swin/swin.h"
@@ -31,6 +32,29 @@ void report_config_error(const std::function<void()>& check, const FailFn& fail)
     const std::string what = e.what();
     const auto colon = what.find(": ");
     fail(what.substr(0, colon), what.substr(colon + 2));
+  }
+}
+
+// DistAug: only for pixel generation, and a conditioned decoder has one id count per family.
+void validate_distaug(const ExperimentConfig& c, const FailFn& fail) {
+  const auto families = data::distaug_families(c.data.augment.distaug);
+  const bool images = c.data.dataset == data::DatasetKind::kFashionMnist || c.data.dataset == data::DatasetKind::kCifar10;
+  if (!families.empty() && !(images && c.model.type == "decoder")) {
+    fail("data.augment.distaug", "is for pixel generation (the decoder on fashion_mnist or cifar10)");
+  }
+  const auto& conditions = c.model.decoder.conditions;
+  if (conditions.empty()) return;  // unconditional augmentation (or none)
+  std::string names, sizes;
+  std::vector<int64_t> expected;
+  for (const auto& family : families) {
+    names += (names.empty() ? "" : ", ") + family.name;
+    sizes += (sizes.empty() ? "" : ", ") + std::to_string(family.ids);
+    expected.push_back(family.ids);
+  }
+  if (families.empty()) {
+    fail("model.conditions", "conditions the model on DistAug ids, but data.augment.distaug enables no family");
+  } else if (conditions != expected) {
+    fail("model.conditions", "must list the ids of data.augment.distaug's families (" + names + "): [" + sizes + "]");
   }
 }
 
@@ -123,6 +147,7 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
   if (c.model.type == "decoder") validate_decoder(c, fail);
   if (c.model.type == "swin") validate_swin(c, fail);
   if (c.model.type == "egt") validate_egt(c, fail);
+  validate_distaug(c, fail);
   if (c.data.dataset != data::DatasetKind::kImageNet) {  // timm's extra transforms run on ImageNet's JPEGs only
     if (c.data.augment.rand_augment.layers > 0) {
       fail("data.augment.rand_augment.layers", "RandAugment is part of the imagenet pipeline only; use 0");

@@ -79,6 +79,8 @@ void describe(V& v, models::DecoderConfig& c) {
   v.field("image_height", c.image_height, FieldSpec("grid_2d: image rows").at_least(0));
   v.field("image_width", c.image_width, FieldSpec("grid_2d: image columns").at_least(0));
   v.field("image_channels", c.image_channels, FieldSpec("grid_2d: sub-pixels per pixel").at_least(1));
+  v.field("conditions", c.conditions,
+          FieldSpec("DistAug: ids per data.augment.distaug family, in its order; empty = unconditional").at_least(1));
   v.section("ssa", c.ssa, "stochastically subsampled self-attention");
 }
 
@@ -155,6 +157,15 @@ void describe(V& v, data::RandAugmentConfig& c) {
 }
 
 template <class V>
+void describe(V& v, data::DistAugConfig& c) {
+  v.field("rotate", c.rotate, FieldSpec("4 ids: quarter turns clockwise"));
+  v.field("colour", c.colour, FieldSpec("6 ids: RGB channel permutations (3 channels)"));
+  v.field("transpose", c.transpose, FieldSpec("2 ids: rows <-> columns"));
+  v.field("reverse", c.reverse, FieldSpec("2 ids: half turn"));
+  v.field("jigsaw", c.jigsaw, FieldSpec("24 ids: permutations of the 2 x 2 quadrants"));
+}
+
+template <class V>
 void describe(V& v, data::ImageAugmentConfig& c) {
   v.field("flip", c.flip, FieldSpec("random left-right mirror"));
   v.field("crop_padding", c.crop_padding,
@@ -169,6 +180,7 @@ void describe(V& v, data::ImageAugmentConfig& c) {
   v.section("rand_augment", c.rand_augment, "imagenet: timm RandAugment, increasing ops");
   v.field("random_erasing", c.random_erasing,
           FieldSpec("imagenet: chance of erasing one box with noise (timm pixel mode)").at_least(0).at_most(1));
+  v.section("distaug", c.distaug, "pixel generation: Distribution Augmentation, ids told to the model");
 }
 
 inline const ChoiceNames<data::MoleculeSource> kMoleculeSources = {

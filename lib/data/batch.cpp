@@ -13,6 +13,7 @@ Batch Batch::to(const c10::Device& device) const {
   b.input = moved(input, device);
   b.target = moved(target, device);
   b.target_mask = moved(target_mask, device);
+  b.condition = moved(condition, device);
   b.node_mask = moved(node_mask, device);
   b.edge_feat = moved(edge_feat, device);
   b.distance = moved(distance, device);

@@ -16,6 +16,7 @@ struct Batch {
   at::Tensor target;
   // The rest is optional ({} initializers: `Batch{input, target}` sets only the two above).
   at::Tensor target_mask{};  // (B, T) bool: positions that count (sliding-window evaluation); undefined = all
+  at::Tensor condition{};    // (B, F) int64 DistAug transform ids, one per family; undefined = identity
 
   // Graphs, padded to N nodes (models/egt):
   at::Tensor node_mask{};  // (B, N) bool, true for real nodes

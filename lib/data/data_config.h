@@ -34,6 +34,17 @@ struct RandAugmentConfig {
   double probability = 0.5;    // each drawn op is applied with this probability
 };
 
+// Pixel generation: Distribution Augmentation (Jun et al. 2020; lib/data/distribution_augment.h).
+// Each enabled family draws a transform id per training image, uniformly; the model is told the
+// ids (model.conditions) and evaluation uses the identity. Families apply in this order.
+struct DistAugConfig {
+  bool rotate = false;     // 4 ids: k quarter turns clockwise
+  bool colour = false;     // 6 ids: permutations of the RGB channels
+  bool transpose = false;  // 2 ids: swap rows and columns
+  bool reverse = false;    // 2 ids: half turn
+  bool jigsaw = false;     // 24 ids: permutations of the 2 x 2 quadrants
+};
+
 // Training-time image transforms (Swin's recipe, scaled to small images). Off in evaluation.
 struct ImageAugmentConfig {
   bool flip = true;              // mirror left-right with probability 1/2
@@ -49,6 +60,7 @@ struct ImageAugmentConfig {
   // normalisation, then random erasing (this probability; one box, N(0, 1) noise per pixel).
   RandAugmentConfig rand_augment;
   double random_erasing = 0.0;
+  DistAugConfig distaug;  // pixel generation only (the classification transforms above do not apply there)
 };
 
 struct DataConfig {

@@ -8,6 +8,8 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include "lib/data/distribution_augment.h"
+
 namespace ssa::data {
 namespace {
 
@@ -103,24 +105,44 @@ std::string ImageClassificationDataset::describe() const {
   return fmt::format("{} images {}x{}x{}, {} classes", p.size(0), p.size(2), p.size(3), p.size(1), images_.classes);
 }
 
-PixelSequenceDataset::PixelSequenceDataset(ImageSet images) : images_(std::move(images)) {}
+PixelSequenceDataset::PixelSequenceDataset(ImageSet images, DistAugConfig distaug)
+    : images_(std::move(images)), distaug_(distaug) {
+  const auto& p = images_.pixels;
+  check_distaug_geometry(distaug_, p.size(1), p.size(2), p.size(3));
+}
 
 int64_t PixelSequenceDataset::sequence_length() const {
   return images_.pixels.size(1) * images_.pixels.size(2) * images_.pixels.size(3);
 }
 
-Batch PixelSequenceDataset::batch(const std::vector<int64_t>& indices, std::optional<uint64_t>) const {
-  const auto images = gather_images(images_, indices);                                     // (B, C, H, W)
+Batch PixelSequenceDataset::batch(const std::vector<int64_t>& indices, std::optional<uint64_t> augment_seed) const {
+  auto images = gather_images(images_, indices);                                           // (B, C, H, W)
+  at::Tensor condition;
+  if (augment_seed && !distaug_families(distaug_).empty()) {
+    std::mt19937_64 rng(*augment_seed);
+    condition = draw_distaug_ids(distaug_, images.size(0), rng);                            // (B, F)
+    std::vector<at::Tensor> transformed;
+    for (int64_t i = 0; i < images.size(0); ++i) {
+      transformed.push_back(distaug_transform(images[i], distaug_, condition[i]));
+    }
+    images = at::stack(transformed);
+  }
   const auto target = images.permute({0, 2, 3, 1}).reshape({images.size(0), -1}).to(at::kLong);  // (B, T) raster sub-pixels
   const auto begin = at::full({images.size(0), 1}, kBeginToken, at::kLong);
   const auto input = at::cat({begin, target.slice(1, 0, -1)}, 1);                           // (B, T)
-  return {input, target};
+  Batch b{input, target};
+  b.condition = condition;
+  return b;
 }
 
 std::string PixelSequenceDataset::describe() const {
   const auto& p = images_.pixels;
-  return fmt::format("{} images {}x{}x{} as {}-sub-pixel sequences", p.size(0), p.size(2), p.size(3), p.size(1),
-                     sequence_length());
+  std::string distaug;
+  for (const auto& family : distaug_families(distaug_)) {
+    distaug += (distaug.empty() ? ", DistAug " : " x ") + family.name + " (" + std::to_string(family.ids) + ")";
+  }
+  return fmt::format("{} images {}x{}x{} as {}-sub-pixel sequences{}", p.size(0), p.size(2), p.size(3), p.size(1),
+                     sequence_length(), distaug);
 }
 
 }  // namespace ssa::data

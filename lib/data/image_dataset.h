@@ -43,20 +43,23 @@ class ImageClassificationDataset : public Dataset {
 
 // Autoregressive image modelling: an image becomes its sub-pixels in raster (row, column, channel)
 // order, T = H * W * C tokens in [0, 256). The input starts with the begin-of-image token 256.
+// With DistAug on, training images are transformed first and the batch carries their ids.
 class PixelSequenceDataset : public Dataset {
  public:
   static constexpr int64_t kBeginToken = 256;
   static constexpr int64_t kVocabulary = 257;
 
-  explicit PixelSequenceDataset(ImageSet images);
+  explicit PixelSequenceDataset(ImageSet images, DistAugConfig distaug = {});
   int64_t size() const override { return images_.pixels.size(0); }
-  // input (B, T) int64 = [256, x_0 .. x_{T-2}]; target (B, T) int64 = [x_0 .. x_{T-1}].
+  // input (B, T) int64 = [256, x_0 .. x_{T-2}]; target (B, T) int64 = [x_0 .. x_{T-1}];
+  // condition (B, F) int64 DistAug ids when augment_seed is set and DistAug is on.
   Batch batch(const std::vector<int64_t>& indices, std::optional<uint64_t> augment_seed) const override;
   std::string describe() const override;
   int64_t sequence_length() const;
 
  private:
   ImageSet images_;
+  DistAugConfig distaug_;
 };
 
 }  // namespace ssa::data

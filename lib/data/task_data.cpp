@@ -69,7 +69,7 @@ TaskData image_data(const DataConfig& config, const TaskDataOptions& options) {
       throw ConfigError("model.vocab_size: pixel generation needs 257 tokens (256 values and the begin token), got " +
                         std::to_string(options.vocab_size));
     }
-    d.train = std::make_shared<PixelSequenceDataset>(std::move(images.train));
+    d.train = std::make_shared<PixelSequenceDataset>(std::move(images.train), config.augment.distaug);
     d.valid = std::make_shared<PixelSequenceDataset>(std::move(images.valid));
     return d;
   }

@@ -64,6 +64,14 @@ Decoder::Decoder(const DecoderConfig& config, uint64_t sampler_seed)
     embed_ = register_module("embed", torch::nn::Embedding(config.vocab_size, config.d_model));
     torch::nn::init::normal_(embed_->weight, 0.0, std::pow(static_cast<double>(config.d_model), -0.5));
   }
+  if (!config.conditions.empty()) {
+    std::vector<int64_t> offsets{0};
+    for (size_t f = 0; f + 1 < config.conditions.size(); ++f) offsets.push_back(offsets.back() + config.conditions[f]);
+    const int64_t rows = offsets.back() + config.conditions.back();
+    condition_table_ = register_parameter("embed_condition", at::empty({rows, config.d_model}));
+    torch::nn::init::normal_(condition_table_, 0.0, std::pow(static_cast<double>(config.d_model), -0.5));
+    condition_offsets_ = register_buffer("condition_offsets", at::tensor(offsets, at::kLong));
+  }
   blocks_ = register_module("blocks", torch::nn::ModuleList());
   const auto plan = attn::ssa_layer_plan(config.ssa, config.layers);
   for (int64_t l = 0; l < config.layers; ++l) {
@@ -98,8 +106,19 @@ attn::BiasFn Decoder::causal_grid_bias(const DecoderBlockImpl& block) const {
   };
 }
 
-at::Tensor Decoder::features(const at::Tensor& tokens) {
+// Token embeddings, with the DistAug condition vector added at the begin token (position 0).
+at::Tensor Decoder::embed_tokens(const at::Tensor& tokens, const at::Tensor& condition) {
   auto x = adaptive() ? adaptive_input_(tokens) : embed_(tokens);              // (B, T, C)
+  if (!condition_table_.defined()) return x;
+  const int64_t batch = tokens.size(0), families = condition_offsets_.size(0);
+  const auto ids = condition.defined() ? condition : at::zeros({batch, families}, tokens.options());  // (B, F)
+  const auto rows = (ids + condition_offsets_).reshape({-1});                 // (B * F)
+  const auto vector = condition_table_.index_select(0, rows).view({batch, families, -1}).sum(1);  // (B, C)
+  return at::cat({x.slice(1, 0, 1) + vector.unsqueeze(1).to(x.scalar_type()), x.slice(1, 1)}, 1);  // (B, T, C)
+}
+
+at::Tensor Decoder::features(const at::Tensor& tokens, const at::Tensor& condition) {
+  auto x = embed_tokens(tokens, condition);                                    // (B, T, C)
   if (config_.scale_embedding) x = x * std::sqrt(static_cast<double>(config_.d_model));
   x = F::dropout(x, F::DropoutFuncOptions().p(config_.dropout).training(is_training()));
   const bool grid = config_.position == "grid_2d";
@@ -109,8 +128,8 @@ at::Tensor Decoder::features(const at::Tensor& tokens) {
   return x;                                                                     // (B, T, C)
 }
 
-at::Tensor Decoder::forward(const at::Tensor& tokens) {
-  const auto x = features(tokens);                                             // (B, T, C)
+at::Tensor Decoder::forward(const at::Tensor& tokens, const at::Tensor& condition) {
+  const auto x = features(tokens, condition);                                  // (B, T, C)
   if (adaptive()) {
     auto shape = tokens.sizes().vec();
     shape.push_back(config_.vocab_size);
@@ -121,17 +140,17 @@ at::Tensor Decoder::forward(const at::Tensor& tokens) {
 
 at::Tensor Decoder::predict(const Batch& batch) {
   if (adaptive()) {
-    const auto x = features(batch.input);                                      // (B, T, C)
+    const auto x = features(batch.input, batch.condition);                     // (B, T, C)
     return adaptive_softmax_->target_log_probs(x.reshape({-1, x.size(-1)}), batch.target.reshape({-1}))
         .reshape(batch.target.sizes());                                         // (B, T)
   }
-  const auto log_probs = at::log_softmax(forward(batch.input).to(at::kFloat), -1);  // (B, T, V)
+  const auto log_probs = at::log_softmax(forward(batch.input, batch.condition).to(at::kFloat), -1);  // (B, T, V)
   return log_probs.gather(-1, batch.target.unsqueeze(-1)).squeeze(-1);               // (B, T)
 }
 
 LossOutput Decoder::loss(const Batch& batch) {
   if (adaptive()) return {-predict(batch).sum(), batch.target.numel()};  // exact NLL, only the targets' tails
-  const auto logits = forward(batch.input);                                     // (B, T, V)
+  const auto logits = forward(batch.input, batch.condition);                    // (B, T, V)
   const auto nll = F::cross_entropy(logits.reshape({-1, logits.size(-1)}).to(at::kFloat),
                                     batch.target.reshape({-1}),
                                     F::CrossEntropyFuncOptions().reduction(torch::kSum));

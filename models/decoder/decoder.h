@@ -41,9 +41,10 @@ class Decoder : public Model {
   Decoder(const DecoderConfig& config, uint64_t sampler_seed);
 
   // tokens: (B, T) int64 -> logits (B, T, V); with the adaptive softmax, its log-probabilities.
-  at::Tensor forward(const at::Tensor& tokens);
+  // condition: (B, F) int64 DistAug ids (config.conditions); undefined = all identity (id 0).
+  at::Tensor forward(const at::Tensor& tokens, const at::Tensor& condition = {});
   // tokens: (B, T) int64 -> hidden states before the output layer (B, T, C)
-  at::Tensor features(const at::Tensor& tokens);
+  at::Tensor features(const at::Tensor& tokens, const at::Tensor& condition = {});
 
   LossOutput loss(const Batch& batch) override;
   Prediction prediction_kind() const override { return Prediction::kTargetLogProbs; }
@@ -54,6 +55,7 @@ class Decoder : public Model {
   double last_attention_fraction() const override;
 
  private:
+  at::Tensor embed_tokens(const at::Tensor& tokens, const at::Tensor& condition);
   attn::BiasFn causal_alibi() const;
   attn::BiasFn causal_grid_bias(const DecoderBlockImpl& block) const;
   bool adaptive() const { return !config_.adaptive_cutoffs.empty(); }
@@ -67,6 +69,8 @@ class Decoder : public Model {
   std::vector<DecoderBlock> block_list_;
   torch::nn::LayerNorm final_norm_{nullptr};
   torch::nn::Linear output_{nullptr};  // null when tied to embed_
+  at::Tensor condition_table_;         // (sum of config.conditions, C); undefined when unconditional
+  at::Tensor condition_offsets_;       // (F) first row of each family in condition_table_, a buffer
   at::Tensor slopes_;                  // (H) ALiBi slopes, a buffer
 };
 

@@ -33,6 +33,10 @@ struct DecoderConfig {
   int64_t image_height = 0;           // grid_2d: pixels per column
   int64_t image_width = 0;            // grid_2d: pixels per row
   int64_t image_channels = 1;         // grid_2d: sub-pixels per pixel
+  // DistAug conditioning (pixel generation): the transform ids per family, e.g. {4, 2} for
+  // rotate and transpose. One learned vector per id, summed over the families and added to the
+  // begin token's embedding; empty = unconditional.
+  std::vector<int64_t> conditions;
   attn::SsaConfig ssa;
 };
 

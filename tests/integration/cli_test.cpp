@@ -49,8 +49,8 @@ TEST_CASE("the default config checks", "[integration][cli]") {
 TEST_CASE("every shipped config checks, with the paper shapes' parameter counts", "[integration][cli]") {
   // GPU configs are checked on CPU: `check` builds the model but does not train.
   const std::vector<std::pair<std::string, std::string>> expected = {
-      {"configs/paper/cifar10_pixels_s0.yaml", "202,576,000"},
-      {"configs/paper/cifar10_pixels_s16_l4_ft.yaml", "202,576,000"},
+      {"configs/paper/cifar10_pixels_s0.yaml", "202,582,144"},
+      {"configs/paper/cifar10_pixels_s16_l4_ft.yaml", "202,582,144"},
       {"configs/paper/pcqm4mv2_egt_small_u10_ft.yaml", "11,411,009"},
       {"configs/paper/pcqm4mv2_egt_small_u20_ft.yaml", "11,411,009"},
       {"configs/paper/pcqm4mv2_egt_small_u30_ft.yaml", "11,411,009"},

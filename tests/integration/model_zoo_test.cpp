@@ -1,4 +1,4 @@
-// End-to-end runs of the pixel decoder (Fashion-MNIST sub-pixels, BPD) and EGT (TPSA of RDKit's
+// End-to-end runs of the pixel decoder (Fashion-MNIST sub-pixels with DistAug, BPD) and EGT (TPSA of RDKit's
 // NCI first_5k molecules, MAE) on real data through SSA and the dense fine-tune, plus a bitwise
 // kill/resume of these and of Swin (its learning run is in vision_test.cpp), on 1 and 2 ranks.
 #include <catch2/catch.hpp>
@@ -70,6 +70,8 @@ TEST_CASE("the pixel decoder learns Fashion-MNIST and reports bits per dimension
   CHECK(bpd == Approx(json_number(evals[1], "valid_loss") / std::log(2.0)));
   CHECK(bpd < 5.0);  // a uniform model needs 8 bits per sub-pixel
   CHECK(json_number(evals[1], "valid_targets") == 20 * 784);
+  CHECK(r.err.find("DistAug rotate (4) x transpose (2) x jigsaw (24); validation 10000 images 28x28x1 as "
+                   "784-sub-pixel sequences") != std::string::npos);  // training transformed, validation not
 }
 
 TEST_CASE("EGT with graph SSA learns TPSA well below the best constant predictor", "[integration][egt]") {
