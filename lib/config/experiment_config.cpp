@@ -38,8 +38,7 @@ void report_config_error(const std::function<void()>& check, const FailFn& fail)
 // DistAug: only for pixel generation, and a conditioned decoder has one id count per family.
 void validate_distaug(const ExperimentConfig& c, const FailFn& fail) {
   const auto families = data::distaug_families(c.data.augment.distaug);
-  const bool images = c.data.dataset == data::DatasetKind::kFashionMnist || c.data.dataset == data::DatasetKind::kCifar10;
-  if (!families.empty() && !(images && c.model.type == "decoder")) {
+  if (!families.empty() && !(data::in_memory_images(c.data.dataset) && c.model.type == "decoder")) {
     fail("data.augment.distaug", "is for pixel generation (the decoder on fashion_mnist or cifar10)");
   }
   const auto& conditions = c.model.decoder.conditions;
@@ -148,6 +147,9 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
   if (c.model.type == "swin") validate_swin(c, fail);
   if (c.model.type == "egt") validate_egt(c, fail);
   validate_distaug(c, fail);
+  if (c.data.train_images > 0 && !data::in_memory_images(c.data.dataset)) {
+    fail("data.train_images", "applies to fashion_mnist and cifar10 only");
+  }
   if (c.data.dataset != data::DatasetKind::kImageNet) {  // timm's extra transforms run on ImageNet's JPEGs only
     if (c.data.augment.rand_augment.layers > 0) {
       fail("data.augment.rand_augment.layers", "RandAugment is part of the imagenet pipeline only; use 0");

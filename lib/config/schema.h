@@ -213,6 +213,8 @@ void describe(V& v, data::DataConfig& c) {
   v.field("seq_len", c.seq_len, FieldSpec("tokens per training sequence (T); pixels: H*W*C").at_least(2));
   v.field("root", c.root, FieldSpec("images: directory of the dataset's files (imagenet: holds train/ and val/)"));
   v.section("augment", c.augment, "images: training transforms");
+  v.field("train_images", c.train_images,
+          FieldSpec("fashion_mnist, cifar10: train on the first N images only (data-limited runs); 0 = all").at_least(0));
   v.field("eval_crop_fraction", c.eval_crop_fraction,
           FieldSpec("imagenet: eval resizes the shorter side to image_size / this, then center-crops")
               .greater_than(0).at_most(1));

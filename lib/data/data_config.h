@@ -17,6 +17,11 @@ enum class DatasetKind {
   kMolecules,     // SMILES with a regression target (models/egt)
 };
 
+// The image datasets read whole into memory (fashion_mnist, cifar10), as opposed to imagenet's folders.
+inline bool in_memory_images(DatasetKind kind) {
+  return kind == DatasetKind::kFashionMnist || kind == DatasetKind::kCifar10;
+}
+
 enum class TokenFormat {
   kBytes,     // any file; each byte is a token (vocab 256)
   kUint16,    // pre-tokenized little-endian uint16 ids
@@ -74,6 +79,7 @@ struct DataConfig {
   // Images:
   std::string root = "/usr/share/datasets/fashion-mnist";  // directory holding the dataset's files
   ImageAugmentConfig augment;
+  int64_t train_images = 0;               // fashion_mnist, cifar10: train on the first N images only; 0 = all
   // imagenet (the side is model.image_size): evaluation resizes the shorter side to
   // side / eval_crop_fraction and takes the central side x side crop (timm's crop_pct).
   double eval_crop_fraction = 0.875;

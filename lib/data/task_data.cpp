@@ -54,8 +54,20 @@ TaskData text_data(const DataConfig& config, const TaskDataOptions& options) {
   return d;
 }
 
+// The first `count` images of `set` (data.train_images); 0 keeps all.
+void keep_first_images(ImageSet& set, int64_t count) {
+  if (count == 0) return;
+  if (count > set.pixels.size(0)) {
+    throw ConfigError("data.train_images: is " + std::to_string(count) + " but the training split holds only " +
+                      std::to_string(set.pixels.size(0)) + " images");
+  }
+  set.pixels = set.pixels.slice(0, 0, count);
+  set.labels = set.labels.slice(0, 0, count);
+}
+
 TaskData image_data(const DataConfig& config, const TaskDataOptions& options) {
   ImageSplits images = load_images(config);
+  keep_first_images(images.train, config.train_images);
   TaskData d;
   d.order = std::make_unique<ShuffledOrder>(images.train.pixels.size(0), options.order_seed);
   if (options.task == Task::kImageGeneration) {
@@ -104,14 +116,12 @@ TaskData molecule_data(const DataConfig& config, const TaskDataOptions& options)
   return d;
 }
 
-bool is_image(DatasetKind kind) { return kind == DatasetKind::kFashionMnist || kind == DatasetKind::kCifar10; }
-
 }  // namespace
 
 TaskData load_task_data(const DataConfig& config, const TaskDataOptions& options) {
   const bool wants_images = options.task == Task::kImageClassification || options.task == Task::kImageGeneration;
   if (options.task == Task::kLanguageModel && config.dataset == DatasetKind::kText) return text_data(config, options);
-  if (wants_images && is_image(config.dataset)) return image_data(config, options);
+  if (wants_images && in_memory_images(config.dataset)) return image_data(config, options);
   if (options.task == Task::kImageClassification && config.dataset == DatasetKind::kImageNet) {
     return image_folder_data(config, options);
   }

@@ -14,6 +14,7 @@
 #include "lib/data/chunk_sampler.h"
 #include "lib/data/image_dataset.h"
 #include "lib/data/image_files.h"
+#include "lib/data/task_data.h"
 
 using namespace ssa;
 using namespace ssa::data;
@@ -185,4 +186,24 @@ TEST_CASE("the Debian Fashion-MNIST files read as 60000 + 10000 balanced 28x28 i
   CHECK(train.pixels.sizes() == at::IntArrayRef({60000, 1, 28, 28}));
   CHECK(test.pixels.sizes() == at::IntArrayRef({10000, 1, 28, 28}));
   CHECK(at::equal(at::bincount(train.labels), at::full({10}, 6000, at::kLong)));
+}
+
+TEST_CASE("data.train_images keeps the first N training images and all validation images", "[images][real-data]") {
+  DataConfig config;
+  config.dataset = DatasetKind::kFashionMnist;
+  config.seq_len = 784;
+  config.train_images = 100;
+  TaskDataOptions options;
+  options.task = Task::kImageGeneration;
+  options.vocab_size = PixelSequenceDataset::kVocabulary;
+  const auto data = load_task_data(config, options);
+  CHECK(data.train->size() == 100);
+  CHECK(data.valid->size() == 10000);
+  const std::string root = "/usr/share/datasets/fashion-mnist/";
+  const auto all = read_idx_images(root + "train-images-idx3-ubyte.gz", root + "train-labels-idx1-ubyte.gz", 10);
+  const auto last = data.train->batch({99}, std::nullopt).target[0];  // (784) sub-pixels of image 99
+  CHECK(at::equal(last, all.pixels[99].reshape({-1}).to(at::kLong)));
+  config.train_images = 60001;
+  CHECK_THROWS_WITH(load_task_data(config, options),
+                    "data.train_images: is 60001 but the training split holds only 60000 images");
 }
