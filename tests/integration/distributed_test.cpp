@@ -1,7 +1,8 @@
 // Data parallelism over Gloo with real processes: replicas stay bitwise identical, 2 ranks with
 // half the batch each match 1 rank with the whole batch, the all-reduce overlapped with backward
 // equals the one after it, a killed rank ends the job quickly with a clear non-zero exit on
-// the survivors, and a rank slow to load its data is waited for (dist.load_timeout_s).
+// the survivors, a rank slow to load its data is waited for (dist.load_timeout_s), and a
+// checkpoint resumes on another number of ranks.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -165,4 +166,48 @@ TEST_CASE("2 ranks: SIGKILL after a checkpoint, resume, and the final parameters
   CHECK(b[0].err.find("resumed from") != std::string::npos);
   CHECK(final_fingerprint(a[0].err) != "none");
   CHECK(final_fingerprint(b[0].err) == final_fingerprint(a[0].err));
+}
+
+TEST_CASE("a checkpoint resumes on a different number of ranks with the same data and the same losses",
+          "[integration][dist][resume]") {
+  // The data position is global and the global batch stays train.batch_size, so 2 -> 1 and 1 -> 2
+  // ranks consume the same examples; with dense attention and no dropout the losses then match the
+  // uninterrupted 1-rank run up to summation order (not bitwise: the reductions differ).
+  const auto args = [](const std::string& dir) {
+    auto a = dense_args(dir);
+    a.push_back("dist.timeout_s=5");
+    return a;
+  };
+  const std::string reference = fresh_run_dir("world_change_reference");
+  REQUIRE(run_ssa_train(args(reference)).exit_code == 0);
+  const auto expected = metrics_lines(reference, "train");
+  REQUIRE(expected.size() == 12);
+  const auto check_matches_reference = [&](const std::string& dir) {
+    const auto lines = metrics_lines(dir, "train");
+    REQUIRE(lines.size() == 12);  // every step exactly once
+    for (size_t i = 0; i < lines.size(); ++i) {
+      CHECK(json_number(lines[i], "targets") == json_number(expected[i], "targets"));
+      CHECK(json_number(lines[i], "loss") == Approx(json_number(expected[i], "loss")).epsilon(1e-6));
+    }
+    CHECK(json_number(metrics_lines(dir, "eval").back(), "valid_loss") ==
+          Approx(json_number(metrics_lines(reference, "eval").back(), "valid_loss")).epsilon(1e-6));
+  };
+  const std::string checkpoint = "/checkpoints/step_00000006/COMPLETE";
+
+  const std::string shrunk = fresh_run_dir("world_change_2_to_1");
+  REQUIRE(run_ranks(2, args(shrunk), 29795, /*kill_rank=*/0, shrunk + checkpoint)[0].exit_code == 128 + 9);
+  const auto on_one = run_ssa_train(args(shrunk));
+  INFO(on_one.err);
+  REQUIRE(on_one.exit_code == 0);
+  CHECK(on_one.err.find("resumed from") != std::string::npos);
+  check_matches_reference(shrunk);
+
+  const std::string grown = fresh_run_dir("world_change_1_to_2");
+  REQUIRE(run_and_kill_when(args(grown), grown + checkpoint));
+  const auto on_two = run_ranks(2, args(grown), 29797);
+  INFO(on_two[1].err);
+  REQUIRE(on_two[0].exit_code == 0);
+  REQUIRE(on_two[1].exit_code == 0);
+  CHECK(on_two[1].err.find("written by 1 ranks; rank 1 starts fresh random streams") != std::string::npos);
+  check_matches_reference(grown);
 }
