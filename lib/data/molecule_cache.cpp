@@ -3,12 +3,15 @@
 #include "lib/data/molecule_cache.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -34,6 +37,34 @@ struct CacheUnusable {
 uint32_t crc_of(const uint8_t* data, size_t bytes) {
   return static_cast<uint32_t>(crc32_z(crc32_z(0L, Z_NULL, 0), data, bytes));
 }
+
+// An exclusive flock on `<cache>.lock`, held while the object lives, so the processes that need
+// the same cache (the ranks of a job, concurrent jobs) featurize it once: the first builds, the
+// others wait and then map its file. Without a lock file (read-only directory) each process goes
+// ahead alone; the temporary-name-and-rename write keeps that correct, only slower.
+class CacheBuildLock {
+ public:
+  explicit CacheBuildLock(const std::string& cache_path) {
+    const std::string path = cache_path + ".lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      spdlog::warn("cannot create {} ({}); featurizing without coordination", path, std::strerror(errno));
+      return;
+    }
+    if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+    spdlog::info("another process is preparing {}; waiting for it", cache_path);
+    while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
+  ~CacheBuildLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  CacheBuildLock(const CacheBuildLock&) = delete;
+  CacheBuildLock& operator=(const CacheBuildLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 std::string counts_line(const MoleculeCache& cache) {
   std::string line = fmt::format("{}: {} molecules parsed, {} malformed", cache.path(),
@@ -159,24 +190,32 @@ std::shared_ptr<MoleculeCache> MoleculeCache::map_and_check(const std::string& p
 std::shared_ptr<const MoleculeCache> MoleculeCache::load_or_build(
     const std::string& path, const std::string& key, const std::function<std::vector<MoleculeRow>()>& read_rows,
     int64_t threads) {
+  CacheUnusable why{CacheOrigin::kBuilt, ""};
+  const auto map_if_usable = [&]() -> std::shared_ptr<const MoleculeCache> {
+    try {
+      auto cache = map_and_check(path, key, CacheOrigin::kLoaded);
+      spdlog::info("{}", counts_line(*cache));
+      return cache;
+    } catch (const CacheUnusable& e) {
+      why = e;
+      return nullptr;
+    }
+  };
+  if (auto cache = map_if_usable()) return cache;  // the common case: no lock taken
+  const CacheBuildLock lock(path);                  // one process featurizes, the others wait here
+  if (auto cache = map_if_usable()) return cache;  // built by the process we waited for
+  if (why.rebuild_as == CacheOrigin::kRebuiltCorrupt) {
+    spdlog::warn("molecule cache {} is unusable ({}); rebuilding it", path, why.reason);
+  } else if (why.rebuild_as == CacheOrigin::kRebuiltStale) {
+    spdlog::info("molecule cache {} is out of date ({}); rebuilding it", path, why.reason);
+  }
+  spdlog::info("featurizing molecules into {}", path);
+  write_molecule_cache(path, key, read_rows(), threads);
   std::shared_ptr<const MoleculeCache> cache;
   try {
-    cache = map_and_check(path, key, CacheOrigin::kLoaded);
-    spdlog::info("{}", counts_line(*cache));
-    return cache;
-  } catch (const CacheUnusable& why) {
-    if (why.rebuild_as == CacheOrigin::kRebuiltCorrupt) {
-      spdlog::warn("molecule cache {} is unusable ({}); rebuilding it", path, why.reason);
-    } else if (why.rebuild_as == CacheOrigin::kRebuiltStale) {
-      spdlog::info("molecule cache {} is out of date ({}); rebuilding it", path, why.reason);
-    }
-    spdlog::info("featurizing molecules into {}", path);
-    write_molecule_cache(path, key, read_rows(), threads);
-    try {
-      cache = map_and_check(path, key, why.rebuild_as);
-    } catch (const CacheUnusable& again) {
-      throw Error(ExitCode::kIo, "molecule cache " + path + ": unreadable right after writing it (" + again.reason + ")");
-    }
+    cache = map_and_check(path, key, why.rebuild_as);
+  } catch (const CacheUnusable& again) {
+    throw Error(ExitCode::kIo, "molecule cache " + path + ": unreadable right after writing it (" + again.reason + ")");
   }
   const std::string counts = counts_line(*cache);
   if (cache->malformed_count() > 0) {

@@ -42,6 +42,7 @@ class MoleculeCache {
  public:
   // Maps `path` if it holds `key`; otherwise featurizes read_rows() on `threads` threads, writes
   // the file (temporary name, fsync, rename) and maps that. Logs the parsed / malformed counts.
+  // Processes that find it missing at the same time featurize once (a flock on `path`.lock).
   static std::shared_ptr<const MoleculeCache> load_or_build(
       const std::string& path, const std::string& key,
       const std::function<std::vector<MoleculeRow>()>& read_rows, int64_t threads);
