@@ -81,7 +81,11 @@ TEST_CASE("every shipped config checks, with the paper shapes' parameter counts"
       {"configs/repro/literature_t256_s4_l4_ft.yaml", "858,880"},
       {"configs/repro/words_t256_s0.yaml", "2,052,864"},  // 858,880 + 2 x (4,920 - 256) x 128
       {"configs/repro/words_t256_s4_l4.yaml", "2,052,864"},
-      {"configs/repro/words_t256_s4_l4_ft.yaml", "2,052,864"}};
+      {"configs/repro/words_t256_s4_l4_ft.yaml", "2,052,864"},
+      {"configs/repro/fmnist256_s0.yaml", "907,536"},
+      {"configs/repro/fmnist256_s4_l4_ft.yaml", "907,536"},
+      {"configs/repro/fmnist256_s0_distaug.yaml", "908,304"},  // + (4 + 2) x 128 condition vectors
+      {"configs/repro/fmnist256_s4_l4_ft_distaug.yaml", "908,304"}};
   for (const auto& [config, parameters] : expected) {
     const auto r = run_ssa_train({"check", source_path(config), "run.device=cpu"});
     INFO(config << ": " << r.err);
