@@ -14,10 +14,10 @@
 #include <vector>
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include "lib/core/cpu_memory_probe.h"
+#include "lib/core/cpu_threads.h"
 #include "lib/nn/alibi.h"
 #include "lib/ssa/ssa_attention.h"
 
@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--lengths")) lengths = parse_list(argv[i + 1]);
   }
-  at::set_num_threads(threads);
+  ssa::set_cpu_threads(threads);
   torch::manual_seed(0);
   std::printf("attention forward+backward, B=4 H=8 D=64 fp32 CPU, %d threads, median of %d\n\n", threads, reps);
   std::printf("| variant | T | ms | speed vs dense | peak MiB | memory vs dense | score entries vs dense |\n"

@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "lib/core/cpu_threads.h"
 #include "lib/core/splitmix.h"
 #include "lib/data/graph_encodings.h"
 #include "lib/data/molecule_csv.h"
@@ -105,7 +106,7 @@ int main(int argc, char** argv) {
   const MoleculeSplits splits = load_molecule_splits(config);
   print_row("cache build (featurize + write)", threads, static_cast<int64_t>(rows.size()), seconds_since(start));
   bench_batches(*splits.train, batch_size);
-  at::set_num_threads(static_cast<int>(threads));
+  ssa::set_cpu_threads(static_cast<int>(threads));
   for (const std::string flavor : {"debug", "egt-small"}) {
     for (const bool ssa : {true, false}) bench_model(*splits.train, batch_size, flavor, ssa);
   }

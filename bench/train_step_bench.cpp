@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include "lib/core/cpu_threads.h"
 #include "lib/train/safetensors.h"
 #include "models/decoder/decoder.h"
 
@@ -78,7 +78,7 @@ ssa::models::DecoderConfig decoder_config(const Options& o) {
 
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
-  at::set_num_threads(o.threads);
+  ssa::set_cpu_threads(o.threads);
   torch::manual_seed(1);
   ssa::models::Decoder model(decoder_config(o), /*sampler_seed=*/1);
   model.set_attention_mode(o.attention == "ssa" ? ssa::attn::AttentionMode::kSubsampled

@@ -226,7 +226,7 @@ template <class V>
 void describe(V& v, train::RunConfig& c) {
   v.field("dir", c.dir, FieldSpec("run directory; empty = runs/<config stem>"));
   v.field("seed", c.seed, FieldSpec("seed for init, dropout, SSA and data order").at_least(0));
-  v.field("threads", c.threads, FieldSpec("intra-op CPU threads; 0 = all cores").at_least(0));
+  v.field("threads", c.threads, FieldSpec("CPU threads of LibTorch and OpenBLAS; 0 = all cores").at_least(0));
   v.field("device", c.device, FieldSpec("compute device").one_of({"cpu", "cuda"}));
   v.field("precision", c.precision,
           FieldSpec("autocast precision; auto = bf16 on cuda, fp32 on cpu").one_of({"auto", "fp32", "bf16", "fp16"}));

@@ -5,11 +5,11 @@
 #include <cmath>
 #include <thread>
 
-#include <ATen/Parallel.h>
 #include <spdlog/spdlog.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
+#include "lib/core/cpu_threads.h"
 #include "lib/core/device_memory.h"
 #include "lib/core/error.h"
 #include "lib/core/splitmix.h"
@@ -41,7 +41,7 @@ void inject_nan_gradient(models::Model& model) {
 
 void apply_run_settings(const RunConfig& run) {
   const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
-  at::set_num_threads(static_cast<int>(run.threads > 0 ? run.threads : cores));
+  set_cpu_threads(static_cast<int>(run.threads > 0 ? run.threads : cores));
   torch::manual_seed(static_cast<uint64_t>(run.seed));
 }
 

@@ -1,0 +1,22 @@
+// CPU thread counts for LibTorch and OpenBLAS (see cpu_threads.h).
+#include "lib/core/cpu_threads.h"
+
+#include <dlfcn.h>
+
+#include <ATen/Parallel.h>
+
+namespace ssa {
+
+void set_cpu_threads(int threads) {
+  at::set_num_threads(threads);
+  using SetThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
+}
+
+std::optional<int> openblas_threads() {
+  using GetThreads = int (*)();
+  if (auto get = reinterpret_cast<GetThreads>(::dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) return get();
+  return std::nullopt;
+}
+
+}  // namespace ssa

@@ -1,0 +1,18 @@
+// The CPU thread count of a process, in one call. LibTorch's at::set_num_threads sizes its own
+// (OpenMP) pool but not OpenBLAS's, which Debian's LibTorch calls for matrix products and which
+// otherwise starts one thread per core: with run.threads = 1 a process still used every core, and
+// several ranks on one machine oversubscribed it. OpenBLAS is found at run time (dlsym), so builds
+// against another BLAS (MKL in the PyTorch wheel, which at::set_num_threads already covers) are
+// unaffected.
+#pragma once
+#include <optional>
+
+namespace ssa {
+
+// Sets LibTorch's intra-op threads and, when OpenBLAS is loaded, OpenBLAS's to `threads` (>= 1).
+void set_cpu_threads(int threads);
+
+// OpenBLAS's current thread count; nullopt when the process has no OpenBLAS.
+std::optional<int> openblas_threads();
+
+}  // namespace ssa

@@ -1,0 +1,21 @@
+// set_cpu_threads reaches OpenBLAS's pool as well as LibTorch's (Debian's LibTorch multiplies
+// matrices in OpenBLAS, whose pool at::set_num_threads leaves at one thread per core).
+#include <catch2/catch.hpp>
+
+#include <ATen/Parallel.h>
+
+#include "lib/core/cpu_threads.h"
+
+TEST_CASE("set_cpu_threads sizes both LibTorch's and OpenBLAS's thread pools", "[threads]") {
+  ssa::set_cpu_threads(2);
+  CHECK(at::get_num_threads() == 2);
+  const auto blas = ssa::openblas_threads();
+  if (blas) CHECK(*blas == 2);
+  ssa::set_cpu_threads(1);  // test_main's setting, restored
+  CHECK(at::get_num_threads() == 1);
+  if (blas) {
+    CHECK(*ssa::openblas_threads() == 1);
+  } else {
+    WARN("this LibTorch does not use OpenBLAS; only at::set_num_threads was checked");
+  }
+}
