@@ -176,8 +176,9 @@ SampledLayers sampled_layers(const config::ExperimentConfig& config) {
     throw ConfigError("inspect-sampling: model.type " + type + " subsamples per graph; use a decoder or swin config");
   }
   const auto& s = config.model.swin;
-  SampledLayers layers{s.ssa, models::swin_ssa_plan(s), {}};
-  for (const auto& g : models::swin_geometry(s)) layers.length.push_back(g.window * g.window);  // one window
+  const auto geometry = models::swin_geometry(s);
+  SampledLayers layers{s.ssa, models::swin_ssa_plan(geometry, s.ssa), {}};
+  for (const auto& g : geometry) layers.length.push_back(g.window * g.window);  // one window
   return layers;
 }
 

@@ -165,14 +165,14 @@ at::Tensor PatchMergingImpl::forward(const at::Tensor& x) {
   return reduction(norm(merged.view({b, -1, 4 * c})));                                      // (B, L/4, 2C)
 }
 
-std::vector<std::optional<double>> swin_ssa_plan(const SwinConfig& config) {
-  const auto geometry = swin_geometry(config);
+std::vector<std::optional<double>> swin_ssa_plan(const std::vector<SwinBlockGeometry>& geometry,
+                                                 const attn::SsaConfig& ssa) {
   int64_t eligible = 0;
-  for (const auto& g : geometry) eligible += swin_block_can_subsample(g, config.ssa) ? 1 : 0;
-  const auto plan = attn::ssa_layer_plan(config.ssa, eligible);  // over the eligible blocks, in order
+  for (const auto& g : geometry) eligible += swin_block_can_subsample(g, ssa) ? 1 : 0;
+  const auto plan = attn::ssa_layer_plan(ssa, eligible);  // over the eligible blocks, in order
   std::vector<std::optional<double>> sigma;
   for (size_t i = 0, e = 0; i < geometry.size(); ++i) {
-    sigma.push_back(swin_block_can_subsample(geometry[i], config.ssa) ? plan[e++] : std::nullopt);
+    sigma.push_back(swin_block_can_subsample(geometry[i], ssa) ? plan[e++] : std::nullopt);
   }
   return sigma;
 }
@@ -185,7 +185,7 @@ Swin::Swin(const SwinConfig& config, uint64_t sampler_seed)
                                                     .stride(config.patch_size)));
   patch_norm_ = register_module("patch_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.embed_dim})));
   layers_ = register_module("layers", torch::nn::ModuleList());
-  const auto sigmas = swin_ssa_plan(config);
+  const auto sigmas = swin_ssa_plan(geometry, config.ssa);
   const auto blocks = static_cast<int64_t>(geometry.size());
   for (int64_t i = 0; i < blocks; ++i) {
     const auto& g = geometry[static_cast<size_t>(i)];

@@ -102,8 +102,9 @@ std::vector<SwinBlockGeometry> swin_geometry(const SwinConfig& config);
 // unbiased variant too, so Table 9 compares the two on the same blocks).
 bool swin_block_can_subsample(const SwinBlockGeometry& geometry, const attn::SsaConfig& ssa);
 
-// Per block of swin_geometry(config), over all stages: its SSA sigma fraction, or none for a dense
-// block (model.ssa.layers counts the blocks that can subsample, from the last one back).
-std::vector<std::optional<double>> swin_ssa_plan(const SwinConfig& config);
+// Per block of `geometry` (swin_geometry's, over all stages): its SSA sigma fraction, or none for a
+// dense block (ssa.layers counts the blocks that can subsample, from the last one back).
+std::vector<std::optional<double>> swin_ssa_plan(const std::vector<SwinBlockGeometry>& geometry,
+                                                 const attn::SsaConfig& ssa);
 
 }  // namespace ssa::models
