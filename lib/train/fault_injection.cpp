@@ -3,11 +3,26 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <sstream>
 
 #include "lib/core/error.h"
 
 namespace ssa::train {
+namespace {
+
+// The fault kinds, and whether kind@step/amount is allowed or required for each.
+enum class Amount { kNone, kOptional, kRequired };
+const std::map<std::string, Amount>& fault_kinds() {
+  static const std::map<std::string, Amount> kinds = {{"nan_loss", Amount::kNone},
+                                                      {"nan_grad", Amount::kNone},
+                                                      {"save_error", Amount::kOptional},
+                                                      {"save_kill", Amount::kRequired},
+                                                      {"slow_load", Amount::kRequired}};
+  return kinds;
+}
+
+}  // namespace
 
 FaultInjection::FaultInjection() : FaultInjection(std::getenv("SSA_FAULT") ? std::getenv("SSA_FAULT") : "") {}
 
@@ -20,18 +35,17 @@ FaultInjection::FaultInjection(const std::string& spec) {
     const size_t slash = item.find('/', at == std::string::npos ? 0 : at);
     Fault f;
     f.kind = item.substr(0, at);
-    const bool known = f.kind == "nan_loss" || f.kind == "nan_grad" || f.kind == "save_error" || f.kind == "save_kill" ||
-                       f.kind == "slow_load";
+    const auto kind = fault_kinds().find(f.kind);
     try {
-      if (!known || at == std::string::npos) throw std::invalid_argument(item);
+      if (kind == fault_kinds().end() || at == std::string::npos) throw std::invalid_argument(item);
       f.step = std::stoll(item.substr(at + 1, std::min(colon, slash) - at - 1));
       if (colon != std::string::npos) f.rank = std::stoi(item.substr(colon + 1));
       if (slash != std::string::npos) {
-        if ((f.kind.rfind("save_", 0) != 0 && f.kind != "slow_load") || slash > colon) throw std::invalid_argument(item);
+        if (kind->second == Amount::kNone || slash > colon) throw std::invalid_argument(item);
         f.amount = std::stoll(item.substr(slash + 1, colon - slash - 1));
         if (f.amount <= 0) throw std::invalid_argument(item);
       }
-      if ((f.kind == "save_kill" || f.kind == "slow_load") && f.amount == 0) throw std::invalid_argument(item);
+      if (kind->second == Amount::kRequired && f.amount == 0) throw std::invalid_argument(item);
     } catch (const std::exception&) {
       throw ConfigError("SSA_FAULT: '" + item +
                         "' is not kind@step[/amount][:rank] with kind nan_loss, nan_grad, save_error, "
