@@ -20,10 +20,11 @@ $SUDO apt-get update
 # python3-torch: PyTorch Python on the same LibTorch, for bench/pytorch_train_step.py and the test
 # that our decoder and that PyTorch model are the same function.
 # python3-pil: the cross-check of our RandAugment ops against PIL's (rand_augment_matches_pil).
+# protobuf-compiler: `protoc --decode_raw`, an independent reader of our TensorBoard events.
 $SUDO apt-get install -y --no-install-recommends \
   build-essential cmake ccache \
   libtorch-dev libopenblas0-pthread \
   libyaml-cpp-dev libspdlog-dev libcli11-dev catch2 libgloo-dev \
   libjpeg62-turbo-dev fortunes dataset-fashion-mnist python3-numpy openmpi-bin openssh-client \
   librdkit-dev libboost-dev zlib1g-dev rdkit-data python3-rdkit libsentencepiece-dev \
-  slurmctld slurmd slurm-client munge python3-torch python3-pil
+  slurmctld slurmd slurm-client munge python3-torch python3-pil protobuf-compiler

@@ -307,6 +307,7 @@ template <class V>
 void describe(V& v, train::LogConfig& c) {
   v.field("every", c.every, FieldSpec("steps between metrics lines").at_least(1));
   v.field("progress", c.progress, FieldSpec("live progress line on a terminal"));
+  v.field("tensorboard", c.tensorboard, FieldSpec("also write the metrics as TensorBoard events in <run dir>/tensorboard/"));
 }
 
 template <class V>

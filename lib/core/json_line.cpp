@@ -13,6 +13,7 @@ void JsonLine::key(const std::string& k) {
 
 JsonLine& JsonLine::add(const std::string& k, double value) {
   key(k);
+  numbers_.emplace_back(k, value);
   if (!std::isfinite(value)) {
     body_ += "null";
     return *this;
@@ -25,12 +26,14 @@ JsonLine& JsonLine::add(const std::string& k, double value) {
 
 JsonLine& JsonLine::add(const std::string& k, int64_t value) {
   key(k);
+  numbers_.emplace_back(k, static_cast<double>(value));
   body_ += std::to_string(value);
   return *this;
 }
 
 JsonLine& JsonLine::add(const std::string& k, const std::string& value) {
   key(k);
+  texts_.emplace_back(k, value);
   body_ += json_quote(value);
   return *this;
 }

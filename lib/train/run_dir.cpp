@@ -14,12 +14,19 @@ namespace ssa::train {
 namespace fs = std::filesystem;
 namespace {
 
-// Keys whose change makes the checkpoints in a run directory unusable (parameter shapes, the
-// meaning of token ids). SSA settings, dropout and sequence length may change between runs.
+// Keys whose change makes the checkpoints in a run directory unusable: parameter shapes or
+// structure (decoder, Swin, EGT), the meaning of token ids. SSA settings, dropout, image size and
+// sequence length may change between runs.
 bool is_architecture_key(const std::string& key) {
   static const std::set<std::string> keys = {
-      "model.type", "model.vocab_size", "model.layers", "model.d_model", "model.heads",
-      "model.d_ff", "model.final_norm", "model.tie_embeddings", "data.format"};
+      "model.type", "model.vocab_size", "model.layers", "model.d_model", "model.heads", "model.d_ff",
+      "model.final_norm", "model.tie_embeddings", "model.adaptive_cutoffs", "model.adaptive_factor",
+      "model.position", "model.image_channels", "model.conditions",                        // decoder
+      "model.in_channels", "model.num_classes", "model.patch_size", "model.embed_dim",
+      "model.depths", "model.window_size", "model.mlp_ratio",                              // Swin
+      "model.d_node", "model.d_edge", "model.virtual_nodes", "model.svd_rank", "model.upto_hop",
+      "model.ffn_multiplier", "model.edge_ffn_multiplier", "model.egt_simple",             // EGT
+      "data.format"};
   return keys.count(key) > 0;
 }
 
@@ -55,7 +62,7 @@ std::string run_dir_for(const config::ExperimentConfig& config, const std::strin
 RunPaths run_paths(const std::string& root) {
   const fs::path r(root);
   return {root, (r / "config.resolved.yaml").string(), (r / "metrics.jsonl").string(),
-          (r / "train.log").string(), (r / "checkpoints").string()};
+          (r / "train.log").string(), (r / "checkpoints").string(), (r / "tensorboard").string()};
 }
 
 RunPaths prepare_run_dir(const config::ExperimentConfig& config, const std::string& root) {

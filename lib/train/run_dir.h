@@ -1,4 +1,5 @@
-// The run directory: config.resolved.yaml, metrics.jsonl, train.log and checkpoints/.
+// The run directory: config.resolved.yaml, metrics.jsonl, train.log, checkpoints/ and, with
+// log.tensorboard, tensorboard/.
 // Re-running the same command in the same directory resumes; changing the architecture there
 // is refused with the list of differing keys.
 #pragma once
@@ -14,6 +15,7 @@ struct RunPaths {
   std::string metrics;          // metrics.jsonl
   std::string log;              // train.log
   std::string checkpoints;      // checkpoints/
+  std::string tensorboard;      // tensorboard/ (event files)
 };
 
 // run.dir, or runs/<stem of config_path> when run.dir is empty.

@@ -93,6 +93,7 @@ struct CheckpointConfig {
 struct LogConfig {
   int64_t every = 10;         // steps between metrics lines
   bool progress = true;       // a live progress line when stderr is a terminal
+  bool tensorboard = false;   // metrics also as TensorBoard events (lib/train/tensorboard_writer.h)
 };
 
 }  // namespace ssa::train

@@ -116,6 +116,9 @@ void Trainer::resume() {
   const auto from = checkpointer_->restore_latest({*model_, optimizer_.get(), state_, {}, comm_.rank()});
   data_.order->set_position(state_.data);
   if (comm_.is_main()) metrics_ = std::make_unique<MetricsSink>(paths_.metrics, state_.step);
+  if (comm_.is_main() && config_.log.tensorboard) {
+    tensorboard_ = std::make_unique<TensorBoardWriter>(paths_.tensorboard, state_.step);
+  }
   if (from) spdlog::info("resumed from {} at step {}", *from, state_.step);
 }
 
@@ -346,6 +349,7 @@ void Trainer::stop_if_requested(bool already_saved) {
 
 void Trainer::write_metrics(const JsonLine& line) {
   if (metrics_) metrics_->write(line);
+  if (tensorboard_) tensorboard_->write(line);
 }
 
 // Seeds the training transforms of the micro-batch starting at `first` in the global batch: the

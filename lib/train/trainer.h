@@ -14,6 +14,7 @@
 #include "lib/train/fault_injection.h"
 #include "lib/train/loss_scaler.h"
 #include "lib/train/metrics_sink.h"
+#include "lib/train/tensorboard_writer.h"
 #include "lib/train/phase_schedule.h"
 #include "lib/train/progress.h"
 #include "lib/train/run_dir.h"
@@ -72,6 +73,7 @@ class Trainer {
   std::unique_ptr<PhaseSchedule> phases_;
   std::unique_ptr<Checkpointer> checkpointer_;
   std::unique_ptr<MetricsSink> metrics_;  // rank 0 only
+  std::unique_ptr<TensorBoardWriter> tensorboard_;  // rank 0, with log.tensorboard
   std::unique_ptr<Progress> progress_;
   StopRequest stop_request_;
   FaultInjection faults_;  // test-only, from $SSA_FAULT

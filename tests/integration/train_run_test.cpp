@@ -1,6 +1,7 @@
 // End-to-end runs of the real binary on configs/test/tiny_decoder.yaml: the loss falls, the
 // phases switch, outputs are complete, a SIGKILLed run resumes to bitwise-identical losses
-// (across the dense fine-tune boundary), and eval reproduces the logged validation loss.
+// (across the dense fine-tune boundary) and its TensorBoard events show each step once, and eval
+// reproduces the logged validation loss.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -18,6 +19,20 @@ namespace {
 const std::string kConfig = source_path("configs/test/tiny_decoder.yaml");
 
 std::vector<std::string> train_args(const std::string& dir) { return {kConfig, "run.dir=" + dir}; }
+
+// The scalars TensorBoard shows for a run directory, as scripts/read_tfevents.py reads them:
+// one JSON line per (step, tag).
+std::vector<std::string> tensorboard_scalars(const std::string& dir) {
+  const std::string command =
+      "/usr/bin/python3 " + source_path("scripts/read_tfevents.py") + " " + dir + "/tensorboard";
+  std::vector<std::string> lines;
+  if (FILE* pipe = ::popen(command.c_str(), "r")) {
+    char buf[512];
+    while (std::fgets(buf, sizeof(buf), pipe)) lines.emplace_back(buf);
+    ::pclose(pipe);
+  }
+  return lines;
+}
 
 }  // namespace
 
@@ -93,13 +108,29 @@ TEST_CASE("SIGKILL mid-run, across the fine-tune boundary, then resume: identica
   REQUIRE(run_ssa_train(train_args(straight)).exit_code == 0);
 
   const std::string killed = fresh_run_dir("killed");
-  REQUIRE(run_and_kill_when(train_args(killed), killed + "/checkpoints/step_00000020/COMPLETE"));
-  REQUIRE(run_and_kill_when(train_args(killed), killed + "/checkpoints/step_00000030/COMPLETE"));
-  const auto resumed = run_ssa_train(train_args(killed));
+  auto args = train_args(killed);
+  args.push_back("log.tensorboard=true");
+  REQUIRE(run_and_kill_when(args, killed + "/checkpoints/step_00000020/COMPLETE"));
+  REQUIRE(run_and_kill_when(args, killed + "/checkpoints/step_00000030/COMPLETE"));
+  const auto resumed = run_ssa_train(args);
   INFO(resumed.err);
   REQUIRE(resumed.exit_code == 0);
   CHECK(resumed.err.find("resumed from") != std::string::npos);
   const auto a = metrics_fingerprint(straight), b = metrics_fingerprint(killed);
   REQUIRE(a.size() == 42);
   REQUIRE(a == b);
+
+  // Three processes wrote three event files; after TensorBoard's restart rule every train step
+  // appears once with the loss metrics.jsonl kept for it.
+  CHECK(std::distance(fs::directory_iterator(killed + "/tensorboard"), fs::directory_iterator()) == 3);
+  std::vector<std::string> losses;
+  for (const auto& l : tensorboard_scalars(killed)) {
+    if (l.find("\"tag\":\"train/loss\"") != std::string::npos) losses.push_back(l);
+  }
+  const auto train = metrics_lines(killed, "train");
+  REQUIRE(losses.size() == train.size());
+  for (size_t i = 0; i < train.size(); ++i) {
+    CHECK(json_field(losses[i], "step") == json_field(train[i], "step"));
+    CHECK(json_number(losses[i], "value") == Approx(json_number(train[i], "loss")).epsilon(1e-6));
+  }
 }
