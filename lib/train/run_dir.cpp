@@ -75,7 +75,8 @@ RunPaths prepare_run_dir(const config::ExperimentConfig& config, const std::stri
   out << config::to_yaml(config);
   out.close();
   if (!out) throw Error(ExitCode::kIo, paths.resolved_config + ": cannot write");
-  fs::rename(paths.resolved_config + ".tmp", paths.resolved_config);
+  fs::rename(paths.resolved_config + ".tmp", paths.resolved_config, ec);
+  if (ec) throw Error(ExitCode::kIo, paths.resolved_config + ": cannot replace: " + ec.message());
   return paths;
 }
 
