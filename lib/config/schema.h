@@ -301,6 +301,9 @@ template <class V>
 void describe(V& v, train::CheckpointConfig& c) {
   v.field("every", c.every, FieldSpec("steps between checkpoints; 0 = only the last").at_least(0));
   v.field("keep_last", c.keep_last, FieldSpec("complete checkpoints kept").at_least(2));
+  v.field("save_attempts", c.save_attempts,
+          FieldSpec("tries at writing a checkpoint before exit 74 (transient I/O errors)").at_least(1));
+  v.field("retry_wait_s", c.retry_wait_s, FieldSpec("pause before retry k: k x this, seconds").at_least(0));
 }
 
 template <class V>
@@ -314,7 +317,8 @@ template <class V>
 void describe(V& v, train::DistConfig& c) {
   v.field("timeout_s", c.timeout_s, FieldSpec("rendezvous and collective timeout, seconds").greater_than(0));
   v.field("load_timeout_s", c.load_timeout_s,
-          FieldSpec("how long ranks wait for the slowest one to load the data, seconds").greater_than(0));
+          FieldSpec("how long ranks wait for the slowest one to load the data, or for rank 0 to write a "
+                    "checkpoint, seconds").greater_than(0));
   v.field("bucket_mb", c.bucket_mb, FieldSpec("gradient all-reduce bucket size, MiB").greater_than(0));
   v.field("overlap", c.overlap,
           FieldSpec("all-reduce each bucket from gradient hooks during the last backward (false: after it)"));

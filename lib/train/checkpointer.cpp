@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <spdlog/spdlog.h>
@@ -158,23 +160,28 @@ void write_marker(const fs::path& file, int64_t step) {
 
 }  // namespace
 
-Checkpointer::Checkpointer(std::string checkpoints_dir, int64_t keep_last)
-    : dir_(std::move(checkpoints_dir)), keep_last_(keep_last) {}
+Checkpointer::Checkpointer(std::string checkpoints_dir, int64_t keep_last, SaveAttempts attempts)
+    : dir_(std::move(checkpoints_dir)), keep_last_(keep_last), attempts_(attempts) {}
 
-void Checkpointer::save(const CheckpointParts& parts) {
+void Checkpointer::save(const CheckpointParts& parts, const std::function<void(int64_t)>& before_attempt) {
   const fs::path tmp_dir = fs::path(dir_) / (step_name(parts.state.step) + ".tmp");
-  const auto discard_partial = [&] {
-    std::error_code ec;
-    fs::remove_all(tmp_dir, ec);
-  };
-  try {
-    write_checkpoint(parts);
-  } catch (const Error&) {
-    discard_partial();
-    throw;
-  } catch (const std::exception& e) {  // filesystem_error, c10::Error from save_to
-    discard_partial();
-    throw Error(ExitCode::kIo, "cannot write checkpoint " + tmp_dir.string() + ": " + e.what());
+  for (int64_t attempt = 1;; ++attempt) {
+    try {
+      if (before_attempt) before_attempt(attempt);
+      write_checkpoint(parts);
+      break;
+    } catch (const std::exception& e) {  // ssa::Error, filesystem_error, c10::Error from save_to
+      std::error_code ec;
+      fs::remove_all(tmp_dir, ec);  // never leave a partial checkpoint behind
+      std::string what = e.what();
+      what = "cannot write checkpoint " + tmp_dir.string() + ": " + what.substr(0, what.find('\n'));
+      if (attempt >= attempts_.count) {
+        throw Error(ExitCode::kIo, attempts_.count == 1 ? what : what + " (" + std::to_string(attempt) + " attempts)");
+      }
+      const double wait_s = attempts_.wait_s * static_cast<double>(attempt);
+      spdlog::warn("{} (attempt {} of {}); retrying in {:g} s", what, attempt, attempts_.count, wait_s);
+      std::this_thread::sleep_for(std::chrono::duration<double>(wait_s));
+    }
   }
   prune();
 }

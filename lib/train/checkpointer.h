@@ -3,6 +3,7 @@
 // Each checkpoint is a directory checkpoints/step_NNNNNNNN/, written under a .tmp name, fsynced,
 // renamed, and marked COMPLETE last; only complete checkpoints are ever loaded.
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,12 +34,20 @@ struct CheckpointParts {
 // This process's random streams, as a checkpoint stores them.
 RankRng current_rng(models::Model& model);
 
+// How often a checkpoint write is tried, and the pause before retry k (k x wait_s).
+struct SaveAttempts {
+  int64_t count = 1;
+  double wait_s = 0;
+};
+
 class Checkpointer {
  public:
-  Checkpointer(std::string checkpoints_dir, int64_t keep_last);
+  Checkpointer(std::string checkpoints_dir, int64_t keep_last, SaveAttempts attempts = {});
 
-  // Writes checkpoint for parts.state.step atomically, then prunes to keep_last.
-  void save(const CheckpointParts& parts);
+  // Writes checkpoint for parts.state.step atomically, then prunes to keep_last. A failed attempt
+  // removes its partial directory, warns and is retried; the last failure throws exit code 74.
+  // `before_attempt(k)` (k = 1, 2, ...) runs first in each attempt; fault injection throws there.
+  void save(const CheckpointParts& parts, const std::function<void(int64_t)>& before_attempt = nullptr);
 
   // Loads the newest complete checkpoint that reads back cleanly, falling back to older ones with
   // a warning. Returns its path, or nullopt if there is none.
@@ -52,6 +61,7 @@ class Checkpointer {
   void prune();
   std::string dir_;
   int64_t keep_last_;
+  SaveAttempts attempts_;
 };
 
 // Loads one checkpoint directory into `parts`. Throws InputError naming the file on failure.

@@ -18,6 +18,7 @@ const std::map<std::string, Amount>& fault_kinds() {
                                                       {"nan_grad", Amount::kNone},
                                                       {"save_error", Amount::kOptional},
                                                       {"save_kill", Amount::kRequired},
+                                                      {"save_flaky", Amount::kRequired},
                                                       {"slow_load", Amount::kRequired}};
   return kinds;
 }

@@ -7,9 +7,12 @@
 //                                  4096 fails (EFBIG through RLIMIT_FSIZE), as on a disk that fills up
 //   SSA_FAULT="save_kill@8/4096"   the process dies (SIGXFSZ) at byte 4096 of a checkpoint-8 file, as
 //                                  if killed in the middle of the save
+//   SSA_FAULT="save_flaky@8/2"     the first 2 attempts at writing checkpoint 8 fail with an I/O error
+//                                  (a transient network file system error); later attempts succeed
 //   SSA_FAULT="slow_load@0/3000:1" rank 1 takes 3000 ms longer to load the data (step 0: before
 //                                  training), as a rank on a slower node or file system would
-// Grammar: kind@step[/amount][:rank] (amount: bytes, or milliseconds for slow_load). Several
+// Grammar: kind@step[/amount][:rank] (amount: bytes, attempts for save_flaky, milliseconds for
+// slow_load). Several
 // faults: comma-separated. A malformed value is a ConfigError naming SSA_FAULT.
 #pragma once
 #include <sys/resource.h>
@@ -29,7 +32,7 @@ class FaultInjection {
   // True if fault `kind` is armed for this (1-based) step on this rank.
   bool fires(const std::string& kind, int64_t step, int rank) const;
   // The amount of an armed kind@step/amount on this rank (bytes of save_error and save_kill,
-  // milliseconds of slow_load); 0 when none.
+  // failing attempts of save_flaky, milliseconds of slow_load); 0 when none.
   int64_t amount(const std::string& kind, int64_t step, int rank) const;
 
  private:
@@ -38,7 +41,7 @@ class FaultInjection {
     int64_t step = 0;
     int rank = -1;      // -1: every rank
     int64_t amount = 0;  // save_error/save_kill: file writes fail past this byte (0 = before writing);
-                         // slow_load: the delay in milliseconds
+                         // save_flaky: failing attempts; slow_load: the delay in milliseconds
   };
   const Fault* find(const std::string& kind, int64_t step, int rank) const;
   std::vector<Fault> faults_;

@@ -34,8 +34,9 @@ struct LossScaleConfig {
 // train.batch_size is the global batch, split evenly over ranks.
 struct DistConfig {
   double timeout_s = 60;   // rendezvous and every collective; a dead rank ends the job this fast
-  // Loading the data (a cache built on first use, a slow disk) ends with an agreement through the
-  // rendezvous store that waits this long for the slowest rank, not timeout_s.
+  // Loading the data (a cache built on first use, a slow disk) and writing a checkpoint (rank 0,
+  // with retries) end with an agreement through the rendezvous store that waits this long for the
+  // slowest rank, not timeout_s.
   double load_timeout_s = 1800;
   double bucket_mb = 25;   // gradient all-reduce bucket size
   bool overlap = true;     // launch each bucket's all-reduce from gradient hooks while backward runs
@@ -88,6 +89,8 @@ struct EvalConfig {
 struct CheckpointConfig {
   int64_t every = 200;        // steps between checkpoints; the last step is always saved
   int64_t keep_last = 3;      // complete checkpoints kept (>= 2)
+  int64_t save_attempts = 3;  // tries at writing one checkpoint before giving up with exit 74
+  double retry_wait_s = 2;    // pause before retry k: k x this (transient file system errors)
 };
 
 struct LogConfig {

@@ -81,7 +81,9 @@ Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, 
   build_precision();
   build_optimizer();
   phases_ = std::make_unique<PhaseSchedule>(config_.train.phases, config_.train.steps);
-  checkpointer_ = std::make_unique<Checkpointer>(paths_.checkpoints, config_.checkpoint.keep_last);
+  checkpointer_ = std::make_unique<Checkpointer>(
+      paths_.checkpoints, config_.checkpoint.keep_last,
+      SaveAttempts{config_.checkpoint.save_attempts, config_.checkpoint.retry_wait_s});
   progress_ = std::make_unique<Progress>(config_.train.steps, config_.log.every, config_.log.progress);
 }
 
@@ -319,6 +321,7 @@ void Trainer::save() {
   const auto sampler_states = comm_.all_gather(mine.ssa_sampler);
   const auto cuda_states = device_.is_cuda() ? comm_.all_gather(mine.torch_cuda)  // CPU runs: empty states
                                              : std::vector<at::Tensor>(torch_states.size(), mine.torch_cuda);
+  // Only rank 0 writes, perhaps with retries: the others wait as for slow data loading.
   dist::run_agreeing(comm_, "writing the checkpoint of step " + std::to_string(state_.step), [&] {
     if (!comm_.is_main()) return;
     std::vector<RankRng> all;
@@ -330,8 +333,11 @@ void Trainer::save() {
     }
     const int64_t killed_at = faults_.amount("save_kill", state_.step, comm_.rank());
     const FileSizeLimit fault(killed_at > 0 ? killed_at : full_disk_at, /*die=*/killed_at > 0);
-    checkpointer_->save({*model_, optimizer_.get(), state_, all});
-  });
+    const int64_t flaky_attempts = faults_.amount("save_flaky", state_.step, comm_.rank());
+    checkpointer_->save({*model_, optimizer_.get(), state_, all}, [&](int64_t attempt) {
+      if (attempt <= flaky_attempts) throw Error(ExitCode::kIo, "injected I/O error (SSA_FAULT save_flaky)");
+    });
+  }, dist::Patience::kSlowRanks);
   progress_->note("checkpoint saved at step " + std::to_string(state_.step));
 }
 

@@ -125,13 +125,15 @@ TEST_CASE("a disk filling up in the middle of a save exits 74, leaves no partial
           "previous one; the resumed run continues from it",
           "[integration][io]") {
   const std::string dir = fresh_run_dir("disk_full");
-  const std::vector<std::string> args{kConfig, "run.dir=" + dir, "checkpoint.every=5", "eval.every=0", "train.steps=15"};
+  const std::vector<std::string> args{kConfig,       "run.dir=" + dir, "checkpoint.every=5",
+                                      "eval.every=0", "train.steps=15", "checkpoint.retry_wait_s=0.1"};
   setenv("SSA_FAULT", "save_error@10/4096", 1);  // model.safetensors of step 10 stops at byte 4096
   const auto r = run_ssa_train(args);
   unsetenv("SSA_FAULT");
   INFO(r.err);
   CHECK(r.exit_code == 74);
   CHECK(r.err.find("step_00000010.tmp") != std::string::npos);
+  CHECK(r.err.find("(3 attempts)") != std::string::npos);  // a full disk stays full: every retry fails
   CHECK(newest_checkpoint_step(dir) == 5);
   CHECK_FALSE(fs::exists(dir + "/checkpoints/step_00000010.tmp"));
   const auto resumed = run_ssa_train(args);
@@ -139,6 +141,38 @@ TEST_CASE("a disk filling up in the middle of a save exits 74, leaves no partial
   CHECK(resumed.exit_code == 0);
   CHECK(resumed.err.find("resumed from " + dir + "/checkpoints/step_00000005") != std::string::npos);
   CHECK(newest_checkpoint_step(dir) == 15);
+}
+
+TEST_CASE("transient I/O errors during a save are retried and the run goes on unchanged", "[integration][io]") {
+  const auto args = [](const std::string& dir) {
+    return std::vector<std::string>{kConfig,          "run.dir=" + dir, "checkpoint.every=5", "eval.every=5",
+                                    "train.steps=15", "checkpoint.retry_wait_s=0.1"};
+  };
+  const std::string straight = fresh_run_dir("flaky_straight");
+  REQUIRE(run_ssa_train(args(straight)).exit_code == 0);
+  const std::string dir = fresh_run_dir("flaky");
+  setenv("SSA_FAULT", "save_flaky@10/2", 1);  // attempts 1 and 2 fail, the third (of 3) succeeds
+  const auto r = run_ssa_train(args(dir));
+  unsetenv("SSA_FAULT");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(fs::exists(dir + "/checkpoints/step_00000010/COMPLETE"));
+  CHECK_FALSE(fs::exists(dir + "/checkpoints/step_00000010.tmp"));
+  CHECK(r.err.find("injected I/O error (SSA_FAULT save_flaky) (attempt 1 of 3); retrying in 0.1 s") != std::string::npos);
+  CHECK(r.err.find("(attempt 2 of 3); retrying in 0.2 s") != std::string::npos);
+  CHECK(r.err.find("attempt 3 of 3") == std::string::npos);
+  CHECK(metrics_fingerprint(dir) == metrics_fingerprint(straight));
+
+  SECTION("as many failures as attempts end the run with 74, keeping the previous checkpoint") {
+    const std::string failed = fresh_run_dir("flaky_fails");
+    setenv("SSA_FAULT", "save_flaky@10/3", 1);
+    const auto r = run_ssa_train(args(failed));
+    unsetenv("SSA_FAULT");
+    CHECK(r.exit_code == 74);
+    CHECK(r.err.find("(3 attempts)") != std::string::npos);
+    CHECK(newest_checkpoint_step(failed) == 5);
+    CHECK_FALSE(fs::exists(failed + "/checkpoints/step_00000010.tmp"));
+  }
 }
 
 TEST_CASE("killed in the middle of writing a checkpoint: the resumed run starts from the newest complete one "
@@ -171,7 +205,7 @@ TEST_CASE("a failed save on rank 0 ends both ranks at once with exit 74", "[inte
   const std::string dir = fresh_run_dir("save_error_ranks");
   setenv("SSA_FAULT", "save_error@10/4096", 1);
   const auto results = run_ranks(2, {kConfig, "run.dir=" + dir, "checkpoint.every=5", "eval.every=0",
-                                     "dist.timeout_s=60"},
+                                     "dist.timeout_s=60", "checkpoint.retry_wait_s=0.1"},
                                  29790);
   unsetenv("SSA_FAULT");
   for (const auto& r : results) {
