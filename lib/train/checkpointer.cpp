@@ -245,6 +245,26 @@ std::optional<std::string> Checkpointer::restore_latest(const CheckpointParts& p
   return std::nullopt;
 }
 
+int64_t estimated_checkpoint_bytes(models::Model& model) {
+  int64_t bytes = 0;
+  for (const auto& t : model_tensors(model)) bytes += t.tensor.numel() * static_cast<int64_t>(t.tensor.element_size());
+  for (const auto& p : model.parameters()) bytes += 2 * p.numel() * static_cast<int64_t>(sizeof(float));
+  return bytes;
+}
+
+std::string check_free_space(const std::string& dir, int64_t needed, int64_t available) {
+  const auto mb = [](int64_t bytes) { return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6); };
+  if (available < needed) {
+    throw Error(ExitCode::kIo, dir + ": " + mb(available) + " free, but one checkpoint of this model needs about " +
+                                   mb(needed) + "; free some space or use another run.dir");
+  }
+  if (available < 2 * needed) {
+    return dir + ": " + mb(available) + " free, room for fewer than two checkpoints of this model (about " +
+           mb(needed) + " each)";
+  }
+  return "";
+}
+
 void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
   const fs::path dir(path);
   if (!fs::exists(dir / kCompleteMarker)) throw InputError(path + ": not a complete checkpoint");

@@ -64,6 +64,14 @@ class Checkpointer {
   SaveAttempts attempts_;
 };
 
+// About the bytes of one checkpoint of `model`: its parameters and buffers (model.safetensors)
+// plus AdamW's two moments per parameter (optimizer.pt).
+int64_t estimated_checkpoint_bytes(models::Model& model);
+
+// Throws exit code 74 when `available` bytes under `dir` cannot hold one more checkpoint of
+// `needed` bytes. Returns a warning when they hold fewer than two, else "".
+std::string check_free_space(const std::string& dir, int64_t needed, int64_t available);
+
 // Loads one checkpoint directory into `parts`. Throws InputError naming the file on failure.
 void load_checkpoint(const std::string& path, const CheckpointParts& parts);
 

@@ -19,6 +19,7 @@ const std::map<std::string, Amount>& fault_kinds() {
                                                       {"save_error", Amount::kOptional},
                                                       {"save_kill", Amount::kRequired},
                                                       {"save_flaky", Amount::kRequired},
+                                                      {"free_space", Amount::kRequired},
                                                       {"slow_load", Amount::kRequired}};
   return kinds;
 }

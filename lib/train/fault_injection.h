@@ -9,6 +9,7 @@
 //                                  if killed in the middle of the save
 //   SSA_FAULT="save_flaky@8/2"     the first 2 attempts at writing checkpoint 8 fail with an I/O error
 //                                  (a transient network file system error); later attempts succeed
+//   SSA_FAULT="free_space@0/1000"  the disk check before training sees 1000 bytes free
 //   SSA_FAULT="slow_load@0/3000:1" rank 1 takes 3000 ms longer to load the data (step 0: before
 //                                  training), as a rank on a slower node or file system would
 // Grammar: kind@step[/amount][:rank] (amount: bytes, attempts for save_flaky, milliseconds for
@@ -32,7 +33,7 @@ class FaultInjection {
   // True if fault `kind` is armed for this (1-based) step on this rank.
   bool fires(const std::string& kind, int64_t step, int rank) const;
   // The amount of an armed kind@step/amount on this rank (bytes of save_error and save_kill,
-  // failing attempts of save_flaky, milliseconds of slow_load); 0 when none.
+  // failing attempts of save_flaky, bytes free of free_space, milliseconds of slow_load); 0 when none.
   int64_t amount(const std::string& kind, int64_t step, int rank) const;
 
  private:

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -84,6 +85,7 @@ Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, 
   checkpointer_ = std::make_unique<Checkpointer>(
       paths_.checkpoints, config_.checkpoint.keep_last,
       SaveAttempts{config_.checkpoint.save_attempts, config_.checkpoint.retry_wait_s});
+  check_disk_space();
   progress_ = std::make_unique<Progress>(config_.train.steps, config_.log.every, config_.log.progress);
 }
 
@@ -111,6 +113,21 @@ void Trainer::build_optimizer() {
   optimizer_ = train::build_optimizer(*model_, config_.train.optimizer);
   grad_sync_ = std::make_unique<dist::GradientSync>(comm_, model_->parameters(), config_.dist.bucket_mb);
   grad_sync_->broadcast_parameters();  // every rank starts from rank 0's weights
+}
+
+// Rank 0 must have room for a checkpoint: a full disk is found now, not at the first save hours
+// later. Every rank learns the outcome.
+void Trainer::check_disk_space() {
+  dist::run_agreeing(comm_, "checking free disk space", [&] {
+    if (!comm_.is_main()) return;
+    std::error_code ec;
+    const auto space = std::filesystem::space(paths_.checkpoints, ec);
+    const int64_t injected = faults_.amount("free_space", 0, comm_.rank());
+    if (ec && injected == 0) return;  // no answer from the file system: the saves will tell
+    const int64_t available = injected > 0 ? injected : static_cast<int64_t>(space.available);
+    const std::string warning = check_free_space(paths_.checkpoints, estimated_checkpoint_bytes(*model_), available);
+    if (!warning.empty()) spdlog::warn("{}", warning);
+  });
 }
 
 void Trainer::resume() {

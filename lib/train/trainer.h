@@ -47,6 +47,7 @@ class Trainer {
   void build_model();
   void build_precision();
   void build_optimizer();
+  void check_disk_space();
   void resume();
   void enter_phase(int64_t step);
   StepStats train_step();

@@ -175,6 +175,19 @@ TEST_CASE("transient I/O errors during a save are retried and the run goes on un
   }
 }
 
+TEST_CASE("a disk without room for one checkpoint is refused before training, on every rank", "[integration][io]") {
+  const std::string dir = fresh_run_dir("no_space");
+  setenv("SSA_FAULT", "free_space@0/1000", 1);
+  const auto results = run_ranks(2, {kConfig, "run.dir=" + dir}, 29799);
+  unsetenv("SSA_FAULT");
+  INFO(results[0].err);
+  CHECK(results[0].exit_code == 74);
+  CHECK(results[0].err.find("0.0 MB free, but one checkpoint of this model needs about") != std::string::npos);
+  CHECK(results[1].exit_code == 74);
+  CHECK(results[1].err.find("checking free disk space failed on another rank") != std::string::npos);
+  CHECK(metrics_lines(dir).empty());
+}
+
 TEST_CASE("killed in the middle of writing a checkpoint: the resumed run starts from the newest complete one "
           "and ends bitwise like an uninterrupted run",
           "[integration][io][resume]") {

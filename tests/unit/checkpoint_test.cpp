@@ -8,6 +8,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include "lib/core/error.h"
 #include "lib/train/checkpointer.h"
 #include "lib/train/optimizer.h"
 #include "models/decoder/decoder.h"
@@ -98,4 +99,29 @@ TEST_CASE("incomplete and corrupt checkpoints are skipped, keep_last prunes", "[
   REQUIRE(loaded.has_value());
   REQUIRE(fs::path(*loaded).filename() == "step_00000002");
   REQUIRE(g.state.step == 2);
+}
+
+TEST_CASE("the checkpoint size estimate matches a written checkpoint; too little disk is refused",
+          "[checkpoint]") {
+  Fixture f;
+  f.step();  // AdamW has created its moments
+  train::Checkpointer(f.dir, 2).save({*f.model, f.optimizer.get(), f.state});
+  int64_t written = 0;
+  for (const auto& e : fs::recursive_directory_iterator(f.dir)) {
+    if (e.is_regular_file()) written += static_cast<int64_t>(e.file_size());
+  }
+  const int64_t estimate = train::estimated_checkpoint_bytes(*f.model);
+  CHECK(static_cast<double>(estimate) == Approx(static_cast<double>(written)).epsilon(0.05));
+
+  CHECK(train::check_free_space("ckpts", 100, 200).empty());
+  CHECK(train::check_free_space("ckpts", 100, 150).find("room for fewer than two checkpoints") != std::string::npos);
+  try {
+    train::check_free_space("ckpts", 2'000'000, 1'500'000);
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.code() == ExitCode::kIo);
+    CHECK(std::string(e.what()) ==
+          "ckpts: 1.5 MB free, but one checkpoint of this model needs about 2.0 MB; free some space or use another "
+          "run.dir");
+  }
 }
