@@ -1,7 +1,6 @@
 // safetensors writer and bounds-checked reader (see safetensors.h).
 #include "lib/train/safetensors.h"
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -11,6 +10,7 @@
 #include <ATen/ATen.h>
 #include <yaml-cpp/yaml.h>
 
+#include "lib/core/crc.h"
 #include "lib/core/error.h"
 
 namespace ssa::train {
@@ -40,22 +40,6 @@ std::string checksum_text(const std::string& dtype, const std::string& shape_csv
 }
 
 }  // namespace
-
-uint32_t crc32(const void* data, size_t size) {
-  static const auto table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  uint32_t c = 0xFFFFFFFFu;
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < size; ++i) c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
-}
 
 void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors) {
   std::vector<at::Tensor> data;

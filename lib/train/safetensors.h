@@ -27,6 +27,4 @@ std::vector<NamedTensor> load_safetensors(const std::string& path);
 // Parses an in-memory file (the same checks); `name` appears in errors.
 std::vector<NamedTensor> parse_safetensors(const std::string& bytes, const std::string& name);
 
-uint32_t crc32(const void* data, size_t size);
-
 }  // namespace ssa::train

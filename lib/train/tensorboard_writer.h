@@ -36,8 +36,7 @@ class TensorBoardWriter {
   std::ofstream out_;
 };
 
-// CRC-32C (Castagnoli), and the masked form TFRecord stores: ((c >> 15) | (c << 17)) + 0xa282ead8.
-uint32_t crc32c(const void* data, size_t size);
+// The masked CRC-32C TFRecord stores: ((c >> 15) | (c << 17)) + 0xa282ead8.
 uint32_t masked_crc32c(const void* data, size_t size);
 
 }  // namespace ssa::train

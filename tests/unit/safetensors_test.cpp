@@ -9,6 +9,7 @@
 
 #include <ATen/ATen.h>
 
+#include "lib/core/crc.h"
 #include "lib/core/error.h"
 #include "lib/train/safetensors.h"
 
@@ -53,7 +54,7 @@ TEST_CASE("safetensors round-trips F32, BF16, I64, BOOL and empty tensors exactl
   for (int i = 7; i >= 0; --i) header = (header << 8) | static_cast<unsigned char>(bytes[static_cast<size_t>(i)]);
   CHECK((8 + header) % 8 == 0);  // data aligned
   CHECK(same(load_safetensors(path), sample_tensors()));
-  CHECK(crc32("123456789", 9) == 0xCBF43926u);  // the standard CRC-32 check value
+  CHECK(ssa::crc32("123456789", 9) == 0xCBF43926u);  // the standard CRC-32 check value
 }
 
 TEST_CASE("mutated safetensors files load exactly or fail with InputError", "[safetensors][fuzz]") {

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "lib/core/crc.h"
 #include "lib/train/tensorboard_writer.h"
 
 using namespace ssa;
