@@ -236,6 +236,9 @@ void describe(V& v, train::RunConfig& c) {
           FieldSpec("in a SLURM job with a time limit, also stop slurm_margin_s before it"));
   v.field("slurm_margin_s", c.slurm_margin_s,
           FieldSpec("seconds before SLURM's time limit to stop and save").at_least(0));
+  v.field("init_from", c.init_from,
+          FieldSpec("a fresh run starts from the weights of this checkpoint, or of the newest one of this run "
+                    "directory (e.g. a dense fine-tune of an SSA run); ignored once the run has its own"));
 }
 
 template <class V>

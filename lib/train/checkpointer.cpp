@@ -18,6 +18,7 @@
 #include <torch/serialize/output-archive.h>
 
 #include "lib/core/error.h"
+#include "lib/train/run_dir.h"
 #include "lib/train/safetensors.h"
 
 namespace ssa::train {
@@ -265,11 +266,16 @@ std::string check_free_space(const std::string& dir, int64_t needed, int64_t ava
   return "";
 }
 
-void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
+void load_weights(const std::string& path, models::Model& model) {
   const fs::path dir(path);
   if (!fs::exists(dir / kCompleteMarker)) throw InputError(path + ": not a complete checkpoint");
+  load_model_tensors(model, load_safetensors((dir / "model.safetensors").string()), path);
+}
+
+void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
+  const fs::path dir(path);
   try {
-    load_model_tensors(parts.model, load_safetensors((dir / "model.safetensors").string()), path);
+    load_weights(path, parts.model);
     if (parts.optimizer) {
       torch::serialize::InputArchive optim_archive;
       optim_archive.load_from((dir / "optimizer.pt").string());
@@ -279,6 +285,13 @@ void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
   } catch (const c10::Error& e) {
     throw InputError(path + ": cannot load checkpoint: " + std::string(e.what_without_backtrace()));
   }
+}
+
+std::string resolve_checkpoint(const std::string& path) {
+  if (fs::exists(fs::path(path) / kCompleteMarker)) return path;
+  const auto found = Checkpointer(run_paths(path).checkpoints, 2).complete_checkpoints();
+  if (found.empty()) throw InputError(path + ": no complete checkpoint here or in its checkpoints/");
+  return found.back();
 }
 
 }  // namespace ssa::train

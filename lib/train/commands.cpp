@@ -27,14 +27,6 @@
 namespace ssa::train {
 namespace {
 
-// A checkpoint directory, or the newest complete checkpoint of a run directory.
-std::string resolve_checkpoint(const std::string& path) {
-  if (std::filesystem::exists(std::filesystem::path(path) / "COMPLETE")) return path;
-  const auto found = Checkpointer(run_paths(path).checkpoints, 2).complete_checkpoints();
-  if (found.empty()) throw InputError(path + ": no complete checkpoint here or in its checkpoints/");
-  return found.back();
-}
-
 // Writes `text` to `path`; an unwritable path is an I/O error naming it.
 void write_text_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);

@@ -130,6 +130,14 @@ void Trainer::check_disk_space() {
   });
 }
 
+// run.init_from on a fresh run: another run's weights; the optimizer, step, data position and
+// random streams start fresh. Every rank reads the same file, so replicas stay identical.
+void Trainer::init_weights_from(const std::string& path) {
+  const std::string checkpoint = resolve_checkpoint(path);
+  load_weights(checkpoint, *model_);
+  spdlog::info("initialized the weights from {}", checkpoint);
+}
+
 void Trainer::resume() {
   state_.loss_scale.scale = scaler_->initial_scale();  // a checkpoint overrides it
   const auto from = checkpointer_->restore_latest({*model_, optimizer_.get(), state_, {}, comm_.rank()});
@@ -139,6 +147,13 @@ void Trainer::resume() {
     tensorboard_ = std::make_unique<TensorBoardWriter>(paths_.tensorboard, state_.step);
   }
   if (from) spdlog::info("resumed from {} at step {}", *from, state_.step);
+  if (!config_.run.init_from.empty()) {
+    if (from) {
+      spdlog::info("run.init_from ignored: this run continues from its own checkpoint");
+    } else {
+      init_weights_from(config_.run.init_from);
+    }
+  }
 }
 
 // The loop: phase -> learning rate -> step -> metrics -> validation -> checkpoint -> stop?

@@ -49,6 +49,7 @@ class Trainer {
   void build_optimizer();
   void check_disk_space();
   void resume();
+  void init_weights_from(const std::string& path);
   void enter_phase(int64_t step);
   StepStats train_step();
   bool check_finite(const StepStats& stats);

@@ -96,6 +96,34 @@ TEST_CASE("a short run learns, switches to dense fine-tune and writes its output
     CHECK(text.find("| dense |") != std::string::npos);
     CHECK(text.find("| 4 |") != std::string::npos);
   }
+  SECTION("run.init_from starts a new run from these weights: a dense fine-tune of the SSA model") {
+    const std::string tuned = fresh_run_dir("init_from");
+    const std::vector<std::string> args{kConfig,
+                                        "run.dir=" + tuned,
+                                        "run.init_from=" + dir,
+                                        "train.steps=4",
+                                        "train.lr_schedule.warmup_steps=1",
+                                        "train.phases=[{name: finetune, fraction: 1.0, attention: dense}]"};
+    const auto r = run_ssa_train(args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err.find("initialized the weights from " + dir + "/checkpoints/step_00000040") != std::string::npos);
+    const auto tuned_train = metrics_lines(tuned, "train");
+    REQUIRE(tuned_train.size() == 4);
+    CHECK(json_number(tuned_train[0], "loss") < first - 0.5);  // not a fresh model's loss
+    CHECK(json_number(tuned_train[0], "loss") == Approx(last).margin(0.3));
+    CHECK(json_field(tuned_train[0], "phase") == "\"finetune\"");
+    // Re-running continues from the run's own checkpoint; init_from no longer applies.
+    const auto again = run_ssa_train(args);
+    CHECK(again.exit_code == 0);
+    CHECK(again.err.find("already complete at step 4") != std::string::npos);
+  }
+  SECTION("run.init_from without a checkpoint there is an input error naming the path") {
+    const auto r = run_ssa_train({kConfig, "run.dir=" + fresh_run_dir("init_from_missing"),
+                                  "run.init_from=" + dir + "/nowhere"});
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.find(dir + "/nowhere: no complete checkpoint here or in its checkpoints/") != std::string::npos);
+  }
   SECTION("resuming with a different architecture is refused, naming the keys") {
     const auto changed = run_ssa_train({kConfig, "run.dir=" + dir, "model.d_model=32"});
     CHECK(changed.exit_code == 2);
