@@ -220,6 +220,8 @@ void describe(V& v, data::DataConfig& c) {
               .greater_than(0).at_most(1));
   v.choice("interpolation", c.interpolation, kInterpolations, FieldSpec("imagenet: resize filter (antialiased)"));
   v.section("molecules", c.molecules, "molecules: source, split and cache");
+  v.field("prefetch", c.prefetch,
+          FieldSpec("build the next step's training batches on a background thread (same results)"));
 }
 
 template <class V>

@@ -86,6 +86,7 @@ struct DataConfig {
   Interpolation interpolation = Interpolation::kBicubic;  // imagenet resizing, antialiased
   // Molecules:
   MoleculeDataConfig molecules;
+  bool prefetch = true;  // the next step's training batches are built while this one computes
 };
 
 // What the model learns from the data; decides how a dataset becomes batches.

@@ -86,6 +86,7 @@ Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, 
       paths_.checkpoints, config_.checkpoint.keep_last,
       SaveAttempts{config_.checkpoint.save_attempts, config_.checkpoint.retry_wait_s});
   check_disk_space();
+  batches_ = std::make_unique<BatchPipeline>(*data_.train, config_.data.prefetch);
   progress_ = std::make_unique<Progress>(config_.train.steps, config_.log.every, config_.log.progress);
 }
 
@@ -188,26 +189,39 @@ void Trainer::enter_phase(int64_t step) {
   phase_ = index;
 }
 
-// zero grads -> this rank's slice of the global batch -> for each micro-batch {same SSA draws,
-// forward, loss / rank tokens, backward} -> average gradients over ranks (the last backward
-// already starts it, dist.overlap) -> clip -> finite check -> optimizer step. The data position
-// advances with the global batch.
-StepStats Trainer::train_step() {
-  const auto start = std::chrono::steady_clock::now();
+// The data of step `step` (0-based) on this rank: the next global batch of the training order,
+// this rank's slice of it cut into micro-batches, and their augmentation seeds.
+StepPlan Trainer::plan_step(int64_t step) {
   const int64_t local_batch = this->local_batch(), micro = micro_batch();
-  const double micro_batches = static_cast<double>(local_batch / micro);
-  optimizer_->zero_grad();
   const auto global_indices = data_.order->next(config_.train.batch_size);
   const int64_t shard_begin = comm_.rank() * local_batch;  // this rank's slice of the global batch
+  StepPlan plan;
+  for (int64_t first = shard_begin; first < shard_begin + local_batch; first += micro) {
+    plan.indices.emplace_back(global_indices.begin() + first, global_indices.begin() + first + micro);
+    plan.seeds.push_back(augment_seed(step, first));
+  }
+  plan.position_after = data_.order->position();
+  return plan;
+}
+
+// this step's batches (the next step's start building) -> zero grads -> for each micro-batch
+// {same SSA draws, forward, loss / rank tokens, backward} -> average gradients over ranks (the
+// last backward already starts it, dist.overlap) -> clip -> finite check -> optimizer step. The
+// data position advances with the global batch.
+StepStats Trainer::train_step() {
+  const auto start = std::chrono::steady_clock::now();
+  if (!batches_->has_prefetched()) batches_->prefetch(plan_step(state_.step));
+  const StepBatches step_batches = batches_->take();
+  if (state_.step + 1 < config_.train.steps) batches_->prefetch(plan_step(state_.step + 1));
+  const size_t micro_count = step_batches.micro_batches.size();
+  const double micro_batches = static_cast<double>(micro_count);
+  optimizer_->zero_grad();
   const at::Tensor step_draws = model_->sampler().state();  // one SSA draw per layer per step
   double loss_sum = 0;
   int64_t local_targets = 0;
-  data::Batch flops_batch;  // the first micro-batch: its shapes price every micro-batch
-  for (int64_t first = shard_begin; first < shard_begin + local_batch; first += micro) {
+  for (size_t i = 0; i < micro_count; ++i) {
     model_->sampler().set_state(step_draws);  // every micro-batch sees the same sources
-    const std::vector<int64_t> indices(global_indices.begin() + first, global_indices.begin() + first + micro);
-    const auto batch = data_.train->batch(indices, augment_seed(first)).to(device_);
-    if (!flops_batch.input.defined()) flops_batch = batch;
+    const auto batch = step_batches.micro_batches[i].to(device_);
     models::LossOutput out;
     {
       compat::AutocastScope autocast(device_.type(), autocast_dtype_.value_or(at::kFloat), autocast_dtype_.has_value());
@@ -216,7 +230,7 @@ StepStats Trainer::train_step() {
     // Every micro-batch holds the same number of targets, so this is the mean over the rank's batch.
     const double normalizer = static_cast<double>(out.count) * micro_batches;
     const bool poisoned = faults_.fires("nan_loss", state_.step + 1, comm_.rank());
-    const bool last_micro_batch = first + micro >= shard_begin + local_batch;
+    const bool last_micro_batch = i + 1 == micro_count;
     if (last_micro_batch && faults_.fires("nan_grad", state_.step + 1, comm_.rank())) inject_nan_gradient(*model_);
     if (last_micro_batch && config_.dist.overlap) grad_sync_->arm_for_last_backward();
     (poisoned ? out.sum * std::nan("") : out.sum).div(normalizer).mul(state_.loss_scale.scale).backward();
@@ -226,6 +240,7 @@ StepStats Trainer::train_step() {
   grad_sync_->average();
   StepStats stats;
   const double forward_passes = static_cast<double>(comm_.world_size()) * micro_batches;
+  const data::Batch& flops_batch = step_batches.micro_batches.front();  // its shapes price every micro-batch
   stats.flops = 3.0 * forward_passes * model_->forward_flops(flops_batch, /*dense_attention=*/false);
   stats.dense_flops = 3.0 * forward_passes * model_->forward_flops(flops_batch, /*dense_attention=*/true);
   stats.targets = local_targets * comm_.world_size();  // shards are equal
@@ -241,7 +256,7 @@ StepStats Trainer::train_step() {
   }
   ++state_.step;
   state_.targets += stats.targets;
-  state_.data = data_.order->position();
+  state_.data = step_batches.position_after;
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
 }
@@ -392,9 +407,9 @@ void Trainer::write_metrics(const JsonLine& line) {
 
 // Seeds the training transforms of the micro-batch starting at `first` in the global batch: the
 // same examples get the same augmentation whatever the rank count, and resume repeats it exactly.
-uint64_t Trainer::augment_seed(int64_t first) const {
+uint64_t Trainer::augment_seed(int64_t step, int64_t first) const {
   const uint64_t run = mix_seed(static_cast<uint64_t>(config_.run.seed), 0xA06);
-  return mix_seed(mix_seed(run, static_cast<uint64_t>(state_.step)), static_cast<uint64_t>(first));
+  return mix_seed(mix_seed(run, static_cast<uint64_t>(step)), static_cast<uint64_t>(first));
 }
 
 // Sequences per optimizer step on this rank: the global batch split evenly over ranks.

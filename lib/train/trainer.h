@@ -13,6 +13,7 @@
 #include "lib/train/checkpointer.h"
 #include "lib/train/fault_injection.h"
 #include "lib/train/loss_scaler.h"
+#include "lib/train/batch_pipeline.h"
 #include "lib/train/metrics_sink.h"
 #include "lib/train/tensorboard_writer.h"
 #include "lib/train/phase_schedule.h"
@@ -52,6 +53,7 @@ class Trainer {
   void init_weights_from(const std::string& path);
   void enter_phase(int64_t step);
   StepStats train_step();
+  StepPlan plan_step(int64_t step);
   bool check_finite(const StepStats& stats);
   bool unscale_and_update(StepStats& stats);
   void record_step(const StepStats& stats, double lr);
@@ -62,7 +64,7 @@ class Trainer {
   bool due(int64_t every) const;
   int64_t local_batch() const;
   int64_t micro_batch() const;
-  uint64_t augment_seed(int64_t first) const;
+  uint64_t augment_seed(int64_t step, int64_t first) const;
 
   config::ExperimentConfig config_;
   RunPaths paths_;
@@ -77,6 +79,7 @@ class Trainer {
   std::unique_ptr<MetricsSink> metrics_;  // rank 0 only
   std::unique_ptr<TensorBoardWriter> tensorboard_;  // rank 0, with log.tensorboard
   std::unique_ptr<Progress> progress_;
+  std::unique_ptr<BatchPipeline> batches_;
   StopRequest stop_request_;
   FaultInjection faults_;  // test-only, from $SSA_FAULT
   std::optional<at::ScalarType> autocast_dtype_;  // forward precision; nullopt = fp32

@@ -68,4 +68,13 @@ TEST_CASE("Swin trains on a generated ImageNet folder of JPEG files", "[integrat
     CHECK(json_number(line, "valid_targets") == 12);
   }
   CHECK(json_number(evals[1], "valid_accuracy") > 0.5);  // distinct class colours; chance is 1/3
+
+  SECTION("building batches on the main thread instead of ahead on a worker changes nothing") {
+    const std::string inline_dir = fresh_run_dir("tiny_imagenet_no_prefetch");
+    const auto again = run_ssa_train({source_path("configs/test/tiny_imagenet.yaml"), "data.root=" + data,
+                                      "run.dir=" + inline_dir, "data.prefetch=false"});
+    INFO(again.err);
+    REQUIRE(again.exit_code == 0);
+    CHECK(metrics_fingerprint(inline_dir) == metrics_fingerprint(dir));  // RandAugment, erasing, mixup: bitwise
+  }
 }
