@@ -269,7 +269,11 @@ std::string check_free_space(const std::string& dir, int64_t needed, int64_t ava
 void load_weights(const std::string& path, models::Model& model) {
   const fs::path dir(path);
   if (!fs::exists(dir / kCompleteMarker)) throw InputError(path + ": not a complete checkpoint");
-  load_model_tensors(model, load_safetensors((dir / "model.safetensors").string()), path);
+  try {
+    load_model_tensors(model, load_safetensors((dir / "model.safetensors").string()), path);
+  } catch (const c10::Error& e) {
+    throw InputError(path + ": cannot load the weights: " + std::string(e.what_without_backtrace()));
+  }
 }
 
 void load_checkpoint(const std::string& path, const CheckpointParts& parts) {

@@ -13,8 +13,7 @@
 //   SSA_FAULT="slow_load@0/3000:1" rank 1 takes 3000 ms longer to load the data (step 0: before
 //                                  training), as a rank on a slower node or file system would
 // Grammar: kind@step[/amount][:rank] (amount: bytes, attempts for save_flaky, milliseconds for
-// slow_load). Several
-// faults: comma-separated. A malformed value is a ConfigError naming SSA_FAULT.
+// slow_load). Several faults: comma-separated. A malformed value is a ConfigError naming SSA_FAULT.
 #pragma once
 #include <sys/resource.h>
 
