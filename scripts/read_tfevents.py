@@ -13,6 +13,7 @@ TensorBoard does.
 """
 import argparse
 import json
+import math
 import os
 import struct
 import sys
@@ -137,6 +138,7 @@ def main():
         sys.exit("read_tfevents.py: %s" % e)
     if not args.records:
         for (tag, step), value in sorted(shown.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            value = value if value is not None and math.isfinite(value) else None  # metrics.jsonl: null too
             print(json.dumps({"step": step, "tag": tag, "value": value}, separators=(",", ":")))
 
 
