@@ -327,6 +327,9 @@ void describe(V& v, train::DistConfig& c) {
   v.field("bucket_mb", c.bucket_mb, FieldSpec("gradient all-reduce bucket size, MiB").greater_than(0));
   v.field("overlap", c.overlap,
           FieldSpec("all-reduce each bucket from gradient hooks during the last backward (false: after it)"));
+  v.field("check_replicas_every", c.check_replicas_every,
+          FieldSpec("steps between bitwise checks that all ranks hold the same parameters; 0 = at checkpoints only")
+              .at_least(0));
 }
 
 template <class V>

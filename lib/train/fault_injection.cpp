@@ -20,6 +20,7 @@ const std::map<std::string, Amount>& fault_kinds() {
                                                       {"save_kill", Amount::kRequired},
                                                       {"save_flaky", Amount::kRequired},
                                                       {"free_space", Amount::kRequired},
+                                                      {"diverge", Amount::kNone},
                                                       {"slow_load", Amount::kRequired}};
   return kinds;
 }

@@ -41,6 +41,7 @@ struct DistConfig {
   double load_timeout_s = 1800;
   double bucket_mb = 25;   // gradient all-reduce bucket size
   bool overlap = true;     // launch each bucket's all-reduce from gradient hooks while backward runs
+  int64_t check_replicas_every = 0;  // steps between replica fingerprint checks; 0 = at checkpoints only
 };
 
 struct OptimizerConfig {

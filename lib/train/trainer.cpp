@@ -28,9 +28,14 @@ const char* mode_name(attn::AttentionMode mode) {
   return mode == attn::AttentionMode::kDense ? "dense" : "ssa";
 }
 
-// Fault injection: poisons the first parameter's gradient.
-// Poisons the first parameter's gradient before the last backward, so the NaN travels the same
-// way (gradient hooks or not) as one that backward produced.
+// SSA_FAULT diverge: a replica that silently differs, as a hardware fault or a bug would leave it.
+void nudge_a_parameter(models::Model& model) {
+  torch::NoGradGuard no_grad;
+  model.parameters().front().view(-1)[0].add_(1e-3);
+}
+
+// SSA_FAULT nan_grad: poisons the first parameter's gradient before the last backward, so the NaN
+// travels the same way (gradient hooks or not) as one that backward produced.
 void inject_nan_gradient(models::Model& model) {
   auto p = model.parameters().front();
   torch::NoGradGuard no_grad;
@@ -171,8 +176,9 @@ void Trainer::run() {
     set_learning_rate(*optimizer_, lr);
     const StepStats stats = train_step();
     record_step(stats, lr);
-    if (due(config_.eval.every)) validate();
     const bool saved = due(config_.checkpoint.every);
+    if (!saved && due(config_.dist.check_replicas_every)) check_replicas();  // save() checks too
+    if (due(config_.eval.every)) validate();
     if (saved) save();
     stop_if_requested(saved);
   }
@@ -255,6 +261,7 @@ StepStats Trainer::train_step() {
     }
   }
   ++state_.step;
+  if (faults_.fires("diverge", state_.step, comm_.rank())) nudge_a_parameter(*model_);
   state_.targets += stats.targets;
   state_.data = step_batches.position_after;
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -354,15 +361,20 @@ void Trainer::validate() {
   progress_->note(fmt::format("step {}: {}", state_.step, summary));
 }
 
+// All ranks must hold bitwise the same parameters; a difference ends the job (exit 5), naming
+// the ranks. A single process has no replicas to compare: no hashing.
+void Trainer::check_replicas() {
+  if (comm_.world_size() == 1) return;
+  const uint64_t fingerprint = grad_sync_->check_replicas_identical(state_.step);
+  spdlog::info("step {}: parameters bitwise identical on {} ranks (fingerprint {:016x}); last step started {} "
+               "of {} gradient buckets during backward",
+               state_.step, comm_.world_size(), fingerprint, grad_sync_->buckets_started_in_backward(),
+               grad_sync_->bucket_count());
+}
+
 // Every rank contributes its random streams; rank 0 writes; all continue together.
 void Trainer::save() {
-  if (comm_.world_size() > 1) {  // a single process has no replicas to compare: skip the hashing
-    const uint64_t fingerprint = grad_sync_->check_replicas_identical(state_.step);
-    spdlog::info("step {}: parameters bitwise identical on {} ranks (fingerprint {:016x}); last step started {} "
-                 "of {} gradient buckets during backward",
-                 state_.step, comm_.world_size(), fingerprint, grad_sync_->buckets_started_in_backward(),
-                 grad_sync_->bucket_count());
-  }
+  check_replicas();
   const RankRng mine = current_rng(*model_);
   const auto torch_states = comm_.all_gather(mine.torch_cpu);
   const auto sampler_states = comm_.all_gather(mine.ssa_sampler);

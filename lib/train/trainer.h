@@ -58,6 +58,7 @@ class Trainer {
   bool unscale_and_update(StepStats& stats);
   void record_step(const StepStats& stats, double lr);
   void validate();
+  void check_replicas();
   void save();
   void stop_if_requested(bool already_saved);
   void write_metrics(const JsonLine& line);

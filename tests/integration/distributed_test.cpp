@@ -120,6 +120,24 @@ TEST_CASE("a killed rank ends the job quickly with a non-zero exit on the others
   CHECK(seconds < 60);
 }
 
+TEST_CASE("replicas that diverge are caught at the next check, naming the ranks, and every rank exits 5",
+          "[integration][dist]") {
+  const std::string dir = fresh_run_dir("ddp_diverged");
+  setenv("SSA_FAULT", "diverge@3:1", 1);  // after step 3, one parameter of rank 1 changes
+  const auto results = run_ranks(2, {kConfig, "run.dir=" + dir, "train.steps=10", "checkpoint.every=0",
+                                     "eval.every=0", "dist.check_replicas_every=1"},
+                                 29733);
+  unsetenv("SSA_FAULT");
+  INFO(results[0].err);
+  CHECK(results[0].exit_code == 5);
+  CHECK(results[1].exit_code == 5);
+  CHECK(results[0].err.find("step 2: parameters bitwise identical on 2 ranks") != std::string::npos);
+  CHECK(results[0].err.find("step 3: parameters of rank 1 differ from rank 0; the replicas diverged") !=
+        std::string::npos);
+  CHECK(results[1].err.find("step 3: parameters of rank 0 differ from rank 1") != std::string::npos);
+  CHECK(metrics_lines(dir, "train").size() == 3);
+}
+
 TEST_CASE("a rank that loads its data later than dist.timeout_s is waited for, up to dist.load_timeout_s",
           "[integration][dist]") {
   const auto args = [](const std::string& dir, const std::string& load_timeout_s) {
