@@ -33,9 +33,10 @@ int main(int argc, char** argv) {
                "  ssa-train CONFIG.yaml [key=value ...]   train, or resume in the same run directory\n"
                "  ssa-train check CONFIG.yaml [key=value ...]\n"
                "  ssa-train eval CONFIG.yaml --checkpoint PATH [--table FILE.md] [key=value ...]\n"
+               "  ssa-train sample CONFIG.yaml --checkpoint PATH [--prompt TEXT] [--length N] [--out FILE]\n"
                "  ssa-train inspect-sampling CONFIG.yaml --layer K --samples N --out FILE.csv\n"
                "  ssa-train prepare-data enwik8|wikitext-103|sentencepiece --input PATH --out DIR"};
-  ssa::train::CommandLine train_cli, check_cli, eval_cli, inspect_cli, prepare_cli;
+  ssa::train::CommandLine train_cli, check_cli, eval_cli, sample_cli, inspect_cli, prepare_cli;
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "debug logging");
   app.add_option("config", train_cli.config_path, "experiment YAML")->required(false);
@@ -50,6 +51,19 @@ int main(int argc, char** argv) {
   eval->add_option("--checkpoint", eval_cli.checkpoint, "checkpoint or run directory")->required();
   eval->add_option("--table", eval_cli.table_path, "write metric vs ensemble size as markdown");
   eval->add_option("overrides", eval_cli.overrides, "dotted.key=value overrides");
+
+  auto* sample = app.add_subcommand("sample", "generate text or an image from a trained decoder");
+  sample->add_option("config", sample_cli.config_path, "experiment YAML")->required();
+  sample->add_option("--checkpoint", sample_cli.checkpoint, "checkpoint or run directory")->required();
+  sample->add_option("--prompt", sample_cli.prompt, "text: the start to continue (default: a newline)");
+  sample->add_option("--length", sample_cli.length, "text: bytes to generate")->check(CLI::PositiveNumber);
+  sample->add_option("--temperature", sample_cli.temperature, "softmax temperature; 0 = greedy")
+      ->check(CLI::NonNegativeNumber);
+  sample->add_option("--top-k", sample_cli.top_k, "draw among the k most likely tokens; 0 = all")
+      ->check(CLI::NonNegativeNumber);
+  sample->add_option("--seed", sample_cli.seed, "seed of the draws");
+  sample->add_option("--out", sample_cli.out_path, "pixels: the image (.pgm / .ppm); text: a file instead of stdout");
+  sample->add_option("overrides", sample_cli.overrides, "dotted.key=value overrides");
 
   auto* inspect = app.add_subcommand("inspect-sampling", "export a layer's source-sampling probabilities");
   inspect->add_option("config", inspect_cli.config_path, "experiment YAML")->required();
@@ -87,6 +101,7 @@ int main(int argc, char** argv) {
   ssa::log::init_console(verbose);
   if (*check) return run_guarded(ssa::train::command_check, check_cli);
   if (*eval) return run_guarded(ssa::train::command_eval, eval_cli);
+  if (*sample) return run_guarded(ssa::train::command_sample, sample_cli);
   if (*inspect) return run_guarded(ssa::train::command_inspect_sampling, inspect_cli);
   if (*prepare) return run_guarded(ssa::train::command_prepare_data, prepare_cli);
   if (*reference) return run_guarded(ssa::train::command_config_reference, {});

@@ -13,6 +13,7 @@
 #include "lib/core/string_distance.h"
 #include "lib/core/json_line.h"
 #include "lib/core/log.h"
+#include "lib/data/image_dataset.h"
 #include "lib/data/prepare_data.h"
 #include "lib/dist/agreement.h"
 #include "lib/dist/communicator.h"
@@ -20,7 +21,9 @@
 #include "lib/ssa/ssa_layer_plan.h"
 #include "lib/train/evaluator.h"
 #include "lib/train/fault_injection.h"
+#include "lib/train/generation.h"
 #include "lib/train/trainer.h"
+#include "models/decoder/decoder.h"
 #include "models/model_factory.h"
 #include "models/swin/swin.h"
 
@@ -172,6 +175,55 @@ SampledLayers sampled_layers(const config::ExperimentConfig& config) {
   SampledLayers layers{s.ssa, models::swin_ssa_plan(geometry, s.ssa), {}};
   for (const auto& g : geometry) layers.length.push_back(g.window * g.window);  // one window
   return layers;
+}
+
+namespace {
+
+// A generated image, (H*W*C) sub-pixels in raster (row, column, channel) order, as binary PGM
+// (one channel) or PPM (three).
+std::string netpbm_image(const at::Tensor& pixels, int64_t height, int64_t width, int64_t channels) {
+  std::string out = (channels == 1 ? "P5\n" : "P6\n") + std::to_string(width) + " " + std::to_string(height) + "\n255\n";
+  const auto bytes = pixels.clamp(0, 255).to(at::kByte).contiguous();
+  out.append(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), static_cast<size_t>(bytes.numel()));
+  return out;
+}
+
+}  // namespace
+
+// Text models (data.format: bytes) continue --prompt and print it with the continuation (or write
+// it to --out); pixel models write one image to --out.
+int command_sample(const CommandLine& cli) {
+  const auto config = config::load_experiment(cli.config_path, cli.overrides);
+  apply_run_settings(config.run);
+  const auto model = std::dynamic_pointer_cast<models::Decoder>(models::build_model(config.model, 0));
+  if (!model) throw ConfigError("sample: model.type " + config.model.type + " does not generate; use a decoder");
+  load_weights(resolve_checkpoint(cli.checkpoint), *model);
+  model->to(resolve_device(config.run));
+  const GenerationOptions options{cli.temperature, cli.top_k, static_cast<uint64_t>(cli.seed)};
+  if (config::task_of(config) == data::Task::kImageGeneration) {
+    const auto& d = config.model.decoder;
+    const int64_t length = d.image_height * d.image_width * d.image_channels;
+    if (cli.out_path.empty()) throw ConfigError("sample: a pixel model needs --out FILE for its image");
+    const auto begin = at::full({1}, data::PixelSequenceDataset::kBeginToken, at::kLong);
+    const auto tokens = generate(*model, begin, length, length, options);  // (1 + H*W*C)
+    write_text_file(cli.out_path, netpbm_image(tokens.slice(0, 1), d.image_height, d.image_width, d.image_channels));
+    std::printf("%s\n", cli.out_path.c_str());
+    return static_cast<int>(ExitCode::kOk);
+  }
+  if (config.data.format != data::TokenFormat::kBytes) {
+    throw ConfigError("sample: text needs data.format: bytes (other token ids have no text here)");
+  }
+  std::vector<int64_t> prompt(cli.prompt.begin(), cli.prompt.end());
+  for (auto& t : prompt) t = static_cast<unsigned char>(t);
+  const auto tokens = generate(*model, at::tensor(prompt, at::kLong), cli.length, config.data.seq_len, options);
+  std::string text;
+  for (int64_t i = 0; i < tokens.numel(); ++i) text += static_cast<char>(tokens[i].item<int64_t>());
+  if (!cli.out_path.empty()) {
+    write_text_file(cli.out_path, text);
+  } else {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  }
+  return static_cast<int>(ExitCode::kOk);
 }
 
 int command_inspect_sampling(const CommandLine& cli) {

@@ -1,4 +1,4 @@
-// The ssa-train subcommands behind the CLI: train (and resume), check, eval,
+// The ssa-train subcommands behind the CLI: train (and resume), check, eval, sample,
 // inspect-sampling, config-reference, prepare-data. Each returns the
 // process exit code; errors propagate as ssa::Error for main to print as one line.
 #pragma once
@@ -15,7 +15,13 @@ struct CommandLine {
   std::string table_path;              // eval: optional markdown table of metric vs samples
   int64_t layer = 0;                   // inspect-sampling: layer index (0 = first)
   int64_t samples = 1000;              // inspect-sampling: draws to average
-  std::string out_path;                // inspect-sampling: CSV output
+  std::string out_path;                // inspect-sampling: CSV output; sample: the image (or text) file
+  // sample (lib/train/generation.h):
+  std::string prompt = "\n";           // text: the start to continue
+  int64_t length = 256;                // text: bytes to generate
+  double temperature = 1.0;            // 0 = greedy
+  int64_t top_k = 0;                   // 0 = all tokens
+  int64_t seed = 1;
   // prepare-data (docs/data-preparation.md):
   std::string dataset;                 // enwik8 | wikitext-103 | sentencepiece
   std::string input;                   // enwik8: the raw file; wikitext-103: its folder; sentencepiece: train text
@@ -28,6 +34,7 @@ struct CommandLine {
 int command_train(const CommandLine& cli);
 int command_check(const CommandLine& cli);
 int command_eval(const CommandLine& cli);
+int command_sample(const CommandLine& cli);
 int command_inspect_sampling(const CommandLine& cli);
 int command_config_reference(const CommandLine& cli);
 int command_prepare_data(const CommandLine& cli);

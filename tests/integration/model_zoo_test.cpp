@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "tests/support/run_binary.h"
 
@@ -72,6 +74,17 @@ TEST_CASE("the pixel decoder learns Fashion-MNIST and reports bits per dimension
   CHECK(json_number(evals[1], "valid_targets") == 20 * 784);
   CHECK(r.err.find("DistAug rotate (4) x transpose (2) x jigsaw (24); validation 10000 images 28x28x1 as "
                    "784-sub-pixel sequences") != std::string::npos);  // training transformed, validation not
+
+  // sample draws one 28 x 28 image from the trained model, sub-pixel by sub-pixel, as a PGM file.
+  const std::string image = dir + "/sample.pgm";
+  const auto s = run_ssa_train({"sample", source_path("configs/test/tiny_pixels.yaml"), "--checkpoint", dir,
+                                "--out", image, "run.dir=" + dir});
+  INFO(s.err);
+  REQUIRE(s.exit_code == 0);
+  std::ifstream in(image, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(bytes.rfind("P5\n28 28\n255\n", 0) == 0);
+  CHECK(bytes.size() == 13 + 784);
 }
 
 TEST_CASE("EGT with graph SSA learns TPSA well below the best constant predictor", "[integration][egt]") {

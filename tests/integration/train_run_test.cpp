@@ -96,6 +96,19 @@ TEST_CASE("a short run learns, switches to dense fine-tune and writes its output
     CHECK(text.find("| dense |") != std::string::npos);
     CHECK(text.find("| 4 |") != std::string::npos);
   }
+  SECTION("sample continues a prompt from the trained model, the same text for the same seed") {
+    const std::vector<std::string> args{"sample", kConfig, "--checkpoint", dir, "--prompt", "The ", "--length", "100",
+                                        "--temperature", "0.8", "--seed", "5", "run.dir=" + dir};
+    const auto a = run_ssa_train(args);
+    INFO(a.err);
+    REQUIRE(a.exit_code == 0);
+    CHECK(a.out.size() == 4 + 100);
+    CHECK(a.out.rfind("The ", 0) == 0);
+    CHECK(run_ssa_train(args).out == a.out);
+    auto other_seed = args;
+    other_seed[11] = "6";
+    CHECK(run_ssa_train(other_seed).out != a.out);
+  }
   SECTION("run.init_from starts a new run from these weights: a dense fine-tune of the SSA model") {
     const std::string tuned = fresh_run_dir("init_from");
     const std::vector<std::string> args{kConfig,
