@@ -7,6 +7,7 @@
 
 #include "lib/core/error.h"
 #include "lib/core/log.h"
+#include "lib/train/build_info.h"
 #include "lib/train/commands.h"
 
 namespace {
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   ssa::train::CommandLine train_cli, check_cli, eval_cli, sample_cli, inspect_cli, prepare_cli;
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "debug logging");
+  app.set_version_flag("--version", ssa::train::build_description());
   app.add_option("config", train_cli.config_path, "experiment YAML")->required(false);
   app.add_option("overrides", train_cli.overrides, "dotted.key=value overrides");
 

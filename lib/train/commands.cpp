@@ -20,6 +20,7 @@
 #include "lib/ssa/sampling_probability.h"
 #include "lib/ssa/ssa_layer_plan.h"
 #include "lib/train/evaluator.h"
+#include "lib/train/build_info.h"
 #include "lib/train/fault_injection.h"
 #include "lib/train/generation.h"
 #include "lib/train/trainer.h"
@@ -105,6 +106,7 @@ int command_train(const CommandLine& cli) {
   data::TaskData data = load_data_on_every_rank(config, comm);
   const RunPaths paths = prepare_run_dir_on_main(config, run_dir_for(config, cli.config_path), comm);
   if (comm.is_main()) log::add_file(paths.log);
+  spdlog::info("{}", build_description());
   spdlog::info("run directory {}", paths.root);
   Trainer trainer(config, paths, comm, std::move(data));
   trainer.run();

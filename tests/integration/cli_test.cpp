@@ -34,6 +34,15 @@ size_t line_count(const std::string& s) {
 
 }  // namespace
 
+TEST_CASE("--version names the build: version, commit, LibTorch and the optional parts", "[integration][cli]") {
+  const auto r = run_ssa_train({"--version"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.rfind("ssa-train ", 0) == 0);
+  for (const char* part : {"(commit ", ", LibTorch ", ", CUDA ", ", NCCL ", ", RDKit ", ", sentencepiece "}) {
+    CHECK(r.out.find(part) != std::string::npos);
+  }
+}
+
 TEST_CASE("check prints the Enwik8 decoder's 201,967,616 parameters", "[integration][cli]") {
   const auto r = run_ssa_train({"check", source_path("configs/paper/enwik8_s12_l4_ft.yaml")});
   INFO(r.err);

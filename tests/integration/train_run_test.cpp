@@ -57,6 +57,12 @@ TEST_CASE("a short run learns, switches to dense fine-tune and writes its output
   CHECK(json_number(evals[1], "valid_loss") < 0.7 * std::log(256.0));
   CHECK(fs::exists(dir + "/config.resolved.yaml"));
   CHECK(fs::exists(dir + "/train.log"));
+  {
+    std::ifstream log(dir + "/train.log");
+    std::string first;
+    std::getline(log, first);
+    CHECK(first.find(run_ssa_train({"--version"}).out.substr(0, 30)) != std::string::npos);  // the build, first
+  }
   CHECK(fs::exists(dir + "/checkpoints/step_00000040/COMPLETE"));
   CHECK(fs::exists(dir + "/checkpoints/step_00000030/COMPLETE"));
   CHECK_FALSE(fs::exists(dir + "/checkpoints/step_00000020"));  // keep_last: 2
