@@ -34,7 +34,7 @@ size_t line_count(const std::string& s) {
 
 }  // namespace
 
-TEST_CASE("--version names the build: version, commit, LibTorch and the optional parts", "[integration][cli]") {
+TEST_CASE("ssa-train --version names the build: version, commit, LibTorch and the optional parts", "[integration][cli]") {
   const auto r = run_ssa_train({"--version"});
   CHECK(r.exit_code == 0);
   CHECK(r.out.rfind("ssa-train ", 0) == 0);
