@@ -215,11 +215,12 @@ int command_sample(const CommandLine& cli) {
   if (config.data.format != data::TokenFormat::kBytes) {
     throw ConfigError("sample: text needs data.format: bytes (other token ids have no text here)");
   }
-  std::vector<int64_t> prompt(cli.prompt.begin(), cli.prompt.end());
-  for (auto& t : prompt) t = static_cast<unsigned char>(t);
+  if (cli.prompt.empty()) throw ConfigError("sample: --prompt must hold at least one byte");
+  std::vector<int64_t> prompt;
+  for (const unsigned char byte : cli.prompt) prompt.push_back(byte);
   const auto tokens = generate(*model, at::tensor(prompt, at::kLong), cli.length, config.data.seq_len, options);
-  std::string text;
-  for (int64_t i = 0; i < tokens.numel(); ++i) text += static_cast<char>(tokens[i].item<int64_t>());
+  const auto bytes = tokens.clamp(0, 255).to(at::kByte).contiguous();  // (prompt + length)
+  const std::string text(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), static_cast<size_t>(bytes.numel()));
   if (!cli.out_path.empty()) {
     write_text_file(cli.out_path, text);
   } else {
