@@ -150,6 +150,28 @@ TEST_CASE("a short run learns, switches to dense fine-tune and writes its output
   }
 }
 
+TEST_CASE("secrets in the environment never reach the run directory or the console", "[integration][train]") {
+  const std::string dir = fresh_run_dir("secrets");
+  const std::string canary = "canary-7f3a9c21e8";
+  for (const char* name : {"WANDB_API_KEY", "HF_TOKEN", "AWS_SECRET_ACCESS_KEY"}) setenv(name, canary.c_str(), 1);
+  const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "train.steps=6", "train.lr_schedule.warmup_steps=2",
+                                "log.tensorboard=true", "-v"});
+  for (const char* name : {"WANDB_API_KEY", "HF_TOKEN", "AWS_SECRET_ACCESS_KEY"}) unsetenv(name);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find(canary) == std::string::npos);
+  CHECK(r.err.find(canary) == std::string::npos);
+  int files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    INFO(entry.path());
+    CHECK(bytes.find(canary) == std::string::npos);
+  }
+  CHECK(files >= 8);  // config, metrics, log, event file, and a checkpoint's files
+}
+
 TEST_CASE("SIGKILL mid-run, across the fine-tune boundary, then resume: identical losses", "[integration][resume]") {
   const std::string straight = fresh_run_dir("straight");
   REQUIRE(run_ssa_train(train_args(straight)).exit_code == 0);
