@@ -58,12 +58,13 @@ int main(int argc, char** argv) {
   sample->add_option("config", sample_cli.config_path, "experiment YAML")->required();
   sample->add_option("--checkpoint", sample_cli.checkpoint, "checkpoint or run directory")->required();
   sample->add_option("--prompt", sample_cli.prompt, "text: the start to continue (default: a newline)");
-  sample->add_option("--length", sample_cli.length, "text: bytes to generate")->check(CLI::PositiveNumber);
+  sample->add_option("--length", sample_cli.length, "text: bytes (or words) to generate")->check(CLI::PositiveNumber);
   sample->add_option("--temperature", sample_cli.temperature, "softmax temperature; 0 = greedy")
       ->check(CLI::NonNegativeNumber);
   sample->add_option("--top-k", sample_cli.top_k, "draw among the k most likely tokens; 0 = all")
       ->check(CLI::NonNegativeNumber);
   sample->add_option("--seed", sample_cli.seed, "seed of the draws");
+  sample->add_option("--dict", sample_cli.dict_path, "word-level text: the dict.txt of prepare-data");
   sample->add_option("--out", sample_cli.out_path, "pixels: the image (.pgm / .ppm); text: a file instead of stdout");
   sample->add_option("overrides", sample_cli.overrides, "dotted.key=value overrides");
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 #include "lib/core/error.h"
 
@@ -77,6 +78,28 @@ void FairseqDictionary::encode_line(std::string_view line, std::vector<int32_t>&
     out.push_back(index(word));
   });
   out.push_back(kEos);
+}
+
+FairseqDictionary FairseqDictionary::from_text(const std::string& text, const std::string& name) {
+  FairseqDictionary d;
+  size_t line_number = 0;
+  for (size_t at = 0; at < text.size();) {
+    const size_t end = std::min(text.find('\n', at), text.size());
+    const std::string line = text.substr(at, end - at);
+    at = end + 1;
+    ++line_number;
+    const size_t space = line.rfind(' ');
+    char* parsed_end = nullptr;
+    const long long count = space == std::string::npos ? -1 : std::strtoll(line.c_str() + space + 1, &parsed_end, 10);
+    if (space == 0 || count < 0 || parsed_end == nullptr || *parsed_end != '\0') {
+      throw InputError(name + ":" + std::to_string(line_number) + ": expected \"word count\", got \"" + line + "\"");
+    }
+    d.ids_[line.substr(0, space)] = static_cast<int32_t>(d.symbols_.size());
+    d.symbols_.push_back(line.substr(0, space));
+    d.counts_.push_back(count);
+  }
+  d.finalized_ = true;
+  return d;
 }
 
 std::string FairseqDictionary::to_text() const {

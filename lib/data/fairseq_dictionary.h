@@ -33,6 +33,9 @@ class FairseqDictionary {
 
   // dict.txt as fairseq writes it: "word count" for every entry after the specials.
   std::string to_text() const;
+  // The dictionary a dict.txt describes (finalized; ids as fairseq assigns them). A line that is
+  // not "word count" is an InputError naming `name` and the line.
+  static FairseqDictionary from_text(const std::string& text, const std::string& name);
 
  private:
   std::vector<std::string> symbols_;

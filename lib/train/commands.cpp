@@ -13,6 +13,7 @@
 #include "lib/core/string_distance.h"
 #include "lib/core/json_line.h"
 #include "lib/core/log.h"
+#include "lib/data/fairseq_dictionary.h"
 #include "lib/data/image_dataset.h"
 #include "lib/data/prepare_data.h"
 #include "lib/dist/agreement.h"
@@ -190,10 +191,52 @@ std::string netpbm_image(const at::Tensor& pixels, int64_t height, int64_t width
   return out;
 }
 
+// A pixel model's image, drawn from the begin token.
+std::string sample_image(models::Decoder& model, const models::DecoderConfig& d, const GenerationOptions& options) {
+  const int64_t length = d.image_height * d.image_width * d.image_channels;
+  const auto begin = at::full({1}, data::PixelSequenceDataset::kBeginToken, at::kLong);
+  const auto tokens = generate(model, begin, length, length, options);  // (1 + H*W*C)
+  return netpbm_image(tokens.slice(0, 1), d.image_height, d.image_width, d.image_channels);
+}
+
+// Byte-level text: the prompt's bytes and their continuation.
+std::string sample_bytes(models::Decoder& model, const CommandLine& cli, int64_t window, const GenerationOptions& options) {
+  std::vector<int64_t> prompt;
+  for (const unsigned char byte : cli.prompt) prompt.push_back(byte);
+  const auto tokens = generate(model, at::tensor(prompt, at::kLong), cli.length, window, options);
+  const auto bytes = tokens.clamp(0, 255).to(at::kByte).contiguous();  // (prompt + length)
+  return std::string(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), static_cast<size_t>(bytes.numel()));
+}
+
+// Word-level text (prepare-data's dict.txt): the prompt's words and their continuation, words
+// joined by spaces and </s> as a line break, as in WikiText's token files.
+std::string sample_words(models::Decoder& model, const CommandLine& cli, int64_t window, const GenerationOptions& options) {
+  std::ifstream in(cli.dict_path);
+  if (!in) throw InputError(cli.dict_path + ": cannot read the dictionary (--dict)");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto dict = data::FairseqDictionary::from_text(text, cli.dict_path);
+  std::vector<int64_t> prompt;
+  data::for_each_word(cli.prompt, [&](std::string_view word) { prompt.push_back(dict.index(std::string(word))); });
+  if (prompt.empty()) prompt.push_back(data::FairseqDictionary::kEos);  // start at a line boundary
+  const auto tokens = generate(model, at::tensor(prompt, at::kLong), cli.length, window, options);
+  std::string out;
+  for (int64_t i = 0; i < tokens.numel(); ++i) {
+    const int64_t id = tokens[i].item<int64_t>();
+    const bool line_end = id == data::FairseqDictionary::kEos;
+    if (!out.empty() && out.back() != '\n' && !line_end) out += ' ';
+    if (line_end) {
+      out += '\n';
+    } else {
+      out += id < dict.size() ? dict.symbols()[static_cast<size_t>(id)] : "<unk>";
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
-// Text models (data.format: bytes) continue --prompt and print it with the continuation (or write
-// it to --out); pixel models write one image to --out.
+// Text models continue --prompt (bytes, or words with --dict) and print it with the continuation
+// (or write it to --out); pixel models write one image to --out.
 int command_sample(const CommandLine& cli) {
   const auto config = config::load_experiment(cli.config_path, cli.overrides);
   apply_run_settings(config.run);
@@ -203,24 +246,19 @@ int command_sample(const CommandLine& cli) {
   model->to(resolve_device(config.run));
   const GenerationOptions options{cli.temperature, cli.top_k, static_cast<uint64_t>(cli.seed)};
   if (config::task_of(config) == data::Task::kImageGeneration) {
-    const auto& d = config.model.decoder;
-    const int64_t length = d.image_height * d.image_width * d.image_channels;
     if (cli.out_path.empty()) throw ConfigError("sample: a pixel model needs --out FILE for its image");
-    const auto begin = at::full({1}, data::PixelSequenceDataset::kBeginToken, at::kLong);
-    const auto tokens = generate(*model, begin, length, length, options);  // (1 + H*W*C)
-    write_text_file(cli.out_path, netpbm_image(tokens.slice(0, 1), d.image_height, d.image_width, d.image_channels));
+    write_text_file(cli.out_path, sample_image(*model, config.model.decoder, options));
     std::printf("%s\n", cli.out_path.c_str());
     return static_cast<int>(ExitCode::kOk);
   }
-  if (config.data.format != data::TokenFormat::kBytes) {
-    throw ConfigError("sample: text needs data.format: bytes (other token ids have no text here)");
+  std::string text;
+  if (config.data.format == data::TokenFormat::kBytes) {
+    if (cli.prompt.empty()) throw ConfigError("sample: --prompt must hold at least one byte");
+    text = sample_bytes(*model, cli, config.data.seq_len, options);
+  } else {
+    if (cli.dict_path.empty()) throw ConfigError("sample: word-level text needs --dict (the dict.txt of prepare-data)");
+    text = sample_words(*model, cli, config.data.seq_len, options);
   }
-  if (cli.prompt.empty()) throw ConfigError("sample: --prompt must hold at least one byte");
-  std::vector<int64_t> prompt;
-  for (const unsigned char byte : cli.prompt) prompt.push_back(byte);
-  const auto tokens = generate(*model, at::tensor(prompt, at::kLong), cli.length, config.data.seq_len, options);
-  const auto bytes = tokens.clamp(0, 255).to(at::kByte).contiguous();  // (prompt + length)
-  const std::string text(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), static_cast<size_t>(bytes.numel()));
   if (!cli.out_path.empty()) {
     write_text_file(cli.out_path, text);
   } else {

@@ -22,6 +22,7 @@ struct CommandLine {
   double temperature = 1.0;            // 0 = greedy
   int64_t top_k = 0;                   // 0 = all tokens
   int64_t seed = 1;
+  std::string dict_path;               // word-level text: prepare-data's dict.txt
   // prepare-data (docs/data-preparation.md):
   std::string dataset;                 // enwik8 | wikitext-103 | sentencepiece
   std::string input;                   // enwik8: the raw file; wikitext-103: its folder; sentencepiece: train text

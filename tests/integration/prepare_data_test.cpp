@@ -6,7 +6,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "tests/support/run_binary.h"
@@ -77,4 +79,21 @@ TEST_CASE("prepare-data wikitext-103 feeds an adaptive-softmax decoder end to en
   CHECK(std::isfinite(json_number(evals[0], "valid_loss")));
   CHECK(json_number(evals[1], "valid_loss") < json_number(evals[0], "valid_loss"));  // it learns
   CHECK(std::isfinite(json_number(evals[1], "ensemble_valid_loss")));
+
+  // sample --dict: words of the dictionary (or line breaks for </s>) continue the prompt.
+  const auto s = run_ssa_train({"sample", source_path("configs/test/tiny_decoder.yaml"), "--checkpoint", dir + "/run",
+                                "--dict", dir + "/data/dict.txt", "--prompt", "the", "--length", "30",
+                                "run.dir=" + dir + "/run", "data.format=uint32", "data.train_paths=[" + dir + "/data/train.u32]",
+                                "model.vocab_size=" + vocab, "model.tie_embeddings=true",
+                                "model.adaptive_cutoffs=[100,400]"});
+  INFO(s.err);
+  REQUIRE(s.exit_code == 0);
+  std::set<std::string> words{"<unk>"};
+  std::istringstream dict(read_text(dir + "/data/dict.txt"));
+  for (std::string word, count; dict >> word >> count;) words.insert(word);
+  std::istringstream out(s.out);
+  int generated = 0;
+  for (std::string word; out >> word; ++generated) CHECK(words.count(word) == 1);
+  CHECK(s.out.rfind("the", 0) == 0);
+  CHECK(generated + std::count(s.out.begin(), s.out.end(), '\n') == 31);  // the prompt word + 30 tokens
 }

@@ -73,6 +73,15 @@ TEST_CASE("fairseq dictionary: counts descending, ties in code-point order, padd
   std::vector<int32_t> ids;
   d.encode_line("the unseen\tcat", ids);
   CHECK(ids == std::vector<int32_t>{4, 3, 5, 2});
+
+  // dict.txt read back (what `sample --dict` does): the same ids and counts.
+  const auto back = FairseqDictionary::from_text(d.to_text(), "dict.txt");
+  CHECK(back.symbols() == expected);
+  CHECK(back.index("Zebra") == 6);
+  CHECK(back.count(4) == 3);
+  CHECK(back.to_text() == d.to_text());
+  CHECK_THROWS_WITH(FairseqDictionary::from_text("the 3\ncat two\n", "d.txt"),
+                    "d.txt:2: expected \"word count\", got \"cat two\"");
 }
 
 TEST_CASE("fairseq tokenization splits on Python's whitespace, Unicode spaces included", "[unit][prepare]") {
