@@ -1,7 +1,8 @@
 // End-to-end runs of the real binary on configs/test/tiny_decoder.yaml: the loss falls, the
 // phases switch, outputs are complete, a SIGKILLed run resumes to bitwise-identical losses
-// (across the dense fine-tune boundary) and its TensorBoard events show each step once, and eval
-// reproduces the logged validation loss.
+// (across the dense fine-tune boundary) and its TensorBoard events show each step once, eval
+// reproduces the logged validation loss, sample continues text, run.init_from starts a fine-tune
+// from the weights, and secrets in the environment stay out of every output.
 #include <catch2/catch.hpp>
 
 #include <cmath>
