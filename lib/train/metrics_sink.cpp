@@ -2,6 +2,7 @@
 #include "lib/train/metrics_sink.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <vector>
 
@@ -25,6 +26,8 @@ MetricsSink::MetricsSink(const std::string& path, int64_t keep_through_step) : p
     }
   }
   const std::string tmp = path + ".tmp";
+  std::error_code ec;
+  std::filesystem::remove(tmp, ec);  // a link planted there goes, and is not written through
   {
     std::ofstream rewrite(tmp, std::ios::trunc);
     for (const auto& line : kept) rewrite << line << "\n";

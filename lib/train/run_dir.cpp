@@ -71,6 +71,7 @@ RunPaths prepare_run_dir(const config::ExperimentConfig& config, const std::stri
   std::error_code ec;
   fs::create_directories(paths.checkpoints, ec);
   if (ec) throw Error(ExitCode::kIo, root + ": cannot create run directory: " + ec.message());
+  fs::remove(paths.resolved_config + ".tmp", ec);  // a link planted there goes, and is not written through
   std::ofstream out(paths.resolved_config + ".tmp", std::ios::trunc);
   out << config::to_yaml(config);
   out.close();

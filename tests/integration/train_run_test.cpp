@@ -173,6 +173,29 @@ TEST_CASE("secrets in the environment never reach the run directory or the conso
   CHECK(files >= 8);  // config, metrics, log, event file, and a checkpoint's files
 }
 
+TEST_CASE("links planted at the run's temporary paths are replaced, never written through", "[integration][train]") {
+  const std::string dir = fresh_run_dir("planted_links"), outside = fresh_run_dir("planted_links_victim");
+  fs::create_directories(dir + "/checkpoints");
+  fs::create_directories(outside + "/dir");
+  std::ofstream(outside + "/file") << "precious\n";
+  std::ofstream(outside + "/dir/file") << "precious\n";
+  fs::create_symlink(outside + "/file", dir + "/metrics.jsonl.tmp");
+  fs::create_symlink(outside + "/file", dir + "/config.resolved.yaml.tmp");
+  fs::create_symlink(outside + "/dir", dir + "/checkpoints/step_00000002.tmp");
+  const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "train.steps=2", "train.lr_schedule.warmup_steps=1"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto text = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  CHECK(text(outside + "/file") == "precious\n");
+  CHECK(text(outside + "/dir/file") == "precious\n");
+  CHECK(std::distance(fs::directory_iterator(outside + "/dir"), fs::directory_iterator()) == 1);
+  CHECK(metrics_lines(dir, "train").size() == 2);
+  CHECK(fs::exists(dir + "/checkpoints/step_00000002/COMPLETE"));
+}
+
 TEST_CASE("SIGKILL mid-run, across the fine-tune boundary, then resume: identical losses", "[integration][resume]") {
   const std::string straight = fresh_run_dir("straight");
   REQUIRE(run_ssa_train(train_args(straight)).exit_code == 0);
