@@ -72,10 +72,12 @@ Communicator::Communicator(const LaunchInfo& launch, const c10::Device& device, 
       backend_->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(backend_->store, launch_.rank,
                                                                     launch_.world_size, gloo_options);
     }
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {  // c10::Error, or the socket errors of a client that cannot connect
+    std::string detail = e.what();
+    detail = detail.substr(0, detail.find('\n'));  // c10::Error appends a backtrace
     throw Error(ExitCode::kDistributed, where(launch_) + ": rendezvous failed within " +
-                                            std::to_string(timeout_.count() / 1000) +
-                                            " s (dist.timeout_s): " + e.what_without_backtrace());
+                                            std::to_string(timeout_.count() / 1000) + " s (dist.timeout_s): " +
+                                            detail + "; is every rank started?");
   }
   spdlog::info("distributed: {} connected", where(launch_));
 }

@@ -120,6 +120,30 @@ TEST_CASE("a killed rank ends the job quickly with a non-zero exit on the others
   CHECK(seconds < 60);
 }
 
+TEST_CASE("a rank whose peers never start exits 5 within dist.timeout_s, naming itself and the master",
+          "[integration][dist]") {
+  // Rank 0 waits for a rank 1 that never comes; rank 1 alone finds no master to connect to.
+  for (const char* rank : {"0", "1"}) {
+    const std::string dir = fresh_run_dir(std::string("ddp_alone_") + rank);
+    setenv("RANK", rank, 1);
+    setenv("LOCAL_RANK", rank, 1);
+    setenv("WORLD_SIZE", "2", 1);
+    setenv("MASTER_ADDR", "127.0.0.1", 1);
+    setenv("MASTER_PORT", "29735", 1);
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "dist.timeout_s=3"});
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    for (const char* name : {"RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"}) unsetenv(name);
+    INFO(r.err);
+    CHECK(r.exit_code == 5);
+    CHECK(r.err.find(std::string("rank ") + rank + "/2 (torchrun, master 127.0.0.1:29735): rendezvous failed within 3 s") !=
+          std::string::npos);
+    CHECK(r.err.find("is every rank started?") != std::string::npos);
+    CHECK(seconds < 30);
+    CHECK_FALSE(fs::exists(dir));  // nothing written
+  }
+}
+
 TEST_CASE("replicas that diverge are caught at the next check, naming the ranks, and every rank exits 5",
           "[integration][dist]") {
   const std::string dir = fresh_run_dir("ddp_diverged");
