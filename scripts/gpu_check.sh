@@ -40,8 +40,9 @@ log "built in $(( $(date +%s) - start )) s"
 bin=build-gpu/ssa-train
 
 log "CUDA vs CPU, tiny decoder"
-tiny=(configs/test/tiny_decoder.yaml model.dropout=0 run.precision=fp32 train.steps=5 eval.every=0
-      checkpoint.every=0 run.threads=8)
+docs_text="[$(ls docs/*.md | paste -sd, -)]"  # the fortunes package is not on that machine: our docs as bytes
+tiny=(configs/test/tiny_decoder.yaml "data.train_paths=$docs_text" model.dropout=0 run.precision=fp32
+      train.steps=5 eval.every=0 checkpoint.every=0 run.threads=8)
 for device in cpu cuda; do
   "$bin" "${tiny[@]}" run.device=$device run.dir="$runs/tiny_$device" > "$out/tiny_$device.log" 2>&1 ||
     log "tiny $device failed (see tiny_$device.log)"
@@ -56,7 +57,8 @@ EOF
 cat "$out/cuda_vs_cpu.txt"
 
 log "synthetic WT103 token ids"
-python3 -c 'import numpy as np; np.random.default_rng(0).integers(4, 267744, 8_000_000, dtype=np.uint32).tofile("/tmp/ssa_gpu_tokens.u32")'
+python3 -c 'import array, random; r = random.Random(0)
+array.array("I", (r.randrange(4, 267744) for _ in range(4_000_000))).tofile(open("/tmp/ssa_gpu_tokens.u32", "wb"))'
 speed=(data.train_paths=[/tmp/ssa_gpu_tokens.u32] data.valid_paths=[] run.device=cuda run.precision=bf16
        train.steps=$steps train.batch_size=16 train.micro_batch_size=4 train.lr_schedule.warmup_steps=5
        eval.every=0 eval.batches=1 checkpoint.every=0 log.every=1 log.progress=false)
