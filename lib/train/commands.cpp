@@ -108,6 +108,7 @@ int command_train(const CommandLine& cli) {
   const RunPaths paths = prepare_run_dir_on_main(config, run_dir_for(config, cli.config_path), comm);
   if (comm.is_main()) log::add_file(paths.log);
   spdlog::info("{}", build_description());
+  spdlog::info("config {}{}{}", cli.config_path, cli.overrides.empty() ? "" : " with ", join(cli.overrides, " "));
   spdlog::info("run directory {}", paths.root);
   Trainer trainer(config, paths, comm, std::move(data));
   trainer.run();

@@ -63,6 +63,9 @@ TEST_CASE("a short run learns, switches to dense fine-tune and writes its output
     std::string first;
     std::getline(log, first);
     CHECK(first.find(run_ssa_train({"--version"}).out.substr(0, 30)) != std::string::npos);  // the build, first
+    std::string second;
+    std::getline(log, second);
+    CHECK(second.find("config " + kConfig + " with run.dir=" + dir) != std::string::npos);  // then the command
   }
   CHECK(fs::exists(dir + "/checkpoints/step_00000040/COMPLETE"));
   CHECK(fs::exists(dir + "/checkpoints/step_00000030/COMPLETE"));
