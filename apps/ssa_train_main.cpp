@@ -7,23 +7,38 @@
 
 #include "lib/core/error.h"
 #include "lib/core/log.h"
+#include "lib/dist/launch_env.h"
 #include "lib/train/build_info.h"
 #include "lib/train/commands.h"
 
 namespace {
 
+// "[rank r/w] " in a job of several processes, so interleaved error lines say whose they are;
+// "" for one process, or when the message already names the rank (distributed errors do).
+std::string rank_prefix(const std::string& message) {
+  try {
+    const auto launch = ssa::dist::discover_launch();
+    if (launch.world_size == 1 || message.rfind("rank ", 0) == 0) return "";
+    return "[rank " + std::to_string(launch.rank) + "/" + std::to_string(launch.world_size) + "] ";
+  } catch (const std::exception&) {  // an inconsistent launch environment is the error itself
+    return "";
+  }
+}
+
+int fail(const char* kind, const std::string& message, ssa::ExitCode code) {
+  std::fprintf(stderr, "ssa-train: %s: %s%s\n", kind, rank_prefix(message).c_str(), message.c_str());
+  return static_cast<int>(code);
+}
+
 int run_guarded(int (*command)(const ssa::train::CommandLine&), const ssa::train::CommandLine& cli) {
   try {
     return command(cli);
   } catch (const ssa::Error& e) {
-    std::fprintf(stderr, "ssa-train: error: %s\n", e.what());
-    return static_cast<int>(e.code());
+    return fail("error", e.what(), e.code());
   } catch (const c10::Error& e) {
-    std::fprintf(stderr, "ssa-train: internal error: %s\n", e.what_without_backtrace());
-    return static_cast<int>(ssa::ExitCode::kInternal);
+    return fail("internal error", e.what_without_backtrace(), ssa::ExitCode::kInternal);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "ssa-train: internal error: %s\n", e.what());
-    return static_cast<int>(ssa::ExitCode::kInternal);
+    return fail("internal error", e.what(), ssa::ExitCode::kInternal);
   }
 }
 

@@ -113,9 +113,11 @@ TEST_CASE("bad data on two ranks ends both at once with exit 3, writing nothing"
                                      "data.train_paths=[/no/such/corpus.txt]"},
                                  29780);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (const auto& r : results) {
+  for (size_t rank = 0; rank < results.size(); ++rank) {
+    const auto& r = results[rank];
     INFO(r.err);
     CHECK(r.exit_code == 3);
+    CHECK(r.err.find("ssa-train: error: [rank " + std::to_string(rank) + "/2] ") != std::string::npos);
     CHECK(r.err.find("/no/such/corpus.txt: no such file") != std::string::npos);
   }
   CHECK(seconds < 20);  // far below dist.timeout_s: nobody waited for a rank that had given up
