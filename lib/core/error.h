@@ -8,6 +8,12 @@
 
 namespace ssa {
 
+// The first line of an exception's message, for error lines (c10::Error appends a backtrace).
+inline std::string first_line(const std::exception& e) {
+  const std::string what = e.what();
+  return what.substr(0, what.find('\n'));
+}
+
 // Process exit codes. One table, documented in docs/exit-codes.md.
 enum class ExitCode : int {
   kOk = 0,

@@ -50,9 +50,8 @@ IndexSplits read_torch_splits(const std::string& path) {
   try {
     value = torch::pickle_load(read_bytes(path));
   } catch (const c10::Error& e) {
-    const std::string what = e.what();
-    if (what.find("numpy") != std::string::npos) throw InputError(numpy_hint(path));
-    throw InputError(path + ": not a torch.save'd dict of index tensors (" + what.substr(0, what.find('\n')) + ")");
+    if (std::string(e.what()).find("numpy") != std::string::npos) throw InputError(numpy_hint(path));
+    throw InputError(path + ": not a torch.save'd dict of index tensors (" + first_line(e) + ")");
   }
   if (!value.isGenericDict()) throw InputError(path + ": expected a dict of index tensors, found " + value.tagKind());
   IndexSplits splits;

@@ -73,11 +73,9 @@ Communicator::Communicator(const LaunchInfo& launch, const c10::Device& device, 
                                                                     launch_.world_size, gloo_options);
     }
   } catch (const std::exception& e) {  // c10::Error, or the socket errors of a client that cannot connect
-    std::string detail = e.what();
-    detail = detail.substr(0, detail.find('\n'));  // c10::Error appends a backtrace
     throw Error(ExitCode::kDistributed, where(launch_) + ": rendezvous failed within " +
                                             std::to_string(timeout_.count() / 1000) + " s (dist.timeout_s): " +
-                                            detail + "; is every rank started?");
+                                            first_line(e) + "; is every rank started?");
   }
   spdlog::info("distributed: {} connected", where(launch_));
 }
@@ -89,10 +87,8 @@ namespace {
 // One clear line with exit code kDistributed for a launch error, a peer failure or a timeout.
 [[noreturn]] void throw_collective_failure(const LaunchInfo& launch, std::chrono::milliseconds timeout,
                                            const std::string& what, const std::exception& e) {
-  std::string detail = e.what();
-  detail = detail.substr(0, detail.find('\n'));
   throw Error(ExitCode::kDistributed, where(launch) + ": " + what + " failed (a rank died or did not answer within " +
-                                          std::to_string(timeout.count() / 1000) + " s): " + detail);
+                                          std::to_string(timeout.count() / 1000) + " s): " + first_line(e));
 }
 
 // Launches one collective on the backend that serves `device` and returns its work handle.

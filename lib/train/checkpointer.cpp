@@ -174,8 +174,7 @@ void Checkpointer::save(const CheckpointParts& parts, const std::function<void(i
     } catch (const std::exception& e) {  // ssa::Error, filesystem_error, c10::Error from save_to
       std::error_code ec;
       fs::remove_all(tmp_dir, ec);  // never leave a partial checkpoint behind
-      std::string what = e.what();
-      what = "cannot write checkpoint " + tmp_dir.string() + ": " + what.substr(0, what.find('\n'));
+      const std::string what = "cannot write checkpoint " + tmp_dir.string() + ": " + first_line(e);
       if (attempt >= attempts_.count) {
         throw Error(ExitCode::kIo, attempts_.count == 1 ? what : what + " (" + std::to_string(attempt) + " attempts)");
       }
