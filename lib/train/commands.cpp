@@ -183,13 +183,17 @@ SampledLayers sampled_layers(const config::ExperimentConfig& config) {
 
 namespace {
 
+// Token ids (N) as N bytes: byte-level text, or sub-pixel values (a token above 255 becomes 255).
+std::string tokens_as_bytes(const at::Tensor& tokens) {
+  const auto bytes = tokens.clamp(0, 255).to(at::kByte).contiguous();
+  return std::string(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), static_cast<size_t>(bytes.numel()));
+}
+
 // A generated image, (H*W*C) sub-pixels in raster (row, column, channel) order, as binary PGM
 // (one channel) or PPM (three).
 std::string netpbm_image(const at::Tensor& pixels, int64_t height, int64_t width, int64_t channels) {
-  std::string out = (channels == 1 ? "P5\n" : "P6\n") + std::to_string(width) + " " + std::to_string(height) + "\n255\n";
-  const auto bytes = pixels.clamp(0, 255).to(at::kByte).contiguous();
-  out.append(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), static_cast<size_t>(bytes.numel()));
-  return out;
+  const std::string header = (channels == 1 ? "P5\n" : "P6\n") + std::to_string(width) + " " + std::to_string(height) + "\n255\n";
+  return header + tokens_as_bytes(pixels);
 }
 
 // A pixel model's image, drawn from the begin token.
@@ -204,9 +208,7 @@ std::string sample_image(models::Decoder& model, const models::DecoderConfig& d,
 std::string sample_bytes(models::Decoder& model, const CommandLine& cli, int64_t window, const GenerationOptions& options) {
   std::vector<int64_t> prompt;
   for (const unsigned char byte : cli.prompt) prompt.push_back(byte);
-  const auto tokens = generate(model, at::tensor(prompt, at::kLong), cli.length, window, options);
-  const auto bytes = tokens.clamp(0, 255).to(at::kByte).contiguous();  // (prompt + length)
-  return std::string(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), static_cast<size_t>(bytes.numel()));
+  return tokens_as_bytes(generate(model, at::tensor(prompt, at::kLong), cli.length, window, options));  // prompt + length
 }
 
 // Word-level text (prepare-data's dict.txt): the prompt's words and their continuation, words
