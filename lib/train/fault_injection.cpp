@@ -25,6 +25,16 @@ const std::map<std::string, Amount>& fault_kinds() {
   return kinds;
 }
 
+// "diverge, free_space/AMOUNT, ..., save_error[/AMOUNT], ...": the table, for the error line.
+std::string fault_kinds_help() {
+  std::string help;
+  for (const auto& [name, amount] : fault_kinds()) {
+    help += (help.empty() ? "" : ", ") + name +
+            (amount == Amount::kRequired ? "/AMOUNT" : amount == Amount::kOptional ? "[/AMOUNT]" : "");
+  }
+  return help;
+}
+
 }  // namespace
 
 FaultInjection::FaultInjection() : FaultInjection(std::getenv("SSA_FAULT") ? std::getenv("SSA_FAULT") : "") {}
@@ -50,10 +60,8 @@ FaultInjection::FaultInjection(const std::string& spec) {
       }
       if (kind->second == Amount::kRequired && f.amount == 0) throw std::invalid_argument(item);
     } catch (const std::exception&) {
-      throw ConfigError("SSA_FAULT: '" + item +
-                        "' is not kind@step[/amount][:rank] with kind nan_loss, nan_grad, save_error, "
-                        "save_kill or slow_load (/amount: save kinds and slow_load only; save_kill and "
-                        "slow_load need it)");
+      throw ConfigError("SSA_FAULT: '" + item + "' is not kind@step[/amount][:rank] with one of " +
+                        fault_kinds_help());
     }
     faults_.push_back(f);
   }
