@@ -5,10 +5,9 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "tests/support/run_binary.h"
+#include "tests/support/text_io.h"
 
 using namespace ssa::test;
 namespace fs = std::filesystem;
@@ -81,8 +80,7 @@ TEST_CASE("the pixel decoder learns Fashion-MNIST and reports bits per dimension
                                 "--out", image, "run.dir=" + dir});
   INFO(s.err);
   REQUIRE(s.exit_code == 0);
-  std::ifstream in(image, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string bytes = read_file(image);
   CHECK(bytes.rfind("P5\n28 28\n255\n", 0) == 0);
   CHECK(bytes.size() == 13 + 784);
 }

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "tests/support/run_binary.h"
+#include "tests/support/text_io.h"
 
 using namespace ssa::test;
 namespace fs = std::filesystem;
@@ -19,12 +20,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kFortunes = "/usr/share/games/fortunes/fortunes";
-
-std::string read_text(const std::string& path) {
-  std::stringstream s;
-  s << std::ifstream(path).rdbuf();
-  return s.str();
-}
 
 // wiki.{train,valid,test}.tokens: fortunes as train, its first 120 lines as valid and test.
 std::string make_wikitext(const std::string& dir) {
@@ -64,7 +59,7 @@ TEST_CASE("prepare-data wikitext-103 feeds an adaptive-softmax decoder end to en
   REQUIRE(std::regex_search(r.out, m, std::regex("vocab_size (\\d+)")));
   const std::string vocab = m[1];
   CHECK(std::stoi(vocab) % 8 == 0);
-  CHECK(read_text(dir + "/data/manifest.json").find("\"vocab_size\": " + vocab) != std::string::npos);
+  CHECK(read_file(dir + "/data/manifest.json").find("\"vocab_size\": " + vocab) != std::string::npos);
 
   const auto run = run_ssa_train(
       {source_path("configs/test/tiny_decoder.yaml"), "run.dir=" + dir + "/run", "data.format=uint32",
@@ -89,7 +84,7 @@ TEST_CASE("prepare-data wikitext-103 feeds an adaptive-softmax decoder end to en
   INFO(s.err);
   REQUIRE(s.exit_code == 0);
   std::set<std::string> words{"<unk>"};
-  std::istringstream dict(read_text(dir + "/data/dict.txt"));
+  std::istringstream dict(read_file(dir + "/data/dict.txt"));
   for (std::string word, count; dict >> word >> count;) words.insert(word);
   std::istringstream out(s.out);
   int generated = 0;

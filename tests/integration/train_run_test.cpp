@@ -9,8 +9,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 
 #include "tests/support/run_binary.h"
+#include "tests/support/text_io.h"
 
 using namespace ssa::test;
 namespace fs = std::filesystem;
@@ -24,14 +26,10 @@ std::vector<std::string> train_args(const std::string& dir) { return {kConfig, "
 // The scalars TensorBoard shows for a run directory, as scripts/read_tfevents.py reads them:
 // one JSON line per (step, tag).
 std::vector<std::string> tensorboard_scalars(const std::string& dir) {
-  const std::string command =
-      "/usr/bin/python3 " + source_path("scripts/read_tfevents.py") + " " + dir + "/tensorboard";
+  std::istringstream out(
+      command_output("/usr/bin/python3 " + source_path("scripts/read_tfevents.py") + " " + dir + "/tensorboard"));
   std::vector<std::string> lines;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    char buf[512];
-    while (std::fgets(buf, sizeof(buf), pipe)) lines.emplace_back(buf);
-    ::pclose(pipe);
-  }
+  for (std::string line; std::getline(out, line);) lines.push_back(line);
   return lines;
 }
 
@@ -101,8 +99,7 @@ TEST_CASE("a short run learns, switches to dense fine-tune and writes its output
     for (const auto& l : lines) CHECK(std::isfinite(json_number(l, "loss")));
     // Averaging the probabilities of 4 samples beats one sample (the paper's Fig. 7 trend).
     CHECK(json_number(lines[3], "loss") < json_number(lines[1], "loss"));
-    std::ifstream in(table);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string text = read_file(table);
     CHECK(text.find("| dense |") != std::string::npos);
     CHECK(text.find("| 4 |") != std::string::npos);
   }
@@ -168,10 +165,8 @@ TEST_CASE("secrets in the environment never reach the run directory or the conso
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
     if (!entry.is_regular_file()) continue;
     ++files;
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     INFO(entry.path());
-    CHECK(bytes.find(canary) == std::string::npos);
+    CHECK(read_file(entry.path().string()).find(canary) == std::string::npos);
   }
   CHECK(files >= 8);  // config, metrics, log, event file, and a checkpoint's files
 }
@@ -188,12 +183,8 @@ TEST_CASE("links planted at the run's temporary paths are replaced, never writte
   const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "train.steps=2", "train.lr_schedule.warmup_steps=1"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  const auto text = [](const std::string& path) {
-    std::ifstream in(path);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  };
-  CHECK(text(outside + "/file") == "precious\n");
-  CHECK(text(outside + "/dir/file") == "precious\n");
+  CHECK(read_file(outside + "/file") == "precious\n");
+  CHECK(read_file(outside + "/dir/file") == "precious\n");
   CHECK(std::distance(fs::directory_iterator(outside + "/dir"), fs::directory_iterator()) == 1);
   CHECK(metrics_lines(dir, "train").size() == 2);
   CHECK(fs::exists(dir + "/checkpoints/step_00000002/COMPLETE"));

@@ -7,6 +7,7 @@
 
 #include "lib/config/experiment_config.h"
 #include "lib/core/error.h"
+#include "tests/support/text_io.h"
 
 using namespace ssa;
 using config::parse_experiment;
@@ -14,13 +15,6 @@ using config::parse_experiment;
 namespace {
 
 const std::string kMinimal = "data:\n  train_paths: [a.txt]\n";
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
   try {
@@ -119,7 +113,7 @@ TEST_CASE("every bad config in the corpus gives its expected one-line error", "[
 }
 
 TEST_CASE("docs/config-reference.md is generated from the schema and up to date", "[config][docs]") {
-  const std::string doc = read_text(std::string(SSA_SOURCE_DIR) + "/docs/config-reference.md");
+  const std::string doc = ssa::test::read_file(std::string(SSA_SOURCE_DIR) + "/docs/config-reference.md");
   INFO("regenerate with: ssa-train config-reference, pasted below the marker line");
   REQUIRE(doc.find(config::config_reference_markdown()) != std::string::npos);
 }

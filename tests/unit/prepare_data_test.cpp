@@ -14,6 +14,7 @@
 #include "lib/data/fairseq_dictionary.h"
 #include "lib/data/prepare_data.h"
 #include "lib/data/text_corpus.h"
+#include "tests/support/text_io.h"
 
 using namespace ssa;
 using namespace ssa::data;
@@ -30,12 +31,6 @@ std::string fresh_dir(const std::string& name) {
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
-}
-
-std::string read_text(const std::string& path) {
-  std::stringstream s;
-  s << std::ifstream(path, std::ios::binary).rdbuf();
-  return s.str();
 }
 
 // A token file as the trainer reads it (data.format, data.train_paths).
@@ -108,10 +103,10 @@ TEST_CASE("wikitext-103: dict from train, one </s> per line, uint32 files the lo
   CHECK(p.splits[0].tokens == static_cast<int64_t>(train.size()));
   const std::string summary = write_manifest(p);
   CHECK(summary.find("vocab_size 16") != std::string::npos);
-  const std::string manifest = read_text(out + "/bin/manifest.json");
+  const std::string manifest = ssa::test::read_file(out + "/bin/manifest.json");
   CHECK(manifest.find("\"vocab_size\": 16") != std::string::npos);
   CHECK(manifest.find("\"tokens\":18") != std::string::npos);
-  CHECK(read_text(out + "/bin/dict.txt").rfind("the 3\n= 2\ncat 2\n", 0) == 0);
+  CHECK(ssa::test::read_file(out + "/bin/dict.txt").rfind("the 3\n= 2\ncat 2\n", 0) == 0);
 }
 
 TEST_CASE("enwik8: byte words, newline = </s>, split sizes, unseen bytes are <unk>", "[unit][prepare]") {
@@ -122,7 +117,7 @@ TEST_CASE("enwik8: byte words, newline = </s>, split sizes, unseen bytes are <un
   const auto p = prepare_enwik8(dir + "/enwik8", dir + "/out", split);
   // 'a' = "97" and 'b' = "98" both count 2: code-point order puts "97" first. 4 + 2 -> 8.
   CHECK(p.vocab_size == 8);
-  CHECK(read_text(dir + "/out/dict.txt") == "97 2\n98 2\nmadeupword0000 0\nmadeupword0001 0\n");
+  CHECK(ssa::test::read_file(dir + "/out/dict.txt") == "97 2\n98 2\nmadeupword0000 0\nmadeupword0001 0\n");
   CHECK(load_tokens(dir + "/out/train.u16", TokenFormat::kUint16) == std::vector<int32_t>{4, 4, 5, 2, 5, 2});
   CHECK(load_tokens(dir + "/out/valid.u16", TokenFormat::kUint16) == std::vector<int32_t>{4, 2});
   CHECK(load_tokens(dir + "/out/test.u16", TokenFormat::kUint16) == std::vector<int32_t>{3, 5, 2});

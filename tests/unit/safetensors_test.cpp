@@ -12,6 +12,7 @@
 #include "lib/core/crc.h"
 #include "lib/core/error.h"
 #include "lib/train/safetensors.h"
+#include "tests/support/text_io.h"
 
 using namespace ssa::train;
 
@@ -24,13 +25,6 @@ std::vector<NamedTensor> sample_tensors() {
           {"step", at::tensor({int64_t{7}, int64_t{-1}})},
           {"mask", at::tensor({1, 0, 1}).to(at::kBool)},
           {"empty", at::zeros({0, 2})}};
-}
-
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 bool same(const std::vector<NamedTensor>& a, const std::vector<NamedTensor>& b) {
@@ -49,7 +43,7 @@ bool same(const std::vector<NamedTensor>& a, const std::vector<NamedTensor>& b) 
 TEST_CASE("safetensors round-trips F32, BF16, I64, BOOL and empty tensors exactly", "[safetensors]") {
   const std::string path = "/tmp/ssa_safetensors_roundtrip.safetensors";
   save_safetensors(path, sample_tensors());
-  const auto bytes = file_bytes(path);
+  const auto bytes = ssa::test::read_file(path);
   uint64_t header = 0;
   for (int i = 7; i >= 0; --i) header = (header << 8) | static_cast<unsigned char>(bytes[static_cast<size_t>(i)]);
   CHECK((8 + header) % 8 == 0);  // data aligned
@@ -60,7 +54,7 @@ TEST_CASE("safetensors round-trips F32, BF16, I64, BOOL and empty tensors exactl
 TEST_CASE("mutated safetensors files load exactly or fail with InputError", "[safetensors][fuzz]") {
   const std::string path = "/tmp/ssa_safetensors_fuzz.safetensors";
   save_safetensors(path, sample_tensors());
-  const std::string original = file_bytes(path);
+  const std::string original = ssa::test::read_file(path);
   std::mt19937_64 rng(12345);
   int rejected = 0, accepted = 0;
   for (int trial = 0; trial < 3000; ++trial) {

@@ -14,6 +14,7 @@
 
 #include "lib/core/crc.h"
 #include "lib/train/tensorboard_writer.h"
+#include "tests/support/text_io.h"
 
 using namespace ssa;
 using namespace ssa::train;
@@ -21,16 +22,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // The payloads of a TFRecord file, checking both masked checksums of every record.
 std::vector<std::string> record_payloads(const std::string& path) {
-  const std::string bytes = file_bytes(path);
+  const std::string bytes = ssa::test::read_file(path);
   std::vector<std::string> payloads;
   for (size_t at = 0; at < bytes.size();) {
     REQUIRE(at + 12 <= bytes.size());
@@ -47,16 +41,6 @@ std::vector<std::string> record_payloads(const std::string& path) {
     at += 12 + length + 4;
   }
   return payloads;
-}
-
-std::string command_output(const std::string& command) {
-  std::string out;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof(buf), pipe)) > 0;) out.append(buf, n);
-    ::pclose(pipe);
-  }
-  return out;
 }
 
 std::string fresh_dir(const std::string& name) {
@@ -97,7 +81,7 @@ TEST_CASE("event files frame every record and encode Events as protobuf readers 
   REQUIRE(payloads.size() == 3);  // version, SessionLog START, one scalar event
   CHECK(payloads[0].find("brain.Event:2") != std::string::npos);
 
-  if (command_output("command -v protoc").empty()) {
+  if (ssa::test::command_output("command -v protoc").empty()) {
     WARN("protoc not found: skipped the check with an independent protobuf decoder");
     return;
   }
@@ -105,7 +89,7 @@ TEST_CASE("event files frame every record and encode Events as protobuf readers 
   for (size_t i = 0; i < payloads.size(); ++i) {
     const std::string file = dir + "/payload" + std::to_string(i);
     std::ofstream(file, std::ios::binary) << payloads[i];
-    decoded.push_back(command_output("protoc --decode_raw < " + file));
+    decoded.push_back(ssa::test::command_output("protoc --decode_raw < " + file));
     INFO(decoded.back());
     CHECK(decoded.back().find("1: 0x") == 0);  // wall_time, a double
   }
@@ -135,7 +119,7 @@ TEST_CASE("after a restart TensorBoard shows each step once, from the latest run
     for (int64_t step : {30, 40}) log(resumed, step, 2.0);
   }
   REQUIRE(event_files(dir).size() == 2);
-  const std::string shown = command_output("/usr/bin/python3 " + std::string(SSA_SOURCE_DIR) +
+  const std::string shown = ssa::test::command_output("/usr/bin/python3 " + std::string(SSA_SOURCE_DIR) +
                                            "/scripts/read_tfevents.py " + dir + " 2>&1");
   CHECK(shown ==
         "{\"step\":10,\"tag\":\"train/loss\",\"value\":1.0}\n"
@@ -145,10 +129,10 @@ TEST_CASE("after a restart TensorBoard shows each step once, from the latest run
 
   SECTION("a corrupted record is reported, naming the file") {
     const std::string victim = event_files(dir).front();
-    std::string bytes = file_bytes(victim);
+    std::string bytes = ssa::test::read_file(victim);
     bytes[bytes.size() - 6] ^= 0x01;  // inside the last record's payload
     std::ofstream(victim, std::ios::binary | std::ios::trunc) << bytes;
-    const std::string error = command_output("/usr/bin/python3 " + std::string(SSA_SOURCE_DIR) +
+    const std::string error = ssa::test::command_output("/usr/bin/python3 " + std::string(SSA_SOURCE_DIR) +
                                              "/scripts/read_tfevents.py " + dir + " 2>&1");
     CHECK(error.find("bad data checksum") != std::string::npos);
     CHECK(error.find(fs::path(victim).filename().string()) != std::string::npos);
