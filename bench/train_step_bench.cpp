@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,7 @@ int main(int argc, char** argv) {
   if (!o.weights_out.empty()) {
     std::vector<ssa::train::NamedTensor> named;
     for (const auto& p : model.named_parameters()) named.push_back({p.key(), p.value().detach()});
+    std::filesystem::remove(o.weights_out);  // the file of an earlier run; save_safetensors creates anew
     ssa::train::save_safetensors(o.weights_out, named);
   }
   torch::optim::AdamW optimizer(model.parameters(),

@@ -1,13 +1,11 @@
 // Building the molecule cache (see molecule_cache.h): featurize rows in blocks on worker threads,
 // stream the records to a temporary file with a running CRC, then fsync and rename it into place,
 // so a crash or a concurrent reader never sees a half-written cache.
-#include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <thread>
@@ -15,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/core/error.h"
+#include "lib/core/exclusive_file.h"
 #include "lib/data/molecule_cache.h"
 #include "lib/data/molecule_cache_format.h"
 
@@ -62,30 +61,17 @@ void encode_block(const std::vector<MoleculeRow>& rows, size_t begin, size_t end
   for (auto& t : pool) t.join();
 }
 
-// An append-only file with a running CRC-32. Every failure is an I/O error naming the file; a
-// file that is not finished is removed.
+// The cache file being written (created exclusively), with a running CRC-32; removed unless finished.
 class CacheFileWriter {
  public:
-  explicit CacheFileWriter(std::string path) : path_(std::move(path)) {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd_ < 0) fail("cannot create");
-  }
+  explicit CacheFileWriter(const std::string& path) : file_(path) {}
   ~CacheFileWriter() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      ::unlink(path_.c_str());
-    }
+    if (!finished_) ::unlink(file_.path().c_str());
   }
   void write(const void* data, size_t bytes) {
     if (bytes == 0) return;  // crc32_z(crc, nullptr, 0) would restart the checksum
     crc_ = crc32_z(crc_, static_cast<const Bytef*>(data), bytes);
-    const auto* p = static_cast<const char*>(data);
-    for (size_t done = 0; done < bytes;) {
-      const ssize_t n = ::write(fd_, p + done, bytes - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) fail("write failed");
-      done += static_cast<size_t>(n);
-    }
+    file_.write(data, bytes);
     position_ += bytes;
   }
   template <class T>
@@ -93,21 +79,13 @@ class CacheFileWriter {
   uint64_t position() const { return position_; }
   uint32_t crc() const { return static_cast<uint32_t>(crc_); }
   void finish() {  // durable before the rename makes it visible
-    if (::fsync(fd_) != 0) fail("fsync failed");
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) {
-      ::unlink(path_.c_str());
-      fail("close failed");
-    }
+    file_.sync_and_close();
+    finished_ = true;
   }
 
  private:
-  [[noreturn]] void fail(const char* what) {
-    throw Error(ExitCode::kIo, "molecule cache " + path_ + ": " + what + " (" + std::strerror(errno) + ")");
-  }
-  std::string path_;
-  int fd_ = -1;
+  ExclusiveFile file_;
+  bool finished_ = false;
   uLong crc_ = crc32_z(0L, Z_NULL, 0);
   uint64_t position_ = 0;
 };
@@ -172,6 +150,7 @@ void write_molecule_cache(const std::string& path, const std::string& key, const
   ::gethostname(host, sizeof(host) - 1);
   // Unique per process, even for ranks on several hosts sharing one file system.
   const std::string temporary = path + ".tmp." + host + "." + std::to_string(::getpid());
+  std::filesystem::remove(temporary, ec);  // left by a dead process that had our pid
   {
     CacheFileWriter out(temporary);
     RecordStats stats;
@@ -180,16 +159,7 @@ void write_molecule_cache(const std::string& path, const std::string& key, const
     write_table_and_trailer(out, stats, rows.size());
     out.finish();
   }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    ::unlink(temporary.c_str());
-    throw Error(ExitCode::kIo, "molecule cache " + path + ": cannot rename the finished file into place (" + reason + ")");
-  }
-  const int dir = ::open(target.has_parent_path() ? target.parent_path().c_str() : ".", O_RDONLY);
-  if (dir >= 0) {  // make the rename itself durable
-    ::fsync(dir);
-    ::close(dir);
-  }
+  commit_by_rename(temporary, path);
 }
 
 }  // namespace ssa::data

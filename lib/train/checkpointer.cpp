@@ -1,14 +1,10 @@
 // Atomic checkpoint directories (see checkpointer.h).
 #include "lib/train/checkpointer.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <thread>
 
@@ -18,6 +14,7 @@
 #include <torch/serialize/output-archive.h>
 
 #include "lib/core/error.h"
+#include "lib/core/exclusive_file.h"
 #include "lib/train/run_dir.h"
 #include "lib/train/safetensors.h"
 
@@ -28,18 +25,20 @@ namespace {
 constexpr const char* kCompleteMarker = "COMPLETE";
 constexpr int64_t kFormatVersion = 5;  // 2: per-rank RNG; 3: loss scale; 4: model.safetensors; 5: targets
 
-void fsync_path(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) throw Error(ExitCode::kIo, "cannot open " + path.string() + " to sync it");
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) throw Error(ExitCode::kIo, "fsync failed for " + path.string());
-}
-
 std::string step_name(int64_t step) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "step_%08lld", static_cast<long long>(step));
   return buf;
+}
+
+// Writes an archive into a new file of its own, synced.
+void save_archive(torch::serialize::OutputArchive& archive, const fs::path& file) {
+  ExclusiveFile out(file.string());
+  archive.save_to([&out](const void* data, size_t bytes) {
+    out.write(data, bytes);
+    return bytes;
+  });
+  out.sync_and_close();
 }
 
 at::Tensor scalar(int64_t v) { return at::tensor(v, at::kLong); }
@@ -63,7 +62,7 @@ void write_state(const fs::path& file, const CheckpointParts& parts) {
     archive.write("rng.ssa_sampler." + std::to_string(r), ranks[r].ssa_sampler);
     archive.write("rng.torch_cuda." + std::to_string(r), ranks[r].torch_cuda);
   }
-  archive.save_to(file.string());
+  save_archive(archive, file);
 }
 
 c10::Device model_device(models::Model& model) {
@@ -153,10 +152,9 @@ void load_model_tensors(models::Model& model, const std::vector<NamedTensor>& st
 }
 
 void write_marker(const fs::path& file, int64_t step) {
-  std::ofstream out(file);
-  out << "step " << step << "\n";
-  out.close();
-  if (!out) throw Error(ExitCode::kIo, "cannot write " + file.string());
+  ExclusiveFile out(file.string());
+  out.write("step " + std::to_string(step) + "\n");
+  out.sync_and_close();
 }
 
 }  // namespace
@@ -190,21 +188,21 @@ void Checkpointer::write_checkpoint(const CheckpointParts& parts) {
   const fs::path final_dir = fs::path(dir_) / step_name(parts.state.step);
   const fs::path tmp_dir = fs::path(dir_) / (step_name(parts.state.step) + ".tmp");
   std::error_code ec;
-  fs::remove_all(tmp_dir, ec);
-  fs::create_directories(tmp_dir);
+  fs::remove_all(tmp_dir, ec);  // a stale partial checkpoint, or a link: the link goes, not its target
+  fs::create_directories(dir_);
+  make_directory_exclusive(tmp_dir.string());  // ours alone: anything that reappeared there is an error
   save_safetensors((tmp_dir / "model.safetensors").string(), model_tensors(parts.model));
   if (parts.optimizer) {
     torch::serialize::OutputArchive optim_archive;
     parts.optimizer->save(optim_archive);
-    optim_archive.save_to((tmp_dir / "optimizer.pt").string());
+    save_archive(optim_archive, tmp_dir / "optimizer.pt");
   }
   write_state(tmp_dir / "state.pt", parts);
-  write_marker(tmp_dir / kCompleteMarker, parts.state.step);
-  for (const auto& entry : fs::directory_iterator(tmp_dir)) fsync_path(entry.path());
-  fsync_path(tmp_dir);
+  write_marker(tmp_dir / kCompleteMarker, parts.state.step);  // every file above is synced already
+  sync_directory(tmp_dir.string());
   fs::remove_all(final_dir, ec);
   fs::rename(tmp_dir, final_dir);
-  fsync_path(dir_);
+  sync_directory(dir_);
 }
 
 std::vector<std::string> Checkpointer::complete_checkpoints() const {

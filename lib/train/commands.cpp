@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/core/error.h"
+#include "lib/core/exclusive_file.h"
 #include "lib/core/string_distance.h"
 #include "lib/core/json_line.h"
 #include "lib/core/log.h"
@@ -31,14 +32,6 @@
 
 namespace ssa::train {
 namespace {
-
-// Writes `text` to `path`; an unwritable path is an I/O error naming it.
-void write_text_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw Error(ExitCode::kIo, path + ": cannot write");
-}
 
 // The paper's Fig. 7 as a table: validation metrics vs the number of ensembled SSA samples.
 std::string ensemble_table_markdown(const EvalResult& r) {
@@ -152,7 +145,7 @@ int command_eval(const CommandLine& cli) {
   std::string lines = score_line("dense", 0, r.dense) + "\n";
   for (const auto& point : r.ensemble) lines += score_line("ensemble", point.samples, point.score) + "\n";
   std::printf("%s", lines.c_str());
-  if (!cli.table_path.empty()) write_text_file(cli.table_path, ensemble_table_markdown(r));
+  if (!cli.table_path.empty()) replace_file_atomically(cli.table_path, ensemble_table_markdown(r));
   return static_cast<int>(ExitCode::kOk);
 }
 
@@ -250,7 +243,7 @@ int command_sample(const CommandLine& cli) {
   const GenerationOptions options{cli.temperature, cli.top_k, static_cast<uint64_t>(cli.seed)};
   if (config::task_of(config) == data::Task::kImageGeneration) {
     if (cli.out_path.empty()) throw ConfigError("sample: a pixel model needs --out FILE for its image");
-    write_text_file(cli.out_path, sample_image(*model, config.model.decoder, options));
+    replace_file_atomically(cli.out_path, sample_image(*model, config.model.decoder, options));
     std::printf("%s\n", cli.out_path.c_str());
     return static_cast<int>(ExitCode::kOk);
   }
@@ -263,7 +256,7 @@ int command_sample(const CommandLine& cli) {
     text = sample_words(*model, cli, config.data.seq_len, options);
   }
   if (!cli.out_path.empty()) {
-    write_text_file(cli.out_path, text);
+    replace_file_atomically(cli.out_path, text);
   } else {
     std::fwrite(text.data(), 1, text.size(), stdout);
   }
@@ -286,7 +279,7 @@ int command_inspect_sampling(const CommandLine& cli) {
   const int64_t length = layers.length[static_cast<size_t>(cli.layer)];
   attn::SourceSampler sampler(config.run.seed);
   const auto probability = attn::sampling_probability(sampler, layers.ssa, length, *sigma, cli.samples);
-  write_text_file(cli.out_path, matrix_csv(probability));
+  replace_file_atomically(cli.out_path, matrix_csv(probability));
   std::printf("%s\n", JsonLine()
                           .add("layer", cli.layer)
                           .add("sigma_fraction", *sigma)

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "lib/core/error.h"
+#include "lib/core/exclusive_file.h"
 
 namespace ssa::train {
 
@@ -18,23 +19,14 @@ int64_t json_int_field(const std::string& line, const std::string& key) {
 }
 
 MetricsSink::MetricsSink(const std::string& path, int64_t keep_through_step) : path_(path) {
-  std::vector<std::string> kept;
+  std::string kept;
   {
     std::ifstream in(path);
     for (std::string line; std::getline(in, line);) {
-      if (!line.empty() && json_int_field(line, "step") <= keep_through_step) kept.push_back(line);
+      if (!line.empty() && json_int_field(line, "step") <= keep_through_step) kept += line + "\n";
     }
   }
-  const std::string tmp = path + ".tmp";
-  std::error_code ec;
-  std::filesystem::remove(tmp, ec);  // a link planted there goes, and is not written through
-  {
-    std::ofstream rewrite(tmp, std::ios::trunc);
-    for (const auto& line : kept) rewrite << line << "\n";
-    rewrite.close();
-    if (!rewrite) throw Error(ExitCode::kIo, "cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Error(ExitCode::kIo, "cannot replace " + path);
+  replace_file_atomically(path, kept);
   out_.open(path, std::ios::app);
   if (!out_) throw Error(ExitCode::kIo, "cannot open " + path + " for appending");
 }

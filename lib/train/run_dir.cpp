@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/core/error.h"
+#include "lib/core/exclusive_file.h"
 
 namespace ssa::train {
 namespace fs = std::filesystem;
@@ -71,13 +72,7 @@ RunPaths prepare_run_dir(const config::ExperimentConfig& config, const std::stri
   std::error_code ec;
   fs::create_directories(paths.checkpoints, ec);
   if (ec) throw Error(ExitCode::kIo, root + ": cannot create run directory: " + ec.message());
-  fs::remove(paths.resolved_config + ".tmp", ec);  // a link planted there goes, and is not written through
-  std::ofstream out(paths.resolved_config + ".tmp", std::ios::trunc);
-  out << config::to_yaml(config);
-  out.close();
-  if (!out) throw Error(ExitCode::kIo, paths.resolved_config + ": cannot write");
-  fs::rename(paths.resolved_config + ".tmp", paths.resolved_config, ec);
-  if (ec) throw Error(ExitCode::kIo, paths.resolved_config + ": cannot replace: " + ec.message());
+  replace_file_atomically(paths.resolved_config, config::to_yaml(config));
   return paths;
 }
 

@@ -1,7 +1,6 @@
 // safetensors writer and bounds-checked reader (see safetensors.h).
 #include "lib/train/safetensors.h"
 
-#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -12,6 +11,7 @@
 
 #include "lib/core/crc.h"
 #include "lib/core/error.h"
+#include "lib/core/exclusive_file.h"
 
 namespace ssa::train {
 namespace {
@@ -59,15 +59,12 @@ void save_safetensors(const std::string& path, const std::vector<NamedTensor>& t
   }
   std::string header = "{\"__metadata__\":{" + metadata + "}" + entries + "}";
   header.append((8 - header.size() % 8) % 8, ' ');  // keeps the data 8-byte aligned
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  uint64_t length = header.size();
-  for (int i = 0; i < 8; ++i) out.put(static_cast<char>((length >> (8 * i)) & 0xFF));
-  out << header;
-  for (const auto& t : data) {
-    out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.numel() * t.element_size()));
-  }
-  out.close();
-  if (!out) throw Error(ExitCode::kIo, path + ": cannot write (" + std::strerror(errno) + ")");
+  ExclusiveFile out(path);
+  std::string length_bytes;
+  for (int i = 0; i < 8; ++i) length_bytes += static_cast<char>((header.size() >> (8 * i)) & 0xFF);
+  out.write(length_bytes + header);
+  for (const auto& t : data) out.write(t.data_ptr(), static_cast<size_t>(t.numel()) * t.element_size());
+  out.sync_and_close();
 }
 
 std::vector<NamedTensor> parse_safetensors(const std::string& bytes, const std::string& name) {

@@ -19,6 +19,7 @@ struct NamedTensor {
   at::Tensor tensor;
 };
 
+// Creates `path` new (an existing file or link there is an I/O error, see exclusive_file.h), synced.
 void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors);
 
 // Throws InputError("<path>: <problem>") on any malformed, truncated or corrupted input.

@@ -86,8 +86,7 @@ TensorBoardWriter::TensorBoardWriter(const std::string& dir, int64_t resume_step
   std::filesystem::create_directories(dir, ec);
   if (ec) throw Error(ExitCode::kIo, "cannot create " + dir + ": " + ec.message());
   path_ = (std::filesystem::path(dir) / event_file_name()).string();
-  out_.open(path_, std::ios::binary | std::ios::trunc);
-  if (!out_) throw Error(ExitCode::kIo, "cannot create " + path_);
+  out_ = std::make_unique<ExclusiveFile>(path_);
   std::string version = event_header(0);
   put_bytes(version, kFileVersion, "brain.Event:2");
   write_record(version);
@@ -129,9 +128,7 @@ void TensorBoardWriter::write_record(const std::string& event) {
   put_little_endian(record, masked_crc32c(record.data(), sizeof(length)));
   record += event;
   put_little_endian(record, masked_crc32c(event.data(), event.size()));
-  out_.write(record.data(), static_cast<std::streamsize>(record.size()));
-  out_.flush();
-  if (!out_) throw Error(ExitCode::kIo, "cannot append to " + path_ + " (disk full?)");
+  out_->write(record);  // unbuffered: each record reaches the file whole, as TensorBoard polls it
 }
 
 }  // namespace ssa::train

@@ -12,8 +12,10 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <fstream>
+#include <memory>
 #include <string>
+
+#include "lib/core/exclusive_file.h"
 
 #include "lib/core/json_line.h"
 
@@ -33,7 +35,7 @@ class TensorBoardWriter {
  private:
   void write_record(const std::string& event);
   std::string path_;
-  std::ofstream out_;
+  std::unique_ptr<ExclusiveFile> out_;  // created new: a planted file or link there is an error
 };
 
 // The masked CRC-32C TFRecord stores: ((c >> 15) | (c << 17)) + 0xa282ead8.

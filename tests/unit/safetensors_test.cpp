@@ -3,6 +3,7 @@
 // original tensors exactly or throw InputError, never crash or return wrong data.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -42,6 +43,7 @@ bool same(const std::vector<NamedTensor>& a, const std::vector<NamedTensor>& b) 
 
 TEST_CASE("safetensors round-trips F32, BF16, I64, BOOL and empty tensors exactly", "[safetensors]") {
   const std::string path = "/tmp/ssa_safetensors_roundtrip.safetensors";
+  std::filesystem::remove(path);
   save_safetensors(path, sample_tensors());
   const auto bytes = ssa::test::read_file(path);
   uint64_t header = 0;
@@ -53,6 +55,7 @@ TEST_CASE("safetensors round-trips F32, BF16, I64, BOOL and empty tensors exactl
 
 TEST_CASE("mutated safetensors files load exactly or fail with InputError", "[safetensors][fuzz]") {
   const std::string path = "/tmp/ssa_safetensors_fuzz.safetensors";
+  std::filesystem::remove(path);
   save_safetensors(path, sample_tensors());
   const std::string original = ssa::test::read_file(path);
   std::mt19937_64 rng(12345);
