@@ -1,6 +1,8 @@
 // Gather-based SSA attention (see ssa_attention.h).
 #include "lib/ssa/ssa_attention.h"
 
+#include <algorithm>
+
 #include <ATen/ATen.h>
 #include <torch/nn/init.h>
 
@@ -38,6 +40,21 @@ at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const 
   return listed ? y.index_select(2, targets.reshape({-1}).argsort()) : y;  // back to sequence order
 }
 
+namespace {
+
+// Reallocates the cache's buffers for `capacity` positions, keeping the filled ones.
+void grow(KeyValueCache& cache, const at::Tensor& like, int64_t capacity) {
+  const auto grown = [&](const at::Tensor& old) {
+    auto fresh = at::empty({like.size(0), like.size(1), capacity, like.size(3)}, like.options());  // (B, H, cap, D)
+    if (cache.filled > 0) fresh.slice(2, 0, cache.filled).copy_(old.slice(2, 0, cache.filled));
+    return fresh;
+  };
+  cache.keys = grown(cache.keys);
+  cache.values = grown(cache.values);
+}
+
+}  // namespace
+
 double attention_fraction(const SourceSample& sample, int64_t length) {
   const double computed = static_cast<double>(length) * static_cast<double>(sample.sources.size(1));
   return computed / (static_cast<double>(length) * static_cast<double>(length));
@@ -54,11 +71,15 @@ SsaSelfAttentionImpl::SsaSelfAttentionImpl(const SsaAttentionOptions& options,
   }
 }
 
-at::Tensor SsaSelfAttentionImpl::forward(const at::Tensor& x, const BiasFn& bias) {
+std::vector<at::Tensor> SsaSelfAttentionImpl::project(const at::Tensor& x) {
   const int64_t batch = x.size(0), length = x.size(1), heads = options_.heads;
-  const int64_t dim = options_.d_model / heads;
   // (B, T, 3C) -> 3 x (B, H, T, D)
-  const auto parts = qkv(x).view({batch, length, 3, heads, dim}).permute({2, 0, 3, 1, 4}).unbind(0);
+  return qkv(x).view({batch, length, 3, heads, options_.d_model / heads}).permute({2, 0, 3, 1, 4}).unbind(0);
+}
+
+at::Tensor SsaSelfAttentionImpl::forward(const at::Tensor& x, const BiasFn& bias) {
+  const int64_t batch = x.size(0), length = x.size(1);
+  const auto parts = project(x);  // q, k, v: (B, H, T, D)
   const bool subsample = mode_ == AttentionMode::kSubsampled && is_ssa_layer();
   const SourceSample sample = subsample ? sampler_->sample(options_.ssa, length, *options_.sigma_fraction)
                                         : dense_sample(length);
@@ -66,6 +87,22 @@ at::Tensor SsaSelfAttentionImpl::forward(const at::Tensor& x, const BiasFn& bias
   const auto y = subsampled_attention(parts[0], parts[1], parts[2], sample, bias,
                                       options_.attention_dropout, is_training());
   return out(y.transpose(1, 2).reshape({batch, length, options_.d_model}));  // (B, T, C)
+}
+
+at::Tensor SsaSelfAttentionImpl::forward_cached(const at::Tensor& x, const BiasFn& bias, KeyValueCache& cache) {
+  const int64_t batch = x.size(0), fresh = x.size(1), start = cache.length();
+  const int64_t total = start + fresh;                                                    // S
+  const auto parts = project(x);                                                          // (B, H, Tn, D)
+  if (!cache.keys.defined() || cache.keys.size(2) < total) grow(cache, parts[1], std::max(total, 2 * start));
+  cache.keys.slice(2, start, total).copy_(parts[1]);
+  cache.values.slice(2, start, total).copy_(parts[2]);
+  cache.filled = total;
+  const auto positions = at::arange(total, at::TensorOptions().dtype(at::kLong).device(x.device()));
+  const auto b = bias(positions.slice(0, start).unsqueeze(0), positions.unsqueeze(0));    // (H, 1, Tn, S)
+  const auto y = compat::attention(parts[0], cache.keys.slice(2, 0, total), cache.values.slice(2, 0, total),
+                                   b.squeeze(1).unsqueeze(0), 0.0, /*training=*/false);   // (B, H, Tn, D)
+  last_fraction_ = 1.0;
+  return out(y.transpose(1, 2).reshape({batch, fresh, options_.d_model}));                // (B, Tn, C)
 }
 
 }  // namespace ssa::attn

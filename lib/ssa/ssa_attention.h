@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/linear.h>
@@ -27,6 +28,14 @@ at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const 
 // Score entries computed by `sample` relative to the full T x T matrix (1/n_w, k/T, or 1).
 double attention_fraction(const SourceSample& sample, int64_t length);
 
+// The keys and values of the positions a layer has seen so far, for incremental decoding. The
+// buffers grow by doubling, so appending a position does not copy the ones before it.
+struct KeyValueCache {
+  at::Tensor keys, values;  // (B, H, capacity, D), positions [0, length) filled; undefined at first
+  int64_t filled = 0;
+  int64_t length() const { return filled; }
+};
+
 struct SsaAttentionOptions {
   int64_t d_model = 0;
   int64_t heads = 0;
@@ -42,6 +51,9 @@ class SsaSelfAttentionImpl : public torch::nn::Module {
   // x: (B, T, C) -> (B, T, C). Subsamples on an SSA layer in mode kSubsampled, also in eval mode
   // (self-ensembling); evaluation with dense attention sets kDense explicitly.
   at::Tensor forward(const at::Tensor& x, const BiasFn& bias);
+  // Incremental decoding, dense and causal: x (B, Tn, C) holds the positions following the
+  // cache's t; their keys and values are appended, and they attend to all t + Tn. -> (B, Tn, C)
+  at::Tensor forward_cached(const at::Tensor& x, const BiasFn& bias, KeyValueCache& cache);
 
   void set_mode(AttentionMode mode) { mode_ = mode; }
   bool is_ssa_layer() const { return options_.sigma_fraction.has_value(); }
@@ -50,6 +62,8 @@ class SsaSelfAttentionImpl : public torch::nn::Module {
   torch::nn::Linear qkv{nullptr}, out{nullptr};
 
  private:
+  std::vector<at::Tensor> project(const at::Tensor& x);  // (B, T, C) -> q, k, v: (B, H, T, D)
+
   SsaAttentionOptions options_;
   std::shared_ptr<SourceSampler> sampler_;
   AttentionMode mode_ = AttentionMode::kSubsampled;

@@ -24,11 +24,18 @@ at::Tensor generate(models::Decoder& model, const at::Tensor& context, int64_t c
   at::Generator generator = at::detail::createCPUGenerator(options.seed);
   std::vector<int64_t> tokens(context.data_ptr<int64_t>(), context.data_ptr<int64_t>() + context.numel());
   const auto device = model.parameters().front().device();
+  const auto on_device = condition.defined() ? condition.to(device) : condition;
+  models::DecoderCache cache;
+  size_t fed = 0;  // tokens before `fed` are in the cache (those of the current context)
   for (int64_t i = 0; i < count; ++i) {
-    const auto first = static_cast<int64_t>(tokens.size()) > window ? tokens.size() - static_cast<size_t>(window) : 0;
-    const std::vector<int64_t> fed(tokens.begin() + static_cast<std::ptrdiff_t>(first), tokens.end());
-    const auto input = at::tensor(fed, at::kLong).unsqueeze(0).to(device);         // (1, T)
-    const auto scores = model.forward(input, condition.defined() ? condition.to(device) : condition);  // (1, T, V)
+    if (tokens.size() > static_cast<size_t>(window)) {  // the context slides: recompute its last `window` tokens
+      cache.clear();
+      fed = tokens.size() - static_cast<size_t>(window);
+    }
+    const std::vector<int64_t> fresh(tokens.begin() + static_cast<std::ptrdiff_t>(fed), tokens.end());
+    const auto input = at::tensor(fresh, at::kLong).unsqueeze(0).to(device);     // (1, Tn)
+    const auto scores = model.forward(input, on_device, &cache);                 // (1, Tn, V)
+    fed = tokens.size();
     tokens.push_back(next_token(scores[0][-1].cpu(), options, generator));
   }
   return at::tensor(tokens, at::kLong);

@@ -1,7 +1,8 @@
 // Autoregressive generation from a trained decoder (`ssa-train sample`): a byte-level language
 // model continues a prompt; a pixel model draws an image sub-pixel by sub-pixel in raster order
-// from its begin token. Dense attention, no gradients, the whole context recomputed per token
-// (no key/value cache: sampling is a check of what a model learned, not a serving path).
+// from its begin token. Dense attention, no gradients. Each layer's keys and values are cached,
+// so a token costs one position's forward while the context fits the window; past it, the last
+// `window` tokens are recomputed per token, as the model was trained on windows of that length.
 #pragma once
 #include <cstdint>
 

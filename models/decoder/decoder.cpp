@@ -43,11 +43,12 @@ DecoderBlockImpl::DecoderBlockImpl(const DecoderConfig& c, std::optional<double>
   }
 }
 
-at::Tensor DecoderBlockImpl::forward(const at::Tensor& x, const attn::BiasFn& bias) {
+at::Tensor DecoderBlockImpl::forward(const at::Tensor& x, const attn::BiasFn& bias, attn::KeyValueCache* cache) {
   const auto drop = [this](const at::Tensor& t, double p) {
     return F::dropout(t, F::DropoutFuncOptions().p(p).training(is_training()));
   };
-  auto h = x + drop(attn(attn_norm(x), bias), dropout_);                       // (B, T, C)
+  const auto normed = attn_norm(x);                                            // (B, T, C)
+  auto h = x + drop(cache ? attn->forward_cached(normed, bias, *cache) : attn(normed, bias), dropout_);  // (B, T, C)
   auto ff = drop(at::gelu(fc1(ffn_norm(h))), activation_dropout_);             // (B, T, F)
   return h + drop(fc2(ff), dropout_);                                          // (B, T, C)
 }
@@ -117,19 +118,25 @@ at::Tensor Decoder::embed_tokens(const at::Tensor& tokens, const at::Tensor& con
   return at::cat({x.slice(1, 0, 1) + vector.unsqueeze(1).to(x.scalar_type()), x.slice(1, 1)}, 1);  // (B, T, C)
 }
 
-at::Tensor Decoder::features(const at::Tensor& tokens, const at::Tensor& condition) {
-  auto x = embed_tokens(tokens, condition);                                    // (B, T, C)
+at::Tensor Decoder::features(const at::Tensor& tokens, const at::Tensor& condition, DecoderCache* cache) {
+  const bool at_start = !cache || cache->length() == 0;  // the condition is added at position 0
+  auto x = at_start ? embed_tokens(tokens, condition)
+                    : (adaptive() ? adaptive_input_(tokens) : embed_(tokens));  // (B, T, C)
   if (config_.scale_embedding) x = x * std::sqrt(static_cast<double>(config_.d_model));
   x = F::dropout(x, F::DropoutFuncOptions().p(config_.dropout).training(is_training()));
   const bool grid = config_.position == "grid_2d";
   const auto alibi = causal_alibi();
-  for (auto& block : block_list_) x = block->forward(x, grid ? causal_grid_bias(*block) : alibi);
+  if (cache) cache->layers.resize(block_list_.size());
+  for (size_t l = 0; l < block_list_.size(); ++l) {
+    auto& block = block_list_[l];
+    x = block->forward(x, grid ? causal_grid_bias(*block) : alibi, cache ? &cache->layers[l] : nullptr);
+  }
   if (config_.final_norm) x = final_norm_(x);
   return x;                                                                     // (B, T, C)
 }
 
-at::Tensor Decoder::forward(const at::Tensor& tokens, const at::Tensor& condition) {
-  const auto x = features(tokens, condition);                                  // (B, T, C)
+at::Tensor Decoder::forward(const at::Tensor& tokens, const at::Tensor& condition, DecoderCache* cache) {
+  const auto x = features(tokens, condition, cache);                           // (B, T, C)
   if (adaptive()) {
     auto shape = tokens.sizes().vec();
     shape.push_back(config_.vocab_size);

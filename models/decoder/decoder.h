@@ -23,8 +23,9 @@ class DecoderBlockImpl : public torch::nn::Module {
  public:
   DecoderBlockImpl(const DecoderConfig& config, std::optional<double> sigma_fraction,
                    std::shared_ptr<attn::SourceSampler> sampler);
-  // x: (B, T, C) -> (B, T, C)
-  at::Tensor forward(const at::Tensor& x, const attn::BiasFn& bias);
+  // x: (B, T, C) -> (B, T, C). With a cache: incremental decoding (dense), x holds the positions
+  // after the cached ones.
+  at::Tensor forward(const at::Tensor& x, const attn::BiasFn& bias, attn::KeyValueCache* cache = nullptr);
 
   torch::nn::LayerNorm attn_norm{nullptr}, ffn_norm{nullptr};
   attn::SsaSelfAttention attn{nullptr};
@@ -36,15 +37,25 @@ class DecoderBlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(DecoderBlock);
 
+// Every layer's keys and values during incremental decoding (Decoder::forward with a cache).
+struct DecoderCache {
+  std::vector<attn::KeyValueCache> layers;
+  int64_t length() const { return layers.empty() ? 0 : layers.front().length(); }  // positions seen
+  void clear() { layers.clear(); }
+};
+
 class Decoder : public Model {
  public:
   Decoder(const DecoderConfig& config, uint64_t sampler_seed);
 
   // tokens: (B, T) int64 -> logits (B, T, V); with the adaptive softmax, its log-probabilities.
   // condition: (B, F) int64 DistAug ids (config.conditions); undefined = all identity (id 0).
-  at::Tensor forward(const at::Tensor& tokens, const at::Tensor& condition = {});
+  // With a cache (incremental decoding, dense attention, no dropout): tokens are the positions
+  // after the cache's length(), and their keys and values are added to it; the logits equal
+  // those of the same positions in one forward of the whole sequence.
+  at::Tensor forward(const at::Tensor& tokens, const at::Tensor& condition = {}, DecoderCache* cache = nullptr);
   // tokens: (B, T) int64 -> hidden states before the output layer (B, T, C)
-  at::Tensor features(const at::Tensor& tokens, const at::Tensor& condition = {});
+  at::Tensor features(const at::Tensor& tokens, const at::Tensor& condition = {}, DecoderCache* cache = nullptr);
 
   LossOutput loss(const Batch& batch) override;
   Prediction prediction_kind() const override { return Prediction::kTargetLogProbs; }
