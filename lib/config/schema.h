@@ -232,6 +232,9 @@ void describe(V& v, train::RunConfig& c) {
   v.field("device", c.device, FieldSpec("compute device").one_of({"cpu", "cuda"}));
   v.field("precision", c.precision,
           FieldSpec("autocast precision; auto = bf16 on cuda, fp32 on cpu").one_of({"auto", "fp32", "bf16", "fp16"}));
+  v.field("deterministic", c.deterministic,
+          FieldSpec("deterministic kernels only (CUDA: cuBLAS workspace, no cuDNN autotuning, NCCL ring; an op "
+                    "without a deterministic kernel is an error); CPU runs are deterministic already"));
   v.field("time_limit_s", c.time_limit_s,
           FieldSpec("stop, save and exit 143 after this many seconds; 0 = none").at_least(0));
   v.field("slurm_time_limit", c.slurm_time_limit,

@@ -18,6 +18,7 @@ struct RunConfig {
   bool slurm_time_limit = true;  // inside a SLURM job with a limit, also stop slurm_margin_s before it
   double slurm_margin_s = 300;   // time left for the final checkpoint before SLURM's limit
   std::string precision = "auto";  // fp32, bf16 or fp16 autocast; auto = bf16 on CUDA, fp32 on CPU
+  bool deterministic = false;  // deterministic kernels only (lib/core/determinism.h); for bitwise GPU reruns
   std::string init_from;      // a fresh run starts from these weights (checkpoint or run directory)
 };
 

@@ -11,6 +11,7 @@
 #include <torch/utils.h>
 
 #include "lib/core/cpu_threads.h"
+#include "lib/core/determinism.h"
 #include "lib/core/device_memory.h"
 #include "lib/core/error.h"
 #include "lib/core/splitmix.h"
@@ -49,6 +50,7 @@ void apply_run_settings(const RunConfig& run) {
   const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
   set_cpu_threads(static_cast<int>(run.threads > 0 ? run.threads : cores));
   torch::manual_seed(static_cast<uint64_t>(run.seed));
+  use_deterministic_kernels(run.deterministic);
 }
 
 data::TaskData load_data(const config::ExperimentConfig& config) {

@@ -3,7 +3,7 @@
 // relative 1e-4 (different CPUs round their matrix kernels differently; two thread counts on one
 // machine differ by about 1e-7 over these runs). A change that moves them without meaning to (the
 // data order, an initialization, the SSA draws, a kernel) fails here; a change that means to
-// moves them with update.sh in the same commit.
+// moves them with update.sh in the same commit. Each runs with run.deterministic off and on.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -14,10 +14,12 @@ using namespace ssa::test;
 
 TEST_CASE("every model family trains to its golden loss curve", "[integration][golden]") {
   const std::string name = GENERATE(as<std::string>{}, "tiny_decoder", "tiny_pixels", "tiny_swin", "tiny_egt");
-  const std::string dir = fresh_run_dir("golden_" + name);
+  // Deterministic mode (meant for CUDA) must neither fail on a CPU op nor change a CPU result.
+  const std::string deterministic = GENERATE(as<std::string>{}, "false", "true");
+  const std::string dir = fresh_run_dir("golden_" + name + "_" + deterministic);
   const auto r = run_ssa_train({source_path("configs/test/" + name + ".yaml"), "run.dir=" + dir, "checkpoint.every=0",
-                                "eval.every=0", "run.threads=1"});
-  INFO(name << "\n" << r.err);
+                                "eval.every=0", "run.threads=1", "run.deterministic=" + deterministic});
+  INFO(name << " run.deterministic=" << deterministic << "\n" << r.err);
   REQUIRE(r.exit_code == 0);
   std::vector<std::string> golden;
   std::ifstream in(source_path("tests/golden/" + name + ".jsonl"));
