@@ -5,6 +5,7 @@
 #     works) and build build-gpu/ against the wheel's LibTorch (scripts/build_gpu.sh);
 #  2. CUDA correctness: the tiny decoder (dropout off, fp32) for 5 steps on CPU and on CUDA; the
 #     SSA draws come from the same CPU generator, so the losses must agree (cuda_vs_cpu.txt);
+#     Two bf16 runs with run.deterministic must log identical losses;
 #  3. speed: the WT103 decoder (247M parameters) at T = 3072 in bf16, dense (S0) and SSA-L4 in
 #     all 16 layers, batch 16 x 3072 tokens, on synthetic token ids (speed does not depend on
 #     the text): step time, tokens/s, MFU and CUDA peak memory in summary.md;
@@ -55,6 +56,20 @@ for step, (a, b) in enumerate(zip(cpu, cuda), 1):
     print(f"step {step}: cpu {a:.6f} cuda {b:.6f} relative difference {abs(a - b) / abs(a):.2e}")
 EOF
 cat "$out/cuda_vs_cpu.txt"
+
+log "deterministic bf16 reruns, tiny decoder (goal R3)"
+for rerun in a b; do
+  "$bin" "${tiny[@]}" run.device=cuda run.precision=bf16 run.deterministic=true run.dir="$runs/det_$rerun" \
+    > "$out/deterministic_$rerun.log" 2>&1 || log "deterministic run $rerun failed (see deterministic_$rerun.log)"
+done
+python3 - "$runs" > "$out/deterministic.txt" 2>&1 <<'EOF'
+import json, sys
+curve = lambda r: [(m["step"], m["loss"], m["grad_norm"]) for m in map(json.loads, open(f"{sys.argv[1]}/det_{r}/metrics.jsonl"))
+                   if m["event"] == "train"]
+a, b = curve("a"), curve("b")
+print("deterministic reruns:", "identical losses and gradient norms" if a == b and a else f"differ: {a} vs {b}")
+EOF
+cat "$out/deterministic.txt"
 
 log "synthetic WT103 token ids"
 python3 -c 'import array, random; r = random.Random(0)
