@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -63,15 +64,19 @@ std::string event_header(int64_t step) {
   return event;
 }
 
-// Unique per writer: a process that opens several (tests) numbers them in order.
+// Unique per writer, and in the order of creation when sorted by name, as TensorBoard and
+// read_tfevents.py read a directory's files: seconds and microseconds (a restart within the same
+// second sorts after), then host, pid and a zero-padded count (several writers in one process).
 std::string event_file_name() {
   static int opened = 0;
   char host[256] = {};
   ::gethostname(host, sizeof(host) - 1);
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
-      std::chrono::system_clock::now().time_since_epoch());
-  return "events.out.tfevents." + std::to_string(seconds.count()) + "." + host + "." + std::to_string(::getpid()) +
-         "." + std::to_string(opened++);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  char name[400];
+  std::snprintf(name, sizeof(name), "events.out.tfevents.%lld.%06lld.%s.%d.%04d", static_cast<long long>(micros / 1000000),
+                static_cast<long long>(micros % 1000000), host, static_cast<int>(::getpid()), opened++);
+  return name;
 }
 
 }  // namespace

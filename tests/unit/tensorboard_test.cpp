@@ -103,6 +103,16 @@ TEST_CASE("event files frame every record and encode Events as protobuf readers 
   CHECK(decoded[2].find("phase") == std::string::npos);  // text fields are not scalars
 }
 
+TEST_CASE("event files sort by name in the order they were created, also within one second", "[tensorboard]") {
+  const std::string dir = fresh_dir("order");
+  std::vector<std::string> created;
+  for (int i = 0; i < 12; ++i) created.push_back(TensorBoardWriter(dir, 0).path());
+  auto sorted = created;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(sorted == created);
+  CHECK(event_files(dir).size() == 12);
+}
+
 TEST_CASE("after a restart TensorBoard shows each step once, from the latest run", "[tensorboard]") {
   const std::string dir = fresh_dir("restart");
   const auto log = [](TensorBoardWriter& w, int64_t step, double loss) {
