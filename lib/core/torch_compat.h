@@ -2,6 +2,9 @@
 // 2.x from the PyTorch CUDA wheel). Every version-sensitive call goes through here.
 #pragma once
 #include <optional>
+#include <sstream>
+#include <string>
+#include <type_traits>
 
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
@@ -28,6 +31,19 @@ inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::
   if (training && dropout_p > 0) probs = at::dropout(probs, dropout_p, /*train=*/true);
   return at::matmul(probs, v);                                                // (..., Tq, D)
 #endif
+}
+
+// The key of a parameter's entry in Optimizer::state(): its TensorImpl's address as text in 1.13
+// (what c10::guts::to_string writes), the address itself from 2.0.
+template <class StateMap>
+typename StateMap::key_type optimizer_state_key(const at::Tensor& parameter) {
+  if constexpr (std::is_same_v<typename StateMap::key_type, std::string>) {
+    std::ostringstream text;
+    text << parameter.unsafeGetTensorImpl();
+    return text.str();
+  } else {
+    return parameter.unsafeGetTensorImpl();
+  }
 }
 
 // Autocast to `dtype` on `device` while in scope (disabled: a no-op); restores the previous

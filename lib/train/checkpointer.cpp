@@ -10,11 +10,10 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <spdlog/spdlog.h>
-#include <torch/serialize/input-archive.h>
-#include <torch/serialize/output-archive.h>
 
 #include "lib/core/error.h"
 #include "lib/core/exclusive_file.h"
+#include "lib/train/optimizer_state.h"
 #include "lib/train/run_dir.h"
 #include "lib/train/safetensors.h"
 
@@ -23,7 +22,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kCompleteMarker = "COMPLETE";
-constexpr int64_t kFormatVersion = 5;  // 2: per-rank RNG; 3: loss scale; 4: model.safetensors; 5: targets
+constexpr int64_t kFormatVersion = 6;  // 2: per-rank RNG; 3: loss scale; 4: model.safetensors; 5: targets;
+                                       // 6: optimizer and state in safetensors
 
 std::string step_name(int64_t step) {
   char buf[32];
@@ -31,38 +31,28 @@ std::string step_name(int64_t step) {
   return buf;
 }
 
-// Writes an archive into a new file of its own, synced.
-void save_archive(torch::serialize::OutputArchive& archive, const fs::path& file) {
-  ExclusiveFile out(file.string());
-  archive.save_to([&out](const void* data, size_t bytes) {
-    out.write(data, bytes);
-    return bytes;
-  });
-  out.sync_and_close();
-}
+at::Tensor scalar(int64_t v) { return at::tensor({v}, at::kLong); }   // (1)
+at::Tensor scalar(double v) { return at::tensor({v}, at::kDouble); }  // (1)
 
-at::Tensor scalar(int64_t v) { return at::tensor(v, at::kLong); }
-at::Tensor scalar(double v) { return at::tensor(v, at::kDouble); }
-
-void write_state(const fs::path& file, const CheckpointParts& parts) {
-  torch::serialize::OutputArchive archive;
+// The train state and every rank's random streams as named tensors (state.safetensors).
+std::vector<NamedTensor> state_tensors(const CheckpointParts& parts) {
   const TrainState& s = parts.state;
-  archive.write("format_version", scalar(kFormatVersion));
-  archive.write("step", scalar(s.step));
-  archive.write("targets", scalar(s.targets));
-  archive.write("data.epoch", scalar(s.data.epoch));
-  archive.write("data.cursor", scalar(s.data.cursor));
-  archive.write("best_valid_loss", scalar(s.best_valid_loss));
-  archive.write("loss_scale.scale", scalar(s.loss_scale.scale));
-  archive.write("loss_scale.good_steps", scalar(s.loss_scale.good_steps));
+  std::vector<NamedTensor> out{{"format_version", scalar(kFormatVersion)},
+                               {"step", scalar(s.step)},
+                               {"targets", scalar(s.targets)},
+                               {"data.epoch", scalar(s.data.epoch)},
+                               {"data.cursor", scalar(s.data.cursor)},
+                               {"best_valid_loss", scalar(s.best_valid_loss)},
+                               {"loss_scale.scale", scalar(s.loss_scale.scale)},
+                               {"loss_scale.good_steps", scalar(s.loss_scale.good_steps)}};
   const auto ranks = parts.all_ranks_rng.empty() ? std::vector<RankRng>{current_rng(parts.model)} : parts.all_ranks_rng;
-  archive.write("world_size", scalar(static_cast<int64_t>(ranks.size())));
+  out.push_back({"world_size", scalar(static_cast<int64_t>(ranks.size()))});
   for (size_t r = 0; r < ranks.size(); ++r) {
-    archive.write("rng.torch_cpu." + std::to_string(r), ranks[r].torch_cpu);
-    archive.write("rng.ssa_sampler." + std::to_string(r), ranks[r].ssa_sampler);
-    archive.write("rng.torch_cuda." + std::to_string(r), ranks[r].torch_cuda);
+    out.push_back({"rng.torch_cpu." + std::to_string(r), ranks[r].torch_cpu});
+    out.push_back({"rng.ssa_sampler." + std::to_string(r), ranks[r].ssa_sampler});
+    out.push_back({"rng.torch_cuda." + std::to_string(r), ranks[r].torch_cuda});
   }
-  save_archive(archive, file);
+  return out;
 }
 
 c10::Device model_device(models::Model& model) {
@@ -70,46 +60,40 @@ c10::Device model_device(models::Model& model) {
   return parameters.empty() ? c10::Device(c10::kCPU) : parameters.front().device();
 }
 
-int64_t read_int(torch::serialize::InputArchive& a, const char* key) {
-  at::Tensor t;
-  a.read(key, t);
-  return t.item<int64_t>();
-}
-
-void read_state(const fs::path& file, const CheckpointParts& parts) {
-  torch::serialize::InputArchive archive;
-  archive.load_from(file.string());
-  const int64_t version = read_int(archive, "format_version");
+void read_state(const std::string& path, const std::vector<NamedTensor>& stored, const CheckpointParts& parts) {
+  std::map<std::string, at::Tensor> by_name;
+  for (const auto& t : stored) by_name[t.name] = t.tensor;
+  const auto get = [&](const std::string& name) {
+    const auto it = by_name.find(name);
+    if (it == by_name.end()) throw InputError(path + ": state.safetensors has no " + name);
+    return it->second;
+  };
+  const auto get_int = [&](const std::string& name) { return get(name).item<int64_t>(); };
+  const int64_t version = get_int("format_version");
   if (version != kFormatVersion) {
-    throw InputError(file.string() + ": checkpoint format " + std::to_string(version) +
-                     ", this build reads " + std::to_string(kFormatVersion));
+    throw InputError(path + ": checkpoint format " + std::to_string(version) + ", this build reads " +
+                     std::to_string(kFormatVersion));
   }
   TrainState& s = parts.state;
-  s.step = read_int(archive, "step");
-  s.targets = read_int(archive, "targets");
-  s.data.epoch = read_int(archive, "data.epoch");
-  s.data.cursor = read_int(archive, "data.cursor");
-  at::Tensor best, torch_rng, ssa_rng;
-  archive.read("best_valid_loss", best);
-  s.best_valid_loss = best.item<double>();
-  at::Tensor scale;
-  archive.read("loss_scale.scale", scale);
-  s.loss_scale.scale = scale.item<double>();
-  s.loss_scale.good_steps = read_int(archive, "loss_scale.good_steps");
-  const int64_t world_size = read_int(archive, "world_size");
+  s.step = get_int("step");
+  s.targets = get_int("targets");
+  s.data.epoch = get_int("data.epoch");
+  s.data.cursor = get_int("data.cursor");
+  s.best_valid_loss = get("best_valid_loss").item<double>();
+  s.loss_scale.scale = get("loss_scale.scale").item<double>();
+  s.loss_scale.good_steps = get_int("loss_scale.good_steps");
+  const int64_t world_size = get_int("world_size");
   if (parts.rank >= world_size) {
-    spdlog::warn("{}: written by {} ranks; rank {} starts fresh random streams", file.string(), world_size, parts.rank);
+    spdlog::warn("{}: written by {} ranks; rank {} starts fresh random streams", path, world_size, parts.rank);
     return;
   }
-  archive.read("rng.torch_cpu." + std::to_string(parts.rank), torch_rng);
-  archive.read("rng.ssa_sampler." + std::to_string(parts.rank), ssa_rng);
+  const std::string rank = std::to_string(parts.rank);
   at::Generator default_generator = at::detail::getDefaultCPUGenerator();  // a handle to it
-  default_generator.set_state(torch_rng);
-  parts.model.sampler().set_state(ssa_rng);
-  at::Tensor cuda_rng;  // absent in checkpoints written before it was stored; empty on CPU runs
+  default_generator.set_state(get("rng.torch_cpu." + rank));
+  parts.model.sampler().set_state(get("rng.ssa_sampler." + rank));
+  const at::Tensor cuda_rng = get("rng.torch_cuda." + rank);  // empty on CPU runs
   const c10::Device device = model_device(parts.model);
-  if (archive.try_read("rng.torch_cuda." + std::to_string(parts.rank), cuda_rng) && cuda_rng.numel() > 0 &&
-      device.is_cuda()) {
+  if (cuda_rng.numel() > 0 && device.is_cuda()) {
     at::Generator cuda_generator = at::globalContext().defaultGenerator(device);  // a handle to it
     cuda_generator.set_state(cuda_rng);
   }
@@ -193,11 +177,9 @@ void Checkpointer::write_checkpoint(const CheckpointParts& parts) {
   make_directory_exclusive(tmp_dir.string());  // ours alone: anything that reappeared there is an error
   save_safetensors((tmp_dir / "model.safetensors").string(), model_tensors(parts.model));
   if (parts.optimizer) {
-    torch::serialize::OutputArchive optim_archive;
-    parts.optimizer->save(optim_archive);
-    save_archive(optim_archive, tmp_dir / "optimizer.pt");
+    save_safetensors((tmp_dir / "optimizer.safetensors").string(), adamw_state_tensors(*parts.optimizer, parts.model));
   }
-  write_state(tmp_dir / "state.pt", parts);
+  save_safetensors((tmp_dir / "state.safetensors").string(), state_tensors(parts));
   write_marker(tmp_dir / kCompleteMarker, parts.state.step);  // every file above is synced already
   sync_directory(tmp_dir.string());
   fs::remove_all(final_dir, ec);
@@ -215,6 +197,21 @@ std::vector<std::string> Checkpointer::complete_checkpoints() const {
   }
   std::sort(found.begin(), found.end());  // zero-padded step numbers sort by step
   return found;
+}
+
+void Checkpointer::remove_unfinished() const {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("step_", 0) != 0 || entry.path().extension() != ".tmp") continue;
+    std::error_code removed;
+    fs::remove_all(entry.path(), removed);
+    if (removed) {
+      spdlog::warn("could not delete unfinished checkpoint {}: {}", entry.path().string(), removed.message());
+    } else {
+      spdlog::warn("deleted unfinished checkpoint {} (a save was interrupted)", entry.path().string());
+    }
+  }
 }
 
 void Checkpointer::prune() {
@@ -275,14 +272,18 @@ void load_weights(const std::string& path, models::Model& model) {
 
 void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
   const fs::path dir(path);
+  if (fs::exists(dir / "state.pt") && !fs::exists(dir / "state.safetensors")) {
+    throw InputError(path + ": written by ssa-train 0.9 (checkpoint format 5, state.pt); this build reads format " +
+                     std::to_string(kFormatVersion));
+  }
   try {
     load_weights(path, parts.model);
     if (parts.optimizer) {
-      torch::serialize::InputArchive optim_archive;
-      optim_archive.load_from((dir / "optimizer.pt").string());
-      parts.optimizer->load(optim_archive);
+      const std::string file = (dir / "optimizer.safetensors").string();
+      restore_adamw_state(*parts.optimizer, parts.model, load_safetensors(file), file);
     }
-    read_state(dir / "state.pt", parts);
+    const std::string file = (dir / "state.safetensors").string();
+    read_state(file, load_safetensors(file), parts);
   } catch (const c10::Error& e) {
     throw InputError(path + ": cannot load checkpoint: " + std::string(e.what_without_backtrace()));
   }

@@ -56,6 +56,10 @@ class Checkpointer {
   // Complete checkpoint directories, oldest first.
   std::vector<std::string> complete_checkpoints() const;
 
+  // Deletes the step_N.tmp/ directories of saves that a kill interrupted, with a warning each
+  // (rank 0, at start; a failed delete only warns).
+  void remove_unfinished() const;
+
  private:
   void write_checkpoint(const CheckpointParts& parts);
   void prune();
@@ -65,7 +69,7 @@ class Checkpointer {
 };
 
 // About the bytes of one checkpoint of `model`: its parameters and buffers (model.safetensors)
-// plus AdamW's two moments per parameter (optimizer.pt).
+// plus AdamW's two moments per parameter (optimizer.safetensors).
 int64_t estimated_checkpoint_bytes(models::Model& model);
 
 // Throws exit code 74 when `available` bytes under `dir` cannot hold one more checkpoint of

@@ -21,6 +21,7 @@ const std::map<std::string, Amount>& fault_kinds() {
                                                       {"save_flaky", Amount::kRequired},
                                                       {"free_space", Amount::kRequired},
                                                       {"diverge", Amount::kNone},
+                                                      {"kill", Amount::kNone},
                                                       {"slow_load", Amount::kRequired}};
   return kinds;
 }

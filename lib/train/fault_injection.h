@@ -11,6 +11,8 @@
 //                                  (a transient network file system error); later attempts succeed
 //   SSA_FAULT="free_space@0/1000"  the disk check before training sees 1000 bytes free
 //   SSA_FAULT="diverge@5:1"        after step 5 one parameter of rank 1 is nudged: replicas diverge
+//   SSA_FAULT="kill@5"             the process SIGKILLs itself in the middle of step 5 (after its
+//                                  backward, before the gradient all-reduce and the optimizer step)
 //   SSA_FAULT="slow_load@0/3000:1" rank 1 takes 3000 ms longer to load the data (step 0: before
 //                                  training), as a rank on a slower node or file system would
 // Grammar: kind@step[/amount][:rank] (amount: bytes, attempts for save_flaky, milliseconds for

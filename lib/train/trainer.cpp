@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <thread>
 
@@ -148,6 +149,7 @@ void Trainer::init_weights_from(const std::string& path) {
 
 void Trainer::resume() {
   state_.loss_scale.scale = scaler_->initial_scale();  // a checkpoint overrides it
+  if (comm_.is_main()) checkpointer_->remove_unfinished();  // only rank 0 writes checkpoints
   const auto from = checkpointer_->restore_latest({*model_, optimizer_.get(), state_, {}, comm_.rank()});
   data_.order->set_position(state_.data);
   if (comm_.is_main()) metrics_ = std::make_unique<MetricsSink>(paths_.metrics, state_.step);
@@ -245,6 +247,7 @@ StepStats Trainer::train_step() {
     loss_sum += poisoned ? std::nan("") : out.sum.item<double>();
     local_targets += out.count;
   }
+  if (faults_.fires("kill", state_.step + 1, comm_.rank())) std::raise(SIGKILL);  // a kill -9 mid-step
   grad_sync_->average();
   StepStats stats;
   const double forward_passes = static_cast<double>(comm_.world_size()) * micro_batches;

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <random>
 
 #include "tests/support/run_binary.h"
 
@@ -197,8 +198,14 @@ TEST_CASE("killed in the middle of writing a checkpoint: the resumed run starts 
   const std::string straight = fresh_run_dir("save_kill_straight");
   REQUIRE(run_ssa_train(args(straight)).exit_code == 0);
   // Byte offsets inside the safetensors header, the tensor data of model.safetensors, and
-  // optimizer.pt (each file of the step-10 checkpoint is cut there).
-  for (const int64_t byte : {100, 20000, 600000}) {
+  // optimizer.safetensors (each file of the step-10 checkpoint is cut there), then kill_trials() offsets
+  // drawn with a fixed seed from the size of the largest file (goal R5).
+  std::vector<int64_t> offsets{100, 20000, 600000};
+  const auto largest = static_cast<int64_t>(fs::file_size(straight + "/checkpoints/step_00000010/optimizer.safetensors"));
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < kill_trials(); ++trial) offsets.push_back(std::uniform_int_distribution<int64_t>(1, largest - 1)(rng));
+  for (const int64_t byte : offsets) {
+    INFO("killed at byte " << byte);
     const std::string dir = fresh_run_dir("save_kill_" + std::to_string(byte));
     setenv("SSA_FAULT", ("save_kill@10/" + std::to_string(byte)).c_str(), 1);
     const auto killed = run_ssa_train(args(dir));
@@ -209,6 +216,8 @@ TEST_CASE("killed in the middle of writing a checkpoint: the resumed run starts 
     INFO(resumed.err);
     REQUIRE(resumed.exit_code == 0);
     CHECK(resumed.err.find("resumed from " + dir + "/checkpoints/step_00000005") != std::string::npos);
+    CHECK(resumed.err.find("deleted unfinished checkpoint " + dir + "/checkpoints/step_00000010.tmp") !=
+          std::string::npos);  // at start, not only when step 10 is saved again
     CHECK_FALSE(fs::exists(dir + "/checkpoints/step_00000010.tmp"));
     CHECK(metrics_fingerprint(dir) == metrics_fingerprint(straight));
   }

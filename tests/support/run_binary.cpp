@@ -154,4 +154,9 @@ std::vector<std::string> metrics_fingerprint(const std::string& run_dir) {
   return out;
 }
 
+int kill_trials() {
+  const char* value = std::getenv("SSA_KILL_TRIALS");
+  return value ? std::atoi(value) : 2;
+}
+
 }  // namespace ssa::test

@@ -45,6 +45,9 @@ double json_number(const std::string& line, const std::string& key);
 
 std::string source_path(const std::string& relative);
 
+// Kills per randomized kill test: $SSA_KILL_TRIALS, default 2 (CI); larger for a long local run.
+int kill_trials();
+
 // The deterministic part of every metrics line (step, event, phase, losses, grad norm, validation
 // metrics; no timings), for comparing a resumed run with an uninterrupted one.
 std::vector<std::string> metrics_fingerprint(const std::string& run_dir);

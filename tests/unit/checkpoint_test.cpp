@@ -1,5 +1,6 @@
-// Checkpoints: exact round trip of model, optimizer, RNG and data position; only complete
-// checkpoints count; a corrupt newest checkpoint falls back to the previous one; keep_last.
+// Checkpoints: exact round trip of model, optimizer, RNG and data position, and of the bytes of a
+// re-saved checkpoint; only complete checkpoints count; a bit flipped in any file of the newest
+// checkpoint falls back to the previous one; keep_last.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "lib/train/checkpointer.h"
 #include "lib/train/optimizer.h"
 #include "models/decoder/decoder.h"
+#include "tests/support/text_io.h"
 
 using namespace ssa;
 namespace fs = std::filesystem;
@@ -77,6 +79,26 @@ TEST_CASE("a checkpoint restores parameters, optimizer, RNG and state exactly", 
   for (size_t i = 0; i < pa.size(); ++i) REQUIRE(at::equal(pa[i], pb[i]));
 }
 
+TEST_CASE("save, load and save again writes the same bytes", "[checkpoint]") {
+  Fixture a;
+  a.step();
+  a.step();
+  a.state.data = {1, 9};
+  train::Checkpointer(a.dir + "/first", 2).save({*a.model, a.optimizer.get(), a.state});
+  Fixture b(/*fresh_dir=*/false);
+  REQUIRE(train::Checkpointer(a.dir + "/first", 2).restore_latest({*b.model, b.optimizer.get(), b.state}));
+  train::Checkpointer(a.dir + "/second", 2).save({*b.model, b.optimizer.get(), b.state});
+  for (const char* file : {"model.safetensors", "optimizer.safetensors", "state.safetensors", "COMPLETE"}) {
+    INFO(file);
+    const auto read = [&](const std::string& which) {
+      return test::read_file(a.dir + "/" + which + "/step_00000002/" + file);
+    };
+    CHECK(read("first").size() > 0);
+    const bool identical = read("first") == read("second");
+    CHECK(identical);
+  }
+}
+
 TEST_CASE("incomplete and corrupt checkpoints are skipped, keep_last prunes", "[checkpoint]") {
   Fixture f;
   train::Checkpointer ckpt(f.dir, 2);
@@ -87,12 +109,16 @@ TEST_CASE("incomplete and corrupt checkpoints are skipped, keep_last prunes", "[
   REQUIRE(ckpt.complete_checkpoints().size() == 2);  // steps 2 and 3
   fs::create_directories(f.dir + "/step_00000009.tmp");
   fs::create_directories(f.dir + "/step_00000008");   // no COMPLETE marker
-  {  // one flipped bit in the weights of the newest checkpoint: its checksum no longer matches
-    std::fstream weights(f.dir + "/step_00000003/model.safetensors", std::ios::in | std::ios::out | std::ios::binary);
-    weights.seekg(-5, std::ios::end);
-    const char byte = static_cast<char>(weights.get());
-    weights.seekp(-5, std::ios::end);
-    weights.put(static_cast<char>(byte ^ 0x10));
+  // One flipped bit in a file of the newest checkpoint (in its last tensor's data): the file's
+  // checksum no longer matches.
+  const std::string file = GENERATE(as<std::string>{}, "model.safetensors", "optimizer.safetensors", "state.safetensors");
+  INFO(file);
+  {
+    std::fstream bytes(f.dir + "/step_00000003/" + file, std::ios::in | std::ios::out | std::ios::binary);
+    bytes.seekg(-5, std::ios::end);
+    const char byte = static_cast<char>(bytes.get());
+    bytes.seekp(-5, std::ios::end);
+    bytes.put(static_cast<char>(byte ^ 0x10));
   }
   Fixture g(/*fresh_dir=*/false);
   const auto loaded = train::Checkpointer(f.dir, 2).restore_latest({*g.model, g.optimizer.get(), g.state});
@@ -123,5 +149,19 @@ TEST_CASE("the checkpoint size estimate matches a written checkpoint; too little
     CHECK(std::string(e.what()) ==
           "ckpts: 1.5 MB free, but one checkpoint of this model needs about 2.0 MB; free some space or use another "
           "run.dir");
+  }
+}
+
+TEST_CASE("a checkpoint of the previous format is refused, naming the format", "[checkpoint]") {
+  Fixture f;
+  const std::string old = f.dir + "/step_00000005";
+  fs::create_directories(old);
+  for (const char* file : {"model.safetensors", "optimizer.pt", "state.pt", "COMPLETE"}) std::ofstream(old + "/" + file) << "x";
+  try {
+    train::load_checkpoint(old, {*f.model, f.optimizer.get(), f.state});
+    FAIL("expected an InputError");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()) ==
+          old + ": written by ssa-train 0.9 (checkpoint format 5, state.pt); this build reads format 6");
   }
 }

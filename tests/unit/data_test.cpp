@@ -1,6 +1,8 @@
 // Token files, batch construction and the resumable training order.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -17,7 +19,7 @@ using namespace ssa::data;
 namespace {
 
 std::string write_temp(const std::string& name, const std::string& bytes) {
-  const std::string path = "/tmp/ssa_data_test_" + name;
+  const std::string path = "/tmp/ssa_data_test_" + std::to_string(::getpid()) + "_" + name;  // per process (ctest -j)
   std::ofstream(path, std::ios::binary) << bytes;
   return path;
 }

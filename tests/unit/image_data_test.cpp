@@ -3,6 +3,7 @@
 // order, and the real Fashion-MNIST files of the Debian package.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <zlib.h>
 
 #include <fstream>
@@ -21,7 +22,10 @@ using namespace ssa::data;
 
 namespace {
 
-std::string temp_path(const std::string& name) { return "/tmp/ssa_image_test_" + name; }
+// Per process: ctest runs test cases in parallel processes that share fixture names ("small").
+std::string temp_path(const std::string& name) {
+  return "/tmp/ssa_image_test_" + std::to_string(::getpid()) + "_" + name;
+}
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes, bool gzip) {
   if (gzip) {
