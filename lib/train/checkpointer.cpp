@@ -61,8 +61,7 @@ c10::Device model_device(models::Model& model) {
 }
 
 void read_state(const std::string& path, const std::vector<NamedTensor>& stored, const CheckpointParts& parts) {
-  std::map<std::string, at::Tensor> by_name;
-  for (const auto& t : stored) by_name[t.name] = t.tensor;
+  const auto by_name = tensors_by_name(stored);
   const auto get = [&](const std::string& name) {
     const auto it = by_name.find(name);
     if (it == by_name.end()) throw InputError(path + ": state.safetensors has no " + name);
@@ -119,8 +118,7 @@ std::vector<NamedTensor> model_tensors(models::Model& model) {
 
 // Copies every stored tensor into the model; missing, extra or reshaped tensors are errors.
 void load_model_tensors(models::Model& model, const std::vector<NamedTensor>& stored, const std::string& path) {
-  std::map<std::string, at::Tensor> by_name;
-  for (const auto& t : stored) by_name[t.name] = t.tensor;
+  const auto by_name = tensors_by_name(stored);
   torch::NoGradGuard no_grad;
   const auto targets = model_tensors(model);
   for (const auto& target : targets) {

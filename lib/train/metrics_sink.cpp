@@ -1,10 +1,7 @@
 // JSONL metrics with resume truncation (see metrics_sink.h).
 #include "lib/train/metrics_sink.h"
 
-#include <cstdio>
-#include <filesystem>
 #include <cstdlib>
-#include <vector>
 
 #include "lib/core/error.h"
 #include "lib/core/exclusive_file.h"

@@ -32,8 +32,7 @@ std::vector<NamedTensor> adamw_state_tensors(torch::optim::Optimizer& optimizer,
 
 void restore_adamw_state(torch::optim::Optimizer& optimizer, models::Model& model,
                          const std::vector<NamedTensor>& stored, const std::string& path) {
-  std::map<std::string, at::Tensor> by_name;
-  for (const auto& t : stored) by_name[t.name] = t.tensor;
+  const auto by_name = tensors_by_name(stored);
   auto& states = optimizer.state();
   size_t used = 0;
   for (const auto& p : model.named_parameters()) {

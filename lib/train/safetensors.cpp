@@ -41,6 +41,12 @@ std::string checksum_text(const std::string& dtype, const std::string& shape_csv
 
 }  // namespace
 
+std::map<std::string, at::Tensor> tensors_by_name(const std::vector<NamedTensor>& tensors) {
+  std::map<std::string, at::Tensor> by_name;
+  for (const auto& t : tensors) by_name[t.name] = t.tensor;
+  return by_name;
+}
+
 void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors) {
   std::vector<at::Tensor> data;
   std::string entries, metadata = "\"format\":\"pt\"";

@@ -7,6 +7,7 @@
 // length and offset: malformed files give InputError naming the file, never a crash.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct NamedTensor {
   std::string name;
   at::Tensor tensor;
 };
+
+// The tensors of a loaded file by name.
+std::map<std::string, at::Tensor> tensors_by_name(const std::vector<NamedTensor>& tensors);
 
 // Creates `path` new (an existing file or link there is an I/O error, see exclusive_file.h), synced.
 void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors);

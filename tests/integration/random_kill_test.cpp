@@ -75,7 +75,7 @@ TEST_CASE("kill -9 at random steps, then the same command: the final checkpoint 
   }
 }
 
-TEST_CASE("2 ranks: one rank killed at random steps ends the job; the same command ends byte-identical",
+TEST_CASE("2 ranks: one rank killed at random steps ends the job: the same command ends byte-identical",
           "[integration][resume][random_kill][distributed]") {
   const std::vector<std::string> base{source_path("configs/test/tiny_decoder.yaml"), "train.steps=20",
                                       "checkpoint.every=6", "eval.every=0", "run.threads=1"};

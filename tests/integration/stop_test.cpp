@@ -78,7 +78,7 @@ TEST_CASE("run.time_limit_s stops, saves and exits 143", "[integration][stop]") 
   CHECK(newest_checkpoint_step(dir) > 0);
 }
 
-TEST_CASE("a non-finite loss stops before the optimizer step, naming step and rank; the checkpoint is kept",
+TEST_CASE("a non-finite loss stops before the optimizer step, naming step and rank: the checkpoint is kept",
           "[integration][numerics]") {
   const std::string dir = fresh_run_dir("nan_loss");
   setenv("SSA_FAULT", "nan_loss@7", 1);
@@ -123,7 +123,7 @@ TEST_CASE("a failed checkpoint write exits 74 and keeps the previous checkpoint"
 }
 
 TEST_CASE("a disk filling up in the middle of a save exits 74, leaves no partial checkpoint and keeps the "
-          "previous one; the resumed run continues from it",
+          "previous one: the resumed run continues from it",
           "[integration][io]") {
   const std::string dir = fresh_run_dir("disk_full");
   const std::vector<std::string> args{kConfig,       "run.dir=" + dir, "checkpoint.every=5",

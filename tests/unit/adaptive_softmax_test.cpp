@@ -54,7 +54,7 @@ std::vector<double> naive_log_probs(const at::Tensor& h, const AdaptiveInputImpl
 
 }  // namespace
 
-TEST_CASE("adaptive bands follow fairseq's cutoffs and factor; bad cutoffs name the key", "[unit][adaptive]") {
+TEST_CASE("adaptive bands follow fairseq's cutoffs and factor: bad cutoffs name the key", "[unit][adaptive]") {
   const auto b = adaptive_bands(267744, 1024, {20000, 60000}, 4.0);
   CHECK(b.edges == std::vector<int64_t>{0, 20000, 60000, 267744});
   CHECK(b.dims == std::vector<int64_t>{1024, 256, 64});

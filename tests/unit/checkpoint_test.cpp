@@ -12,6 +12,7 @@
 #include "lib/core/error.h"
 #include "lib/train/checkpointer.h"
 #include "lib/train/optimizer.h"
+#include "lib/train/optimizer_state.h"
 #include "models/decoder/decoder.h"
 #include "tests/support/text_io.h"
 
@@ -127,7 +128,7 @@ TEST_CASE("incomplete and corrupt checkpoints are skipped, keep_last prunes", "[
   REQUIRE(g.state.step == 2);
 }
 
-TEST_CASE("the checkpoint size estimate matches a written checkpoint; too little disk is refused",
+TEST_CASE("the checkpoint size estimate matches a written checkpoint: too little disk is refused",
           "[checkpoint]") {
   Fixture f;
   f.step();  // AdamW has created its moments
@@ -164,4 +165,26 @@ TEST_CASE("a checkpoint of the previous format is refused, naming the format", "
     CHECK(std::string(e.what()) ==
           old + ": written by ssa-train 0.9 (checkpoint format 5, state.pt); this build reads format 6");
   }
+}
+
+TEST_CASE("optimizer state: a reshaped moment or a parameter the model lacks is an error naming it", "[checkpoint]") {
+  Fixture f;
+  f.step();
+  auto stored = train::adamw_state_tensors(*f.optimizer, *f.model);
+  REQUIRE(stored.size() == 3 * f.model->parameters().size());  // step, exp_avg, exp_avg_sq each
+  const auto error_of = [&](const std::vector<train::NamedTensor>& tensors) {
+    try {
+      train::restore_adamw_state(*f.optimizer, *f.model, tensors, "opt.safetensors");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  CHECK(error_of(stored) == "(no error)");
+  auto reshaped = stored;
+  reshaped[1].tensor = reshaped[1].tensor.reshape({-1});  // embed.weight.exp_avg flattened
+  CHECK(error_of(reshaped).rfind("opt.safetensors: " + reshaped[1].name + " has shape [", 0) == 0);
+  auto extra = stored;
+  extra.push_back({"gone.weight.step", at::tensor({int64_t{1}}, at::kLong)});
+  CHECK(error_of(extra) == "opt.safetensors: holds optimizer state of parameters the model lacks");
 }

@@ -58,7 +58,7 @@ TEST_CASE("distaug rotate k turns the image k quarter turns clockwise (np.rot90,
   CHECK(maps_pixels(distaug_transform(x, c, ids({3})), x, [&](int64_t i, int64_t j) { return std::pair{j, n - i}; }));
 }
 
-TEST_CASE("distaug transpose swaps rows and columns; reverse is a half turn", "[distaug]") {
+TEST_CASE("distaug transpose swaps rows and columns: reverse is a half turn", "[distaug]") {
   const auto x = test_image();
   const int64_t n = kSide - 1;
   CHECK(maps_pixels(distaug_transform(x, only(&DistAugConfig::transpose), ids({1})), x,

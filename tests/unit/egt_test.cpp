@@ -299,7 +299,7 @@ TEST_CASE("the node order does not change the predictions", "[egt]") {
   }
 }
 
-TEST_CASE("dense mode is exactly the dense model; SSA mode subsamples, also in eval", "[egt][ssa]") {
+TEST_CASE("dense mode is exactly the dense model: SSA mode subsamples, also in eval", "[egt][ssa]") {
   EgtConfig with_ssa = tiny();
   with_ssa.ssa.layers = -1;
   with_ssa.ssa.drop_ratio = 0.5;

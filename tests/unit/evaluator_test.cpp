@@ -168,7 +168,7 @@ class FourExamples : public data::Dataset {
 
 }  // namespace
 
-TEST_CASE("regression ensembles average the members' values; the score is their MAE", "[eval][ensemble]") {
+TEST_CASE("regression ensembles average the members' values: the score is their MAE", "[eval][ensemble]") {
   DrawingModel model(models::Prediction::kValues);
   EvalConfig c = eval_config(0, 3);
   c.batch_size = 4;
@@ -181,7 +181,7 @@ TEST_CASE("regression ensembles average the members' values; the score is their 
   CHECK(r.ensemble[0].score.metric("mae") == Approx((model.members[1].select(1, 0) - target).abs().mean().item<double>()));
 }
 
-TEST_CASE("classification ensembles average probabilities; accuracy is of the averaged prediction", "[eval][ensemble]") {
+TEST_CASE("classification ensembles average probabilities: accuracy is of the averaged prediction", "[eval][ensemble]") {
   DrawingModel model(models::Prediction::kClassLogProbs);
   EvalConfig c = eval_config(0, 2);
   c.batch_size = 4;

@@ -11,7 +11,7 @@
 using namespace ssa;
 using train::GenerationOptions;
 
-TEST_CASE("greedy and top-1 choose the highest score; top-k draws follow the softmax over the k best",
+TEST_CASE("greedy and top-1 choose the highest score: top-k draws follow the softmax over the k best",
           "[generation]") {
   const auto scores = at::tensor({0.5, 2.0, -1.0, 1.5, 1.0}, at::kFloat);  // best: 1, then 3, then 4
   at::Generator g = at::detail::createCPUGenerator(7);
@@ -32,7 +32,7 @@ TEST_CASE("greedy and top-1 choose the highest score; top-k draws follow the sof
   }
 }
 
-TEST_CASE("greedy generation continues with the model's own argmax predictions; draws repeat with their seed",
+TEST_CASE("greedy generation continues with the model's own argmax predictions: draws repeat with their seed",
           "[generation]") {
   torch::manual_seed(0);
   models::DecoderConfig c = models::decoder_flavor("tiny");

@@ -116,7 +116,7 @@ TEST_CASE("dense graph sample lists every VN and real node", "[egt][graph-ssa]")
   REQUIRE(graph_attention_fraction(s, 6) == 1.0);
 }
 
-TEST_CASE("BFS orders by hops from the root; RCM walks a path end to end", "[egt][graph-ssa]") {
+TEST_CASE("BFS orders by hops from the root: RCM walks a path end to end", "[egt][graph-ssa]") {
   const std::vector<int64_t> labels = {3, 0, 5, 1, 4, 2};  // the path 3-0-5-1-4-2
   const auto adj = path_adjacency(labels);
   const auto mask = at::ones({1, 6}, at::kBool);

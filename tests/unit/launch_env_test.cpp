@@ -57,7 +57,7 @@ TEST_CASE("torchrun, Open MPI, PMI and SLURM environments", "[dist][launch]") {
   CHECK(s.master_port == 20000 + 123456 % 40000);
 }
 
-TEST_CASE("an agreeing outer launcher is fine; a conflicting one is an error", "[dist][launch]") {
+TEST_CASE("an agreeing outer launcher is fine: a conflicting one is an error", "[dist][launch]") {
   const auto both = discover({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "a"}, {"SLURM_PROCID", "1"},
                               {"SLURM_NTASKS", "2"}});
   CHECK(both.launcher == "torchrun");
@@ -99,7 +99,7 @@ TEST_CASE("SLURM time left: SLURM_JOB_END_TIME, else squeue's end time, else non
   CHECK_FALSE(slurm_seconds_left(env_of({{"SLURM_JOB_ID", "7"}}), now, "/no/such/squeue").has_value());
 }
 
-TEST_CASE("squeue end times parse as local time; anything else is no time", "[dist][slurm]") {
+TEST_CASE("squeue end times parse as local time: anything else is no time", "[dist][slurm]") {
   const auto a = parse_slurm_time("2027-01-15T08:30:00"), b = parse_slurm_time("2027-01-15T09:30:05");
   REQUIRE(a.has_value());
   REQUIRE(b.has_value());

@@ -143,7 +143,7 @@ TEST_CASE("OGB self-test molecule gives the published features", "[molecules]") 
   REQUIRE(g->edge_index[m + 5] == 2);
 }
 
-TEST_CASE("feature values stay inside their vocabularies; odd values land in misc", "[molecules]") {
+TEST_CASE("feature values stay inside their vocabularies: odd values land in misc", "[molecules]") {
   REQUIRE(kAtomVocabSizes == std::array<int64_t, 9>{119, 5, 12, 12, 10, 6, 6, 2, 2});
   REQUIRE(kBondVocabSizes == std::array<int64_t, 3>{5, 6, 2});
   // Expected rows from a Python OGB smiles2graph on RDKit 2022.09 (tests/scripts/ogb_features.py).
@@ -427,7 +427,7 @@ TEST_CASE("bad molecule settings are ConfigErrors", "[molecules]") {
   REQUIRE_THROWS_AS(load_molecule_splits(c), ConfigError);
 }
 
-TEST_CASE("processes needing the same missing cache featurize it once; the others wait and map it", "[molecules]") {
+TEST_CASE("processes needing the same missing cache featurize it once: the others wait and map it", "[molecules]") {
   const std::string dir = fresh_dir("concurrent");
   const std::string csv = write_text(dir + "/small.csv", kSmallCsv);
   std::atomic<int> featurized{0};
