@@ -1,11 +1,13 @@
-// Reliability goal R1: `kill -9` at a random step, then the same command again, ends bitwise
+// Reliability goals R1 and R4: `kill -9` at any step, then the same command again, ends bitwise
 // where an uninterrupted run ends. For each model family's tiny config (SSA and dropout on, across
-// the dense fine-tune boundary, one thread), kill steps are drawn uniformly from [1, N - 1] with a
-// fixed seed; each killed run (SSA_FAULT=kill@S: SIGKILL in the middle of step S, after its
-// backward) is resumed, and its final checkpoint (model.safetensors, optimizer.safetensors, state.safetensors:
-// parameters, AdamW moments and step counts, every RNG, the SSA sampler and the data position)
-// must equal the uninterrupted run's byte for byte, and its metrics line for line.
-// SSA_KILL_TRIALS sets the kills per family (default 2 in CI; docs/reliability.md gives a 20-kill run).
+// the dense fine-tune boundary, one thread), runs are killed at the step before the fine-tune, at
+// its first step and at the step after, and at steps drawn uniformly from [1, N - 1] with a fixed
+// seed (SSA_FAULT=kill@S: SIGKILL in the middle of step S, after its backward). Each is resumed
+// by the same command, and its final checkpoint (model, optimizer and state safetensors:
+// parameters, AdamW moments and step counts, every RNG, the SSA sampler, the data position) must
+// equal the uninterrupted run's byte for byte, and its metrics line for line.
+// SSA_KILL_TRIALS sets the random kills per family (default 2 in CI; docs/reliability.md gives a
+// 20-kill run).
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -29,7 +31,8 @@ std::string final_checkpoint_file(const std::string& dir, int64_t steps, const s
 
 }  // namespace
 
-TEST_CASE("kill -9 at random steps, then the same command: the final checkpoint is byte-identical",
+TEST_CASE("kill -9 around the fine-tune boundary and at random steps, then the same command: the final checkpoint is "
+          "byte-identical",
           "[integration][resume][random_kill]") {
   struct Family {
     const char* name;
@@ -53,11 +56,24 @@ TEST_CASE("kill -9 at random steps, then the same command: the final checkpoint 
   REQUIRE(expected[0].size() > 1000);
   const auto expected_metrics = metrics_fingerprint(straight);
 
+  // The step before the dense fine-tune, its first step and the one after (goal R4), then
+  // kill_trials() steps drawn with a fixed seed.
+  const auto train = metrics_lines(straight, "train");
+  int64_t first_dense = 0;
+  while (first_dense < family.steps && json_field(train[static_cast<size_t>(first_dense)], "phase") ==
+                                           json_field(train.front(), "phase")) {
+    ++first_dense;
+  }
+  ++first_dense;  // 1-based
+  REQUIRE(first_dense < family.steps);
+  std::vector<int64_t> kill_steps{first_dense - 1, first_dense, first_dense + 1};
   std::mt19937 rng(20261130);
-  std::uniform_int_distribution<int64_t> step(1, family.steps - 1);
   for (int trial = 0; trial < kill_trials(); ++trial) {
-    const int64_t kill_step = step(rng);
-    INFO("kill at step " << kill_step);
+    kill_steps.push_back(std::uniform_int_distribution<int64_t>(1, family.steps - 1)(rng));
+  }
+  for (size_t trial = 0; trial < kill_steps.size(); ++trial) {
+    const int64_t kill_step = kill_steps[trial];
+    INFO("kill at step " << kill_step << " (the fine-tune starts at step " << first_dense << ")");
     const std::string dir = fresh_run_dir(std::string("random_kill_") + family.name + "_" + std::to_string(trial));
     setenv("SSA_FAULT", ("kill@" + std::to_string(kill_step)).c_str(), 1);
     const auto killed = run_ssa_train(args(dir));
