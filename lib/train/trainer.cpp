@@ -214,49 +214,19 @@ StepPlan Trainer::plan_step(int64_t step) {
   return plan;
 }
 
-// this step's batches (the next step's start building) -> zero grads -> for each micro-batch
-// {same SSA draws, forward, loss / rank tokens, backward} -> average gradients over ranks (the
-// last backward already starts it, dist.overlap) -> clip -> finite check -> optimizer step. The
-// data position advances with the global batch.
+// this step's batches (the next step's start building) -> gradients of every micro-batch ->
+// average gradients over ranks (the last backward already starts it, dist.overlap) -> cost and
+// global loss -> clip, finite check, optimizer step -> advance step and data position.
 StepStats Trainer::train_step() {
   const auto start = std::chrono::steady_clock::now();
-  if (!batches_->has_prefetched()) batches_->prefetch(plan_step(state_.step));
-  const StepBatches step_batches = batches_->take();
-  if (state_.step + 1 < config_.train.steps) batches_->prefetch(plan_step(state_.step + 1));
-  const size_t micro_count = step_batches.micro_batches.size();
-  const double micro_batches = static_cast<double>(micro_count);
+  const StepBatches batches = take_batches();
   optimizer_->zero_grad();
-  const at::Tensor step_draws = model_->sampler().state();  // one SSA draw per layer per step
-  double loss_sum = 0;
-  int64_t local_targets = 0;
-  for (size_t i = 0; i < micro_count; ++i) {
-    model_->sampler().set_state(step_draws);  // every micro-batch sees the same sources
-    const auto batch = step_batches.micro_batches[i].to(device_);
-    models::LossOutput out;
-    {
-      compat::AutocastScope autocast(device_.type(), autocast_dtype_.value_or(at::kFloat), autocast_dtype_.has_value());
-      out = model_->loss(batch);
-    }
-    // Every micro-batch holds the same number of targets, so this is the mean over the rank's batch.
-    const double normalizer = static_cast<double>(out.count) * micro_batches;
-    const bool poisoned = faults_.fires("nan_loss", state_.step + 1, comm_.rank());
-    const bool last_micro_batch = i + 1 == micro_count;
-    if (last_micro_batch && faults_.fires("nan_grad", state_.step + 1, comm_.rank())) inject_nan_gradient(*model_);
-    if (last_micro_batch && config_.dist.overlap) grad_sync_->arm_for_last_backward();
-    (poisoned ? out.sum * std::nan("") : out.sum).div(normalizer).mul(state_.loss_scale.scale).backward();
-    loss_sum += poisoned ? std::nan("") : out.sum.item<double>();
-    local_targets += out.count;
-  }
+  const LocalLoss local = accumulate_gradients(batches);
   if (faults_.fires("kill", state_.step + 1, comm_.rank())) std::raise(SIGKILL);  // a kill -9 mid-step
   grad_sync_->average();
-  StepStats stats;
-  const double forward_passes = static_cast<double>(comm_.world_size()) * micro_batches;
-  const data::Batch& flops_batch = step_batches.micro_batches.front();  // its shapes price every micro-batch
-  stats.flops = 3.0 * forward_passes * model_->forward_flops(flops_batch, /*dense_attention=*/false);
-  stats.dense_flops = 3.0 * forward_passes * model_->forward_flops(flops_batch, /*dense_attention=*/true);
-  stats.targets = local_targets * comm_.world_size();  // shards are equal
-  stats.loss = comm_.all_reduce_sum(loss_sum) / static_cast<double>(stats.targets);
-  stats.attention_fraction = model_->last_attention_fraction();
+  StepStats stats = step_cost(batches);
+  stats.targets = local.targets * comm_.world_size();  // shards are equal
+  stats.loss = comm_.all_reduce_sum(local.sum) / static_cast<double>(stats.targets);
   if (unscale_and_update(stats)) {
     stats.grad_norm = clip_gradients(*model_, config_.train.optimizer.clip_norm);
     if (check_finite(stats)) {
@@ -268,8 +238,54 @@ StepStats Trainer::train_step() {
   ++state_.step;
   if (faults_.fires("diverge", state_.step, comm_.rank())) nudge_a_parameter(*model_);
   state_.targets += stats.targets;
-  state_.data = step_batches.position_after;
+  state_.data = batches.position_after;
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return stats;
+}
+
+// This step's batches, built ahead on the pipeline's thread; the next step's start building.
+StepBatches Trainer::take_batches() {
+  if (!batches_->has_prefetched()) batches_->prefetch(plan_step(state_.step));
+  StepBatches batches = batches_->take();
+  if (state_.step + 1 < config_.train.steps) batches_->prefetch(plan_step(state_.step + 1));
+  return batches;
+}
+
+// For each micro-batch: the step's SSA draws, forward, loss / rank targets, backward.
+Trainer::LocalLoss Trainer::accumulate_gradients(const StepBatches& batches) {
+  const size_t micro_count = batches.micro_batches.size();
+  const at::Tensor step_draws = model_->sampler().state();  // one SSA draw per layer per step
+  LocalLoss local;
+  for (size_t i = 0; i < micro_count; ++i) {
+    model_->sampler().set_state(step_draws);  // every micro-batch sees the same sources
+    const auto batch = batches.micro_batches[i].to(device_);
+    models::LossOutput out;
+    {
+      compat::AutocastScope autocast(device_.type(), autocast_dtype_.value_or(at::kFloat), autocast_dtype_.has_value());
+      out = model_->loss(batch);
+    }
+    // Every micro-batch holds the same number of targets, so this is the mean over the rank's batch.
+    const double normalizer = static_cast<double>(out.count) * static_cast<double>(micro_count);
+    const bool poisoned = faults_.fires("nan_loss", state_.step + 1, comm_.rank());
+    const bool last_micro_batch = i + 1 == micro_count;
+    if (last_micro_batch && faults_.fires("nan_grad", state_.step + 1, comm_.rank())) inject_nan_gradient(*model_);
+    if (last_micro_batch && config_.dist.overlap) grad_sync_->arm_for_last_backward();
+    (poisoned ? out.sum * std::nan("") : out.sum).div(normalizer).mul(state_.loss_scale.scale).backward();
+    local.sum += poisoned ? std::nan("") : out.sum.item<double>();
+    local.targets += out.count;
+  }
+  return local;
+}
+
+// FLOPs of the step as run and with every layer dense (the paper's C), and the attention fraction
+// of its SSA draws, from the shapes of the first micro-batch (all have the same).
+StepStats Trainer::step_cost(const StepBatches& batches) const {
+  StepStats stats;
+  const double forward_passes = static_cast<double>(comm_.world_size() * batches.micro_batches.size());
+  const data::Batch& batch = batches.micro_batches.front();
+  stats.flops = 3.0 * forward_passes * model_->forward_flops(batch, /*dense_attention=*/false);
+  stats.dense_flops = 3.0 * forward_passes * model_->forward_flops(batch, /*dense_attention=*/true);
+  stats.attention_fraction = model_->last_attention_fraction();
   return stats;
 }
 

@@ -52,7 +52,14 @@ class Trainer {
   void resume();
   void init_weights_from(const std::string& path);
   void enter_phase(int64_t step);
+  struct LocalLoss {
+    double sum = 0;       // summed NLL of this rank's targets
+    int64_t targets = 0;
+  };
   StepStats train_step();
+  StepBatches take_batches();
+  LocalLoss accumulate_gradients(const StepBatches& batches);
+  StepStats step_cost(const StepBatches& batches) const;
   StepPlan plan_step(int64_t step);
   bool check_finite(const StepStats& stats);
   bool unscale_and_update(StepStats& stats);
