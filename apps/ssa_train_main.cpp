@@ -42,6 +42,67 @@ int run_guarded(int (*command)(const ssa::train::CommandLine&), const ssa::train
   }
 }
 
+using ssa::train::CommandLine;
+
+// CONFIG.yaml and the dotted.key=value overrides that follow it.
+void add_config_arguments(CLI::App& command, CommandLine& cli) {
+  command.add_option("config", cli.config_path, "experiment YAML")->required();
+  command.add_option("overrides", cli.overrides, "dotted.key=value overrides");
+}
+
+CLI::App* add_eval(CLI::App& app, CommandLine& cli) {
+  auto* eval = app.add_subcommand("eval", "evaluate a checkpoint on the validation split");
+  eval->add_option("--checkpoint", cli.checkpoint, "checkpoint or run directory")->required();
+  eval->add_option("--table", cli.table_path, "write metric vs ensemble size as markdown");
+  add_config_arguments(*eval, cli);
+  return eval;
+}
+
+CLI::App* add_sample(CLI::App& app, CommandLine& cli) {
+  auto* sample = app.add_subcommand("sample", "generate text or an image from a trained decoder");
+  sample->add_option("--checkpoint", cli.checkpoint, "checkpoint or run directory")->required();
+  sample->add_option("--prompt", cli.prompt, "text: the start to continue (default: a newline)");
+  sample->add_option("--length", cli.length, "text: bytes (or words) to generate")->check(CLI::PositiveNumber);
+  sample->add_option("--temperature", cli.temperature, "softmax temperature; 0 = greedy")
+      ->check(CLI::NonNegativeNumber);
+  sample->add_option("--top-k", cli.top_k, "draw among the k most likely tokens; 0 = all")
+      ->check(CLI::NonNegativeNumber);
+  sample->add_option("--seed", cli.seed, "seed of the draws");
+  sample->add_option("--dict", cli.dict_path, "word-level text: the dict.txt of prepare-data");
+  sample->add_option("--out", cli.out_path, "pixels: the image (.pgm / .ppm); text: a file instead of stdout");
+  add_config_arguments(*sample, cli);
+  return sample;
+}
+
+CLI::App* add_inspect_sampling(CLI::App& app, CommandLine& cli) {
+  auto* inspect = app.add_subcommand("inspect-sampling", "export a layer's source-sampling probabilities");
+  inspect->add_option("--layer", cli.layer, "layer index, 0 = first (decoder layer, or Swin block counted over all stages)")
+      ->required();
+  inspect->add_option("--samples", cli.samples, "draws to average")->check(CLI::PositiveNumber);
+  inspect->add_option("--out", cli.out_path, "CSV: row = target, column = source")->required();
+  add_config_arguments(*inspect, cli);
+  return inspect;
+}
+
+CLI::App* add_prepare_data(CLI::App& app, CommandLine& cli) {
+  auto* prepare = app.add_subcommand("prepare-data", "downloaded corpus -> token files + manifest.json");
+  prepare->add_option("dataset", cli.dataset, "enwik8, wikitext-103 or sentencepiece")
+      ->required()
+      ->check(CLI::IsMember({"enwik8", "wikitext-103", "sentencepiece"}));
+  prepare->add_option("--input", cli.input,
+                      "enwik8: the raw 100,000,000-byte file; wikitext-103: folder of wiki.*.tokens; "
+                      "sentencepiece: training text")->required();
+  prepare->add_option("--out", cli.out_path, "output directory")->required();
+  prepare->add_option("--valid", cli.valid_text, "sentencepiece: validation text to encode");
+  prepare->add_option("--test", cli.test_text, "sentencepiece: test text to encode");
+  prepare->add_option("--model", cli.spm_model, "sentencepiece: encode with this .model (no training)");
+  prepare->add_option("--vocab-size", cli.vocab_size, "sentencepiece: vocabulary to train")
+      ->check(CLI::Range(int64_t{8}, int64_t{1} << 30));
+  prepare->add_option("--model-type", cli.model_type, "sentencepiece: unigram, bpe, char or word")
+      ->check(CLI::IsMember({"unigram", "bpe", "char", "word"}));
+  return prepare;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -52,60 +113,18 @@ int main(int argc, char** argv) {
                "  ssa-train sample CONFIG.yaml --checkpoint PATH [--prompt TEXT] [--length N] [--out FILE]\n"
                "  ssa-train inspect-sampling CONFIG.yaml --layer K --samples N --out FILE.csv\n"
                "  ssa-train prepare-data enwik8|wikitext-103|sentencepiece --input PATH --out DIR"};
-  ssa::train::CommandLine train_cli, check_cli, eval_cli, sample_cli, inspect_cli, prepare_cli;
+  CommandLine train_cli, check_cli, eval_cli, sample_cli, inspect_cli, prepare_cli;
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "debug logging");
   app.set_version_flag("--version", ssa::train::build_description());
   app.add_option("config", train_cli.config_path, "experiment YAML")->required(false);
   app.add_option("overrides", train_cli.overrides, "dotted.key=value overrides");
-
   auto* check = app.add_subcommand("check", "validate the config and build the model");
-  check->add_option("config", check_cli.config_path, "experiment YAML")->required();
-  check->add_option("overrides", check_cli.overrides, "dotted.key=value overrides");
-
-  auto* eval = app.add_subcommand("eval", "evaluate a checkpoint on the validation split");
-  eval->add_option("config", eval_cli.config_path, "experiment YAML")->required();
-  eval->add_option("--checkpoint", eval_cli.checkpoint, "checkpoint or run directory")->required();
-  eval->add_option("--table", eval_cli.table_path, "write metric vs ensemble size as markdown");
-  eval->add_option("overrides", eval_cli.overrides, "dotted.key=value overrides");
-
-  auto* sample = app.add_subcommand("sample", "generate text or an image from a trained decoder");
-  sample->add_option("config", sample_cli.config_path, "experiment YAML")->required();
-  sample->add_option("--checkpoint", sample_cli.checkpoint, "checkpoint or run directory")->required();
-  sample->add_option("--prompt", sample_cli.prompt, "text: the start to continue (default: a newline)");
-  sample->add_option("--length", sample_cli.length, "text: bytes (or words) to generate")->check(CLI::PositiveNumber);
-  sample->add_option("--temperature", sample_cli.temperature, "softmax temperature; 0 = greedy")
-      ->check(CLI::NonNegativeNumber);
-  sample->add_option("--top-k", sample_cli.top_k, "draw among the k most likely tokens; 0 = all")
-      ->check(CLI::NonNegativeNumber);
-  sample->add_option("--seed", sample_cli.seed, "seed of the draws");
-  sample->add_option("--dict", sample_cli.dict_path, "word-level text: the dict.txt of prepare-data");
-  sample->add_option("--out", sample_cli.out_path, "pixels: the image (.pgm / .ppm); text: a file instead of stdout");
-  sample->add_option("overrides", sample_cli.overrides, "dotted.key=value overrides");
-
-  auto* inspect = app.add_subcommand("inspect-sampling", "export a layer's source-sampling probabilities");
-  inspect->add_option("config", inspect_cli.config_path, "experiment YAML")->required();
-  inspect->add_option("--layer", inspect_cli.layer, "layer index, 0 = first (decoder layer, or Swin block counted over all stages)")->required();
-  inspect->add_option("--samples", inspect_cli.samples, "draws to average")->check(CLI::PositiveNumber);
-  inspect->add_option("--out", inspect_cli.out_path, "CSV: row = target, column = source")->required();
-  inspect->add_option("overrides", inspect_cli.overrides, "dotted.key=value overrides");
-
-  auto* prepare = app.add_subcommand("prepare-data", "downloaded corpus -> token files + manifest.json");
-  prepare->add_option("dataset", prepare_cli.dataset, "enwik8, wikitext-103 or sentencepiece")
-      ->required()
-      ->check(CLI::IsMember({"enwik8", "wikitext-103", "sentencepiece"}));
-  prepare->add_option("--input", prepare_cli.input,
-                      "enwik8: the raw 100,000,000-byte file; wikitext-103: folder of wiki.*.tokens; "
-                      "sentencepiece: training text")->required();
-  prepare->add_option("--out", prepare_cli.out_path, "output directory")->required();
-  prepare->add_option("--valid", prepare_cli.valid_text, "sentencepiece: validation text to encode");
-  prepare->add_option("--test", prepare_cli.test_text, "sentencepiece: test text to encode");
-  prepare->add_option("--model", prepare_cli.spm_model, "sentencepiece: encode with this .model (no training)");
-  prepare->add_option("--vocab-size", prepare_cli.vocab_size, "sentencepiece: vocabulary to train")
-      ->check(CLI::Range(int64_t{8}, int64_t{1} << 30));
-  prepare->add_option("--model-type", prepare_cli.model_type, "sentencepiece: unigram, bpe, char or word")
-      ->check(CLI::IsMember({"unigram", "bpe", "char", "word"}));
-
+  add_config_arguments(*check, check_cli);
+  auto* eval = add_eval(app, eval_cli);
+  auto* sample = add_sample(app, sample_cli);
+  auto* inspect = add_inspect_sampling(app, inspect_cli);
+  auto* prepare = add_prepare_data(app, prepare_cli);
   auto* reference = app.add_subcommand("config-reference", "print every config key as markdown");
   app.require_subcommand(0, 1);
 
