@@ -63,8 +63,14 @@ void sync_directory(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw io_error("open directory", path);
   const int rc = ::fsync(fd);
+  const int err = errno;
   ::close(fd);
-  if (rc != 0) throw io_error("sync directory", path);
+  // Some file systems (FUSE, some network mounts) cannot sync a directory and say so with
+  // EINVAL; there is nothing more to do there, as in LevelDB and RocksDB.
+  if (rc != 0 && err != EINVAL && err != ENOTSUP) {
+    errno = err;
+    throw io_error("sync directory", path);
+  }
 }
 
 void commit_by_rename(const std::string& temporary, const std::string& path) {

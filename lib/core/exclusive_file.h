@@ -34,7 +34,8 @@ class ExclusiveFile {
 // mkdir(path): fails with ssa::Error(kIo) if anything, a link included, is already there.
 void make_directory_exclusive(const std::string& path);
 
-// fsync of a directory, so that the entries created or renamed in it are on disk.
+// fsync of a directory, so that the entries created or renamed in it are on disk (a file system
+// that cannot sync directories, EINVAL or ENOTSUP, is accepted as is).
 void sync_directory(const std::string& path);
 
 // Renames a finished (synced) `temporary` over `path` and syncs the directory, so that the new
