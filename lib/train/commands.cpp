@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -65,12 +66,15 @@ std::string matrix_csv(const at::Tensor& matrix) {
   return csv;
 }
 
-// Rank 0 prepares the run directory; the others learn of its failure instead of waiting.
+// Rank 0 locks and prepares the run directory (the lock held in `lock` until the run ends); the
+// others learn of a failure instead of waiting.
 RunPaths prepare_run_dir_on_main(const config::ExperimentConfig& config, const std::string& root,
-                                 dist::Communicator& comm) {
+                                 dist::Communicator& comm, std::optional<RunDirLock>& lock) {
   RunPaths paths = run_paths(root);
   dist::run_agreeing(comm, "preparing " + root, [&] {
-    if (comm.is_main()) paths = prepare_run_dir(config, root);
+    if (!comm.is_main()) return;
+    lock.emplace(root);
+    paths = prepare_run_dir(config, root);
   });
   return paths;
 }
@@ -98,7 +102,8 @@ int command_train(const CommandLine& cli) {
                           std::chrono::milliseconds(static_cast<int64_t>(config.dist.load_timeout_s * 1000)));
   apply_run_settings(config.run);
   data::TaskData data = load_data_on_every_rank(config, comm);
-  const RunPaths paths = prepare_run_dir_on_main(config, run_dir_for(config, cli.config_path), comm);
+  std::optional<RunDirLock> lock;
+  const RunPaths paths = prepare_run_dir_on_main(config, run_dir_for(config, cli.config_path), comm, lock);
   if (comm.is_main()) log::add_file(paths.log);
   spdlog::info("{}", build_description());
   spdlog::info("config {}{}{}", cli.config_path, cli.overrides.empty() ? "" : " with ", join(cli.overrides, " "));

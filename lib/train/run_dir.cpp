@@ -1,6 +1,12 @@
 // Run directory layout and the resume-compatibility check (see run_dir.h).
 #include "lib/train/run_dir.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -74,6 +80,39 @@ RunPaths prepare_run_dir(const config::ExperimentConfig& config, const std::stri
   if (ec) throw Error(ExitCode::kIo, root + ": cannot create run directory: " + ec.message());
   replace_file_atomically(paths.resolved_config, config::to_yaml(config));
   return paths;
+}
+
+RunDirLock::RunDirLock(const std::string& root) {
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) throw Error(ExitCode::kIo, root + ": cannot create run directory: " + ec.message());
+  const std::string path = (fs::path(root) / ".lock").string();
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+  if (fd_ < 0) throw Error(ExitCode::kIo, "cannot open " + path + ": " + std::strerror(errno));
+  const int locked = ::flock(fd_, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
+  if (locked != 0 && locked != EWOULDBLOCK) {  // e.g. ENOLCK on a file system without locks
+    spdlog::warn("cannot lock {} ({}); a second run on this directory would not be stopped", path, std::strerror(locked));
+    return;
+  }
+  if (locked == EWOULDBLOCK) {
+    char holder[256] = {};
+    const ssize_t n = ::pread(fd_, holder, sizeof(holder) - 1, 0);
+    std::string who = n > 0 ? std::string(holder, static_cast<size_t>(n)) : "another process";
+    who = who.substr(0, who.find('\n'));
+    ::close(fd_);
+    fd_ = -1;
+    throw ConfigError(root + ": run directory in use by " + who + "; wait for it to end or use another run.dir");
+  }
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  const std::string me = "ssa-train pid " + std::to_string(::getpid()) + " on " + host + "\n";
+  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, me.data(), me.size(), 0) != static_cast<ssize_t>(me.size())) {
+    spdlog::warn("cannot record this process in {}: {}", path, std::strerror(errno));
+  }
+}
+
+RunDirLock::~RunDirLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the lock
 }
 
 }  // namespace ssa::train

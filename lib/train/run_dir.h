@@ -27,4 +27,19 @@ RunPaths run_paths(const std::string& root);
 // listing them), warns about other changes, and writes the new resolved config.
 RunPaths prepare_run_dir(const config::ExperimentConfig& config, const std::string& root);
 
+// An exclusive flock on <root>/.lock (created with the directory if needed), held while the object
+// lives: rank 0 holds it for the whole run, so a second ssa-train on the same run directory (a
+// requeued job whose first copy still runs, a command started twice) stops with a ConfigError
+// naming the holder's pid and host instead of interleaving checkpoints and metrics.
+class RunDirLock {
+ public:
+  explicit RunDirLock(const std::string& root);
+  ~RunDirLock();
+  RunDirLock(const RunDirLock&) = delete;
+  RunDirLock& operator=(const RunDirLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace ssa::train

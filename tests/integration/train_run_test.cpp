@@ -5,11 +5,14 @@
 // from the weights, and secrets in the environment stay out of every output.
 #include <catch2/catch.hpp>
 
+#include <csignal>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <thread>
 
 #include "tests/support/run_binary.h"
 #include "tests/support/text_io.h"
@@ -220,4 +223,32 @@ TEST_CASE("SIGKILL mid-run, across the fine-tune boundary, then resume: identica
     CHECK(json_field(losses[i], "step") == json_field(train[i], "step"));
     CHECK(json_number(losses[i], "value") == Approx(json_number(train[i], "loss")).epsilon(1e-6));
   }
+}
+
+TEST_CASE("a second ssa-train on a run directory in use stops with exit 2 naming the first", "[integration][train]") {
+  const std::string dir = fresh_run_dir("locked");
+  const std::string release = dir + ".release";  // created when the first run may be stopped
+  fs::remove(release);
+  const std::vector<std::string> endless{kConfig, "run.dir=" + dir, "train.steps=100000", "eval.every=0",
+                                         "checkpoint.every=0"};
+  RunResult first;
+  std::thread running([&] { first = run_and_signal_when(endless, release, SIGTERM); });
+  for (int i = 0; i < 3000 && metrics_lines(dir, "train").empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const auto second = run_ssa_train(endless);
+  std::ofstream(release) << "go\n";
+  running.join();
+  INFO(first.err << "\n" << second.err);
+  CHECK(second.exit_code == 2);
+  CHECK(second.err.find(dir + ": run directory in use by ssa-train pid ") != std::string::npos);
+  CHECK(first.exit_code == 143);  // the first run was not disturbed: stopped by SIGTERM, saved
+  const auto trained = metrics_lines(dir, "train").size();
+  CHECK(trained >= 1);
+  // Released on exit: the same directory resumes (here at its last step: already complete).
+  const auto third = run_ssa_train({kConfig, "run.dir=" + dir, "train.steps=" + std::to_string(trained),
+                                    "train.lr_schedule.warmup_steps=0"});
+  INFO(third.err);
+  CHECK(third.exit_code == 0);
+  CHECK(third.err.find("run already complete") != std::string::npos);
 }

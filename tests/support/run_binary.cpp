@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -51,7 +52,8 @@ bool run_and_kill_when(const std::vector<std::string>& args, const std::string& 
 }
 
 RunResult run_and_signal_when(const std::vector<std::string>& args, const std::string& path, int signal) {
-  const std::string base = "/tmp/ssa_it_" + std::to_string(getpid());
+  static std::atomic<int> calls{0};  // runs of one test may overlap (threads)
+  const std::string base = "/tmp/ssa_it_" + std::to_string(getpid()) + "_" + std::to_string(calls++);
   const pid_t pid = spawn(args, base + ".out", base + ".err");
   int status = 0;
   bool exited = false;
