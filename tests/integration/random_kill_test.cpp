@@ -29,6 +29,22 @@ std::string final_checkpoint_file(const std::string& dir, int64_t steps, const s
   return read_file(dir + "/checkpoints/" + name + "/" + file);
 }
 
+// The three files of a run's final checkpoint.
+std::vector<std::string> final_checkpoint(const std::string& dir, int64_t steps) {
+  std::vector<std::string> files;
+  for (const char* file : kCheckpointFiles) files.push_back(final_checkpoint_file(dir, steps, file));
+  return files;
+}
+
+// Each file of dir's final checkpoint equals `expected`, byte for byte.
+void check_same_final_checkpoint(const std::string& dir, int64_t steps, const std::vector<std::string>& expected) {
+  for (size_t f = 0; f < expected.size(); ++f) {
+    INFO(kCheckpointFiles[f]);
+    const bool identical = final_checkpoint_file(dir, steps, kCheckpointFiles[f]) == expected[f];
+    CHECK(identical);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("kill -9 around the fine-tune boundary and at random steps, then the same command: the final checkpoint is "
@@ -51,8 +67,7 @@ TEST_CASE("kill -9 around the fine-tune boundary and at random steps, then the s
   const auto r = run_ssa_train(args(straight));
   INFO(family.name << "\n" << r.err);
   REQUIRE(r.exit_code == 0);
-  std::vector<std::string> expected;
-  for (const char* file : kCheckpointFiles) expected.push_back(final_checkpoint_file(straight, family.steps, file));
+  const auto expected = final_checkpoint(straight, family.steps);
   REQUIRE(expected[0].size() > 1000);
   const auto expected_metrics = metrics_fingerprint(straight);
 
@@ -82,11 +97,7 @@ TEST_CASE("kill -9 around the fine-tune boundary and at random steps, then the s
     const auto resumed = run_ssa_train(args(dir));
     INFO(resumed.err);
     REQUIRE(resumed.exit_code == 0);
-    for (size_t f = 0; f < expected.size(); ++f) {
-      INFO(kCheckpointFiles[f]);
-      const bool identical = final_checkpoint_file(dir, family.steps, kCheckpointFiles[f]) == expected[f];
-      CHECK(identical);
-    }
+    check_same_final_checkpoint(dir, family.steps, expected);
     CHECK(metrics_fingerprint(dir) == expected_metrics);
   }
 }
@@ -102,8 +113,7 @@ TEST_CASE("2 ranks: one rank killed at random steps ends the job: the same comma
   };
   const std::string straight = fresh_run_dir("random_kill_ranks");
   for (const auto& r : run_ranks(2, args(straight), 29830)) REQUIRE(r.exit_code == 0);
-  std::vector<std::string> expected;
-  for (const char* file : kCheckpointFiles) expected.push_back(final_checkpoint_file(straight, 20, file));
+  const auto expected = final_checkpoint(straight, 20);
 
   std::mt19937 rng(6);
   for (int trial = 0; trial < kill_trials(); ++trial) {
@@ -117,11 +127,7 @@ TEST_CASE("2 ranks: one rank killed at random steps ends the job: the same comma
     CHECK(killed[static_cast<size_t>(killed_rank)].exit_code == 128 + 9);
     CHECK(killed[static_cast<size_t>(1 - killed_rank)].exit_code == 5);  // its peer is gone: exit 5, no hang
     for (const auto& r : run_ranks(2, args(dir), 29830)) REQUIRE(r.exit_code == 0);
-    for (size_t f = 0; f < expected.size(); ++f) {
-      INFO(kCheckpointFiles[f]);
-      const bool identical = final_checkpoint_file(dir, 20, kCheckpointFiles[f]) == expected[f];
-      CHECK(identical);
-    }
+    check_same_final_checkpoint(dir, 20, expected);
     CHECK(metrics_fingerprint(dir) == metrics_fingerprint(straight));
   }
 }
