@@ -158,6 +158,10 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
       fail("data.augment.random_erasing", "random erasing is part of the imagenet pipeline only; use 0");
     }
   }
+  if (c.run.resume != "auto" && c.run.resume != "never" && !c.run.init_from.empty()) {
+    fail("run.resume", "continuing from a checkpoint and run.init_from (weights only) exclude each other; "
+                       "set one of them");
+  }
   if (c.run.precision == "fp16" && c.run.device != "cuda") {
     fail("run.precision", "fp16 autocast needs run.device: cuda; on CPU use bf16 (train.loss_scale.mode: dynamic "
                           "runs the loss scaler in any precision)");

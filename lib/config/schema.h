@@ -241,6 +241,11 @@ void describe(V& v, train::RunConfig& c) {
           FieldSpec("in a SLURM job with a time limit, also stop slurm_margin_s before it"));
   v.field("slurm_margin_s", c.slurm_margin_s,
           FieldSpec("seconds before SLURM's time limit to stop and save").at_least(0));
+  v.field("resume", c.resume,
+          FieldSpec("where training starts: auto = this run's newest loadable checkpoint (else step 0); never = "
+                    "step 0, refused if the run has checkpoints; or a checkpoint or run directory whose model, "
+                    "optimizer, step, data position and random streams this run continues from (a damaged one "
+                    "is an error, no fallback); once the run has checkpoints of its own it continues from those"));
   v.field("init_from", c.init_from,
           FieldSpec("a fresh run starts from the weights of this checkpoint, or of the newest one of this run "
                     "directory (e.g. a dense fine-tune of an SSA run); ignored once the run has its own"));

@@ -20,6 +20,7 @@ struct RunConfig {
   std::string precision = "auto";  // fp32, bf16 or fp16 autocast; auto = bf16 on CUDA, fp32 on CPU
   bool deterministic = false;  // deterministic kernels only (lib/core/determinism.h); for bitwise GPU reruns
   std::string init_from;      // a fresh run starts from these weights (checkpoint or run directory)
+  std::string resume = "auto";  // auto, never, or a checkpoint / run directory to continue from
 };
 
 // Dynamic loss scaling (lib/train/loss_scaler.h).

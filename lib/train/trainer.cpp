@@ -147,10 +147,26 @@ void Trainer::init_weights_from(const std::string& path) {
   spdlog::info("initialized the weights from {}", checkpoint);
 }
 
+// The checkpoint the run continues from (run.resume): auto, the run's newest loadable one; never,
+// none (refused if the run has some); a path, that checkpoint until the run has its own.
+std::optional<std::string> Trainer::restore() {
+  const std::string& mode = config_.run.resume;
+  const CheckpointParts parts{*model_, optimizer_.get(), state_, {}, comm_.rank()};
+  const bool own = !checkpointer_->complete_checkpoints().empty();
+  if (mode == "never") {
+    if (own) throw ConfigError(paths_.checkpoints + ": holds checkpoints, and run.resume is never; use another run.dir");
+    return std::nullopt;
+  }
+  if (mode == "auto" || own) return checkpointer_->restore_latest(parts);
+  const std::string path = resolve_checkpoint(mode);
+  load_checkpoint(path, parts);  // a damaged checkpoint named by the user is an error, not skipped
+  return path;
+}
+
 void Trainer::resume() {
   state_.loss_scale.scale = scaler_->initial_scale();  // a checkpoint overrides it
   if (comm_.is_main()) checkpointer_->remove_unfinished();  // only rank 0 writes checkpoints
-  const auto from = checkpointer_->restore_latest({*model_, optimizer_.get(), state_, {}, comm_.rank()});
+  const auto from = restore();
   data_.order->set_position(state_.data);
   if (comm_.is_main()) metrics_ = std::make_unique<MetricsSink>(paths_.metrics, state_.step);
   if (comm_.is_main() && config_.log.tensorboard) {

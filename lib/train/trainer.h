@@ -50,6 +50,7 @@ class Trainer {
   void build_optimizer();
   void check_disk_space();
   void resume();
+  std::optional<std::string> restore();
   void init_weights_from(const std::string& path);
   void enter_phase(int64_t step);
   struct LocalLoss {

@@ -5,6 +5,7 @@
 // from the weights, and secrets in the environment stay out of every output.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <chrono>
 #include <cmath>
@@ -251,4 +252,53 @@ TEST_CASE("a second ssa-train on a run directory in use stops with exit 2 naming
   INFO(third.err);
   CHECK(third.exit_code == 0);
   CHECK(third.err.find("run already complete") != std::string::npos);
+}
+
+TEST_CASE("run.resume: a path continues another run's checkpoint exactly, never refuses a used directory",
+          "[integration][train][resume]") {
+  const auto args = [](const std::string& dir) {
+    return std::vector<std::string>{kConfig, "run.dir=" + dir, "train.steps=20", "checkpoint.every=10",
+                                    "eval.every=0"};
+  };
+  const std::string source = fresh_run_dir("resume_source");
+  REQUIRE(run_ssa_train(args(source)).exit_code == 0);
+  const std::string step10 = source + "/checkpoints/step_00000010";
+
+  // A new run directory continues from step 10 of the first: model, optimizer, data position and
+  // random streams, so its steps 11..20 are the first run's.
+  const std::string branch = fresh_run_dir("resume_branch");
+  auto branch_args = args(branch);
+  branch_args.push_back("run.resume=" + step10);
+  const auto r = run_ssa_train(branch_args);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("resumed from " + step10 + " at step 10") != std::string::npos);
+  const auto expected = metrics_fingerprint(source), got = metrics_fingerprint(branch);
+  REQUIRE(got.size() == 11);  // steps 11..20 and the final validation
+  CHECK(std::equal(got.begin(), got.end(), expected.end() - 11));
+  // Once it has checkpoints of its own, the same command continues from those.
+  const auto again = run_ssa_train(branch_args);
+  CHECK(again.exit_code == 0);
+  CHECK(again.err.find("run already complete at step 20") != std::string::npos);
+
+  SECTION("never: a directory with checkpoints is refused, exit 2") {
+    auto never = args(source);
+    never.push_back("run.resume=never");
+    const auto refused = run_ssa_train(never);
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.err.find("holds checkpoints, and run.resume is never") != std::string::npos);
+  }
+  SECTION("a damaged checkpoint named by run.resume is an error, not skipped") {
+    std::fstream bytes(step10 + "/optimizer.safetensors", std::ios::in | std::ios::out | std::ios::binary);
+    bytes.seekp(-3, std::ios::end);
+    bytes.put('\x7f');
+    bytes.close();
+    const std::string other = fresh_run_dir("resume_damaged");
+    auto damaged = args(other);
+    damaged.push_back("run.resume=" + step10);
+    const auto failed = run_ssa_train(damaged);
+    CHECK(failed.exit_code == 3);
+    CHECK(failed.err.find(step10) != std::string::npos);
+    CHECK(metrics_lines(other).empty());
+  }
 }
