@@ -1,8 +1,12 @@
 // Console and file sinks for spdlog (see log.h).
 #include "lib/core/log.h"
 
+#include <filesystem>
+
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+
+#include "lib/core/error.h"
 
 namespace ssa::log {
 
@@ -16,6 +20,10 @@ void init_console(bool verbose) {
 }
 
 void add_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_symlink(path, ec)) {  // appending would write wherever it points
+    throw Error(ExitCode::kIo, path + ": is a symbolic link; refusing to write the log through it");
+  }
   auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, /*truncate=*/false);
   sink->set_pattern("[%Y-%m-%d %H:%M:%S.%e] %l %v");
   spdlog::default_logger()->sinks().push_back(sink);

@@ -10,7 +10,8 @@ namespace ssa::log {
 // Console logging with a short pattern; call once at start-up.
 void init_console(bool verbose);
 
-// Also write every log line to `path` (appending, so a resumed run keeps its history).
+// Also write every log line to `path` (appending, so a resumed run keeps its history). A symbolic
+// link there is refused (ssa::Error, exit 74) rather than written through.
 void add_file(const std::string& path);
 
 }  // namespace ssa::log

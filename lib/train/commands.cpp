@@ -66,8 +66,8 @@ std::string matrix_csv(const at::Tensor& matrix) {
   return csv;
 }
 
-// Rank 0 locks and prepares the run directory (the lock held in `lock` until the run ends); the
-// others learn of a failure instead of waiting.
+// Rank 0 locks and prepares the run directory (the lock held in `lock` until the run ends) and
+// starts train.log; the others learn of a failure instead of waiting.
 RunPaths prepare_run_dir_on_main(const config::ExperimentConfig& config, const std::string& root,
                                  dist::Communicator& comm, std::optional<RunDirLock>& lock) {
   RunPaths paths = run_paths(root);
@@ -75,6 +75,7 @@ RunPaths prepare_run_dir_on_main(const config::ExperimentConfig& config, const s
     if (!comm.is_main()) return;
     lock.emplace(root);
     paths = prepare_run_dir(config, root);
+    log::add_file(paths.log);
   });
   return paths;
 }
@@ -104,7 +105,6 @@ int command_train(const CommandLine& cli) {
   data::TaskData data = load_data_on_every_rank(config, comm);
   std::optional<RunDirLock> lock;
   const RunPaths paths = prepare_run_dir_on_main(config, run_dir_for(config, cli.config_path), comm, lock);
-  if (comm.is_main()) log::add_file(paths.log);
   spdlog::info("{}", build_description());
   spdlog::info("config {}{}{}", cli.config_path, cli.overrides.empty() ? "" : " with ", join(cli.overrides, " "));
   spdlog::info("run directory {}", paths.root);

@@ -192,6 +192,15 @@ TEST_CASE("links planted at the run's temporary paths are replaced, never writte
   CHECK(std::distance(fs::directory_iterator(outside + "/dir"), fs::directory_iterator()) == 1);
   CHECK(metrics_lines(dir, "train").size() == 2);
   CHECK(fs::exists(dir + "/checkpoints/step_00000002/COMPLETE"));
+
+  SECTION("a link at train.log is refused, not appended through") {
+    fs::remove(dir + "/train.log");
+    fs::create_symlink(outside + "/file", dir + "/train.log");
+    const auto refused = run_ssa_train({kConfig, "run.dir=" + dir, "train.steps=3", "train.lr_schedule.warmup_steps=1"});
+    CHECK(refused.exit_code == 74);
+    CHECK(refused.err.find(dir + "/train.log: is a symbolic link") != std::string::npos);
+    CHECK(read_file(outside + "/file") == "precious\n");
+  }
 }
 
 TEST_CASE("SIGKILL mid-run, across the fine-tune boundary, then resume: identical losses", "[integration][resume]") {
