@@ -102,9 +102,13 @@ int command_train(const CommandLine& cli) {
                           std::chrono::milliseconds(static_cast<int64_t>(config.dist.timeout_s * 1000)),
                           std::chrono::milliseconds(static_cast<int64_t>(config.dist.load_timeout_s * 1000)));
   apply_run_settings(config.run);
+  const std::string root = run_dir_for(config, cli.config_path);
+  dist::run_agreeing(comm, "checking " + root, [&] {
+    if (comm.is_main()) RunDirLock::check_free(root);  // before a data load that may take minutes
+  });
   data::TaskData data = load_data_on_every_rank(config, comm);
   std::optional<RunDirLock> lock;
-  const RunPaths paths = prepare_run_dir_on_main(config, run_dir_for(config, cli.config_path), comm, lock);
+  const RunPaths paths = prepare_run_dir_on_main(config, root, comm, lock);
   spdlog::info("{}", build_description());
   spdlog::info("config {}{}{}", cli.config_path, cli.overrides.empty() ? "" : " with ", join(cli.overrides, " "));
   spdlog::info("run directory {}", paths.root);

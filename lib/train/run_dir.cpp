@@ -82,6 +82,32 @@ RunPaths prepare_run_dir(const config::ExperimentConfig& config, const std::stri
   return paths;
 }
 
+namespace {
+
+// "ssa-train pid P on HOST", as the holder wrote it into the lock file.
+std::string holder(int fd) {
+  char text[256] = {};
+  const ssize_t n = ::pread(fd, text, sizeof(text) - 1, 0);
+  const std::string who = n > 0 ? std::string(text, static_cast<size_t>(n)) : "another process";
+  return who.substr(0, who.find('\n'));
+}
+
+ConfigError in_use(const std::string& root, const std::string& who) {
+  return ConfigError(root + ": run directory in use by " + who + "; wait for it to end or use another run.dir");
+}
+
+}  // namespace
+
+void RunDirLock::check_free(const std::string& root) {
+  const std::string path = (fs::path(root) / ".lock").string();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return;  // no lock file: no run has used the directory, or it is unreadable (the real lock says)
+  const bool busy = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  const std::string who = busy ? holder(fd) : "";
+  ::close(fd);  // flock locks belong to the open file: this releases only the probe's own
+  if (busy) throw in_use(root, who);
+}
+
 RunDirLock::RunDirLock(const std::string& root) {
   std::error_code ec;
   fs::create_directories(root, ec);
@@ -95,13 +121,10 @@ RunDirLock::RunDirLock(const std::string& root) {
     return;
   }
   if (locked == EWOULDBLOCK) {
-    char holder[256] = {};
-    const ssize_t n = ::pread(fd_, holder, sizeof(holder) - 1, 0);
-    std::string who = n > 0 ? std::string(holder, static_cast<size_t>(n)) : "another process";
-    who = who.substr(0, who.find('\n'));
+    const std::string who = holder(fd_);
     ::close(fd_);
     fd_ = -1;
-    throw ConfigError(root + ": run directory in use by " + who + "; wait for it to end or use another run.dir");
+    throw in_use(root, who);
   }
   char host[256] = {};
   ::gethostname(host, sizeof(host) - 1);

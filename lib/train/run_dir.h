@@ -34,6 +34,9 @@ RunPaths prepare_run_dir(const config::ExperimentConfig& config, const std::stri
 class RunDirLock {
  public:
   explicit RunDirLock(const std::string& root);
+  // Throws the same ConfigError if another process holds the lock of an existing `root`, without
+  // creating anything: a second run learns of the first before loading its data.
+  static void check_free(const std::string& root);
   ~RunDirLock();
   RunDirLock(const RunDirLock&) = delete;
   RunDirLock& operator=(const RunDirLock&) = delete;

@@ -247,11 +247,16 @@ TEST_CASE("a second ssa-train on a run directory in use stops with exit 2 naming
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   const auto second = run_ssa_train(endless);
+  auto missing_data = endless;  // the lock is checked before the data is loaded
+  missing_data.push_back("data.train_paths=[" + dir + "/no_such_file]");
+  const auto early = run_ssa_train(missing_data);
   std::ofstream(release) << "go\n";
   running.join();
   INFO(first.err << "\n" << second.err);
   CHECK(second.exit_code == 2);
   CHECK(second.err.find(dir + ": run directory in use by ssa-train pid ") != std::string::npos);
+  CHECK(early.exit_code == 2);
+  CHECK(early.err.find("run directory in use") != std::string::npos);
   CHECK(first.exit_code == 143);  // the first run was not disturbed: stopped by SIGTERM, saved
   const auto trained = metrics_lines(dir, "train").size();
   CHECK(trained >= 1);
