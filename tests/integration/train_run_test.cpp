@@ -40,8 +40,10 @@ std::vector<std::string> tensorboard_scalars(const std::string& dir) {
 }  // namespace
 
 TEST_CASE("a short run learns, switches to dense fine-tune and writes its outputs", "[integration][train]") {
-  const std::string dir = fresh_run_dir("learns");
-  const auto r = run_ssa_train(train_args(dir));
+  // Catch enters this test case once per section; the run is trained on the first entry only,
+  // and every section reads it without changing it.
+  static const std::string dir = fresh_run_dir("learns");
+  static const RunResult r = run_ssa_train(train_args(dir));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   const auto train = metrics_lines(dir, "train");
@@ -295,24 +297,25 @@ TEST_CASE("run.resume: a path continues another run's checkpoint exactly, never 
   CHECK(again.exit_code == 0);
   CHECK(again.err.find("run already complete at step 20") != std::string::npos);
 
-  SECTION("never: a directory with checkpoints is refused, exit 2") {
-    auto never = args(source);
-    never.push_back("run.resume=never");
-    const auto refused = run_ssa_train(never);
-    CHECK(refused.exit_code == 2);
-    CHECK(refused.err.find("holds checkpoints, and run.resume is never") != std::string::npos);
-  }
-  SECTION("a damaged checkpoint named by run.resume is an error, not skipped") {
+
+  // never: a directory with checkpoints is refused, exit 2.
+  auto never = args(source);
+  never.push_back("run.resume=never");
+  const auto refused = run_ssa_train(never);
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("holds checkpoints, and run.resume is never") != std::string::npos);
+
+  // A damaged checkpoint named by run.resume is an error, not skipped (last: it damages step 10).
+  {
     std::fstream bytes(step10 + "/optimizer.safetensors", std::ios::in | std::ios::out | std::ios::binary);
     bytes.seekp(-3, std::ios::end);
     bytes.put('\x7f');
-    bytes.close();
-    const std::string other = fresh_run_dir("resume_damaged");
-    auto damaged = args(other);
-    damaged.push_back("run.resume=" + step10);
-    const auto failed = run_ssa_train(damaged);
-    CHECK(failed.exit_code == 3);
-    CHECK(failed.err.find(step10) != std::string::npos);
-    CHECK(metrics_lines(other).empty());
   }
+  const std::string other = fresh_run_dir("resume_damaged");
+  auto damaged = args(other);
+  damaged.push_back("run.resume=" + step10);
+  const auto failed = run_ssa_train(damaged);
+  CHECK(failed.exit_code == 3);
+  CHECK(failed.err.find(step10) != std::string::npos);
+  CHECK(metrics_lines(other).empty());
 }
