@@ -33,8 +33,11 @@ BatchPipeline::~BatchPipeline() {
 }
 
 void BatchPipeline::prefetch(StepPlan plan) {
-  queued_ = plan;
-  if (!worker_.joinable()) return;
+  pending_ = true;
+  if (!worker_.joinable()) {
+    queued_ = std::move(plan);
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     to_build_ = std::move(plan);
@@ -43,9 +46,12 @@ void BatchPipeline::prefetch(StepPlan plan) {
 }
 
 StepBatches BatchPipeline::take() {
-  const StepPlan plan = std::move(*queued_);
-  queued_.reset();
-  if (!worker_.joinable()) return build_step_batches(dataset_, plan);
+  pending_ = false;
+  if (!worker_.joinable()) {
+    const StepPlan plan = std::move(*queued_);
+    queued_.reset();
+    return build_step_batches(dataset_, plan);
+  }
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait(lock, [&] { return built_.has_value() || error_ != nullptr; });
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));

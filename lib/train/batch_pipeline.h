@@ -38,14 +38,15 @@ class BatchPipeline {
   // Queues the next step's plan; with `background`, starts building its batches now. At most one
   // plan is queued at a time.
   void prefetch(StepPlan plan);
-  bool has_prefetched() const { return queued_.has_value(); }
+  bool has_prefetched() const { return pending_; }
   // The queued step's batches, built here or waited for; rethrows an error from building them.
   StepBatches take();
 
  private:
   void work();
   const data::Dataset& dataset_;
-  std::optional<StepPlan> queued_;
+  bool pending_ = false;            // a plan was queued and its batches not yet taken
+  std::optional<StepPlan> queued_;  // without the worker: the plan take() builds
   // Worker state, guarded by mutex_.
   std::mutex mutex_;
   std::condition_variable changed_;

@@ -90,8 +90,7 @@ TensorBoardWriter::TensorBoardWriter(const std::string& dir, int64_t resume_step
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw Error(ExitCode::kIo, "cannot create " + dir + ": " + ec.message());
-  path_ = (std::filesystem::path(dir) / event_file_name()).string();
-  out_ = std::make_unique<ExclusiveFile>(path_);
+  out_ = std::make_unique<ExclusiveFile>((std::filesystem::path(dir) / event_file_name()).string());
   std::string version = event_header(0);
   put_bytes(version, kFileVersion, "brain.Event:2");
   write_record(version);

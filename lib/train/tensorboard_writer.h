@@ -30,11 +30,10 @@ class TensorBoardWriter {
   // One Event at the line's "step" holding a scalar per other numeric field; flushed.
   void write(const JsonLine& line);
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return out_->path(); }
 
  private:
   void write_record(const std::string& event);
-  std::string path_;
   std::unique_ptr<ExclusiveFile> out_;  // created new: a planted file or link there is an error
 };
 
