@@ -3,7 +3,6 @@
 
 #include <cctype>
 #include <cmath>
-#include <fstream>
 #include <functional>
 #include <sstream>
 
@@ -11,6 +10,7 @@
 #include "lib/config/schema.h"
 #include "lib/config/yaml_reader.h"
 #include "lib/config/yaml_writer.h"
+#include "lib/core/input_file.h"
 #include "lib/data/distribution_augment.h"
 #include "models/decoder/adaptive_input.h"
 #include "models/model_factory.h"
@@ -264,11 +264,13 @@ ExperimentConfig parse_experiment(const std::string& yaml_text, const std::strin
 }
 
 ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot open config file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_experiment(text.str(), path, overrides);
+  std::string text;
+  try {
+    text = read_input_file(path, "config", EmptyFile::kAllowed);
+  } catch (const InputError& e) {
+    throw ConfigError(e.what());  // the command line names it: exit 2, like every config problem
+  }
+  return parse_experiment(text, path, overrides);
 }
 
 std::string to_yaml(const ExperimentConfig& config) {

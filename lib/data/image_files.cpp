@@ -1,14 +1,12 @@
 // idx and CIFAR-10 binary readers (see image_files.h).
 #include "lib/data/image_files.h"
 
-#include <sys/stat.h>
-#include <zlib.h>
-
 #include <cstring>
 
 #include <ATen/ATen.h>
 
 #include "lib/core/error.h"
+#include "lib/core/input_file.h"
 
 namespace ssa::data {
 namespace {
@@ -16,12 +14,13 @@ namespace {
 constexpr int64_t kCifarSide = 32, kCifarChannels = 3;
 constexpr int64_t kCifarRecord = 1 + kCifarChannels * kCifarSide * kCifarSide;  // 3073 bytes
 
-uint32_t big_endian_u32(const std::vector<uint8_t>& bytes, size_t at) {
-  return (uint32_t{bytes[at]} << 24) | (uint32_t{bytes[at + 1]} << 16) | (uint32_t{bytes[at + 2]} << 8) | bytes[at + 3];
+uint32_t big_endian_u32(const std::string& bytes, size_t at) {
+  const auto byte = [&](size_t i) { return uint32_t{static_cast<uint8_t>(bytes[at + i])}; };
+  return (byte(0) << 24) | (byte(1) << 16) | (byte(2) << 8) | byte(3);
 }
 
 // An idx header: magic 0x0000 08 <dims>, then <dims> big-endian sizes. Returns the sizes.
-std::vector<int64_t> idx_shape(const std::vector<uint8_t>& bytes, int expected_dims, const std::string& path) {
+std::vector<int64_t> idx_shape(const std::string& bytes, int expected_dims, const std::string& path) {
   if (bytes.size() < 4 || big_endian_u32(bytes, 0) != 0x800u + static_cast<uint32_t>(expected_dims)) {
     throw InputError(path + ": not an idx file of unsigned bytes with " + std::to_string(expected_dims) +
                      " dimensions (bad magic number)");
@@ -41,7 +40,7 @@ std::vector<int64_t> idx_shape(const std::vector<uint8_t>& bytes, int expected_d
   return shape;
 }
 
-at::Tensor bytes_tensor(const std::vector<uint8_t>& bytes, size_t offset, at::IntArrayRef shape) {
+at::Tensor bytes_tensor(const std::string& bytes, size_t offset, at::IntArrayRef shape) {
   auto t = at::empty(shape, at::kByte);
   std::memcpy(t.data_ptr<uint8_t>(), bytes.data() + offset, static_cast<size_t>(t.numel()));
   return t;
@@ -57,26 +56,6 @@ void check_labels(const at::Tensor& labels, int64_t classes, const std::string& 
 }
 
 }  // namespace
-
-std::vector<uint8_t> read_maybe_gzipped(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw InputError(path + ": no such file");
-  if (S_ISDIR(st.st_mode)) throw InputError(path + ": is a directory, expected a file");
-  gzFile file = gzopen(path.c_str(), "rb");  // reads plain files unchanged
-  if (file == nullptr) throw InputError(path + ": cannot open (permission denied?)");
-  std::vector<uint8_t> bytes;
-  std::vector<uint8_t> chunk(1 << 20);
-  int n = 0;
-  while ((n = gzread(file, chunk.data(), static_cast<unsigned>(chunk.size()))) > 0) {
-    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + n);
-  }
-  int code = Z_OK;
-  const std::string zlib_error = n < 0 ? gzerror(file, &code) : "";
-  gzclose(file);
-  if (n < 0) throw InputError(path + ": cannot decompress (" + zlib_error + "); truncated or corrupt gzip file?");
-  if (bytes.empty()) throw InputError(path + ": file is empty");
-  return bytes;
-}
 
 ImageSet read_idx_images(const std::string& images_path, const std::string& labels_path, int64_t classes) {
   const auto image_bytes = read_maybe_gzipped(images_path);

@@ -22,7 +22,4 @@ ImageSet read_idx_images(const std::string& images_path, const std::string& labe
 // CIFAR-10 binary batches: records of 1 label byte + 3 x 32 x 32 planar RGB bytes, concatenated in order.
 ImageSet read_cifar10_batches(const std::vector<std::string>& paths);
 
-// Whole file, transparently gunzipped when it is gzip (zlib); InputError naming the file otherwise.
-std::vector<uint8_t> read_maybe_gzipped(const std::string& path);
-
 }  // namespace ssa::data

@@ -14,6 +14,7 @@
 
 #include "lib/core/error.h"
 #include "lib/core/exclusive_file.h"
+#include "lib/core/host_name.h"
 #include "lib/data/molecule_cache.h"
 #include "lib/data/molecule_cache_format.h"
 
@@ -146,10 +147,8 @@ void write_molecule_cache(const std::string& path, const std::string& key, const
   const std::filesystem::path target(path);
   std::error_code ec;
   if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), ec);
-  char host[256] = "host";
-  ::gethostname(host, sizeof(host) - 1);
   // Unique per process, even for ranks on several hosts sharing one file system.
-  const std::string temporary = path + ".tmp." + host + "." + std::to_string(::getpid());
+  const std::string temporary = path + ".tmp." + host_name() + "." + std::to_string(::getpid());
   std::filesystem::remove(temporary, ec);  // left by a dead process that had our pid
   {
     CacheFileWriter out(temporary);

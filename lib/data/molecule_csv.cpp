@@ -2,9 +2,6 @@
 // one path serves .csv and .csv.gz.
 #include "lib/data/molecule_csv.h"
 
-#include <sys/stat.h>
-#include <zlib.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -14,30 +11,11 @@
 #include <vector>
 
 #include "lib/core/error.h"
+#include "lib/core/input_file.h"
 #include "lib/core/string_distance.h"
 
 namespace ssa::data {
 namespace {
-
-std::string read_maybe_gzipped(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw InputError(path + ": no such file");
-  if (S_ISDIR(st.st_mode)) throw InputError(path + ": is a directory, expected a CSV file");
-  gzFile file = gzopen(path.c_str(), "rb");
-  if (file == nullptr) throw InputError(path + ": cannot open (permission denied?)");
-  std::string text;
-  std::vector<char> chunk(1 << 20);
-  int n = 0;
-  while ((n = gzread(file, chunk.data(), static_cast<unsigned>(chunk.size()))) > 0) text.append(chunk.data(), n);
-  int status = Z_OK;
-  const std::string message = gzerror(file, &status);
-  gzclose(file);
-  if (n < 0 || (status != Z_OK && status != Z_STREAM_END)) {
-    throw InputError(path + ": corrupt or truncated gzip data (" + message + ")");
-  }
-  if (text.empty()) throw InputError(path + ": file is empty");
-  return text;
-}
 
 std::string_view without_spaces(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);

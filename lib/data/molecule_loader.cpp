@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/core/error.h"
+#include "lib/core/input_file.h"
 #include "lib/core/splitmix.h"
 #include "lib/data/molecule_dataset.h"
 #include "lib/data/molecule_features.h"
@@ -53,9 +54,9 @@ struct CacheIdentity {
 
 // The key changes with the source's size or mtime, the target column and the featurizer.
 CacheIdentity cache_identity(const MoleculeDataConfig& c, const std::string& source) {
+  check_input_file(source);
   struct stat st {};
   if (::stat(source.c_str(), &st) != 0) throw InputError(source + ": no such file");
-  if (S_ISDIR(st.st_mode)) throw InputError(source + ": is a directory, expected a CSV file");
   const std::string absolute = fs::absolute(source).lexically_normal().string();
   const int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   const std::string key = fmt::format("source={};size={};mtime_ns={};target_column={};featurizer={};svd_rank={}",

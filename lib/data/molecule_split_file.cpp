@@ -1,31 +1,20 @@
 // Split files (see molecule_split_file.h).
 #include "lib/data/molecule_split_file.h"
 
-#include <sys/stat.h>
-
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <sstream>
+#include <vector>
 
 #include <ATen/ATen.h>
 #include <torch/serialize.h>
 
 #include "lib/core/error.h"
+#include "lib/core/input_file.h"
 
 namespace ssa::data {
 namespace {
 
-std::vector<char> read_bytes(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw InputError(path + ": no such split file");
-  if (S_ISDIR(st.st_mode)) throw InputError(path + ": is a directory, expected a split file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open (permission denied?)");
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.empty()) throw InputError(path + ": file is empty");
-  return bytes;
-}
+std::vector<char> as_vector(const std::string& bytes) { return std::vector<char>(bytes.begin(), bytes.end()); }
 
 std::string numpy_hint(const std::string& path) {
   return path + ": holds numpy arrays (OGB's original), which LibTorch cannot read; convert it once with\n"
@@ -48,7 +37,7 @@ std::vector<int64_t> index_list(const at::IValue& value, const std::string& path
 IndexSplits read_torch_splits(const std::string& path) {
   at::IValue value;
   try {
-    value = torch::pickle_load(read_bytes(path));
+    value = torch::pickle_load(as_vector(read_input_file(path)));
   } catch (const c10::Error& e) {
     if (std::string(e.what()).find("numpy") != std::string::npos) throw InputError(numpy_hint(path));
     throw InputError(path + ": not a torch.save'd dict of index tensors (" + first_line(e) + ")");
@@ -65,8 +54,7 @@ IndexSplits read_torch_splits(const std::string& path) {
 
 // "name,index" lines; a first line whose index is not a number is a header.
 IndexSplits read_text_splits(const std::string& path) {
-  const std::vector<char> bytes = read_bytes(path);
-  std::istringstream in(std::string(bytes.begin(), bytes.end()));
+  std::istringstream in(read_input_file(path));
   IndexSplits splits;
   std::string line;
   bool first = true;

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "lib/core/error.h"
+#include "lib/core/input_file.h"
 #include "lib/core/string_distance.h"
 #include "lib/core/json_line.h"
 #include "lib/data/fairseq_dictionary.h"
@@ -33,14 +34,6 @@ std::string out_path(const std::string& out_dir, const std::string& split, Token
   return (fs::path(out_dir) / (split + "." + format_extension(format))).string();
 }
 
-std::vector<char> read_all(const std::string& path, int64_t size) {
-  std::vector<char> bytes(static_cast<size_t>(size));
-  std::ifstream in(path, std::ios::binary);
-  in.read(bytes.data(), static_cast<std::streamsize>(size));
-  if (in.gcount() != static_cast<std::streamsize>(size)) throw InputError("enwik8: " + path + ": read failed");
-  return bytes;
-}
-
 // The byte -> id table of an enwik8 dictionary: newline is </s>, unseen bytes <unk>.
 std::array<int32_t, 256> byte_ids(const FairseqDictionary& dict) {
   std::array<int32_t, 256> ids{};
@@ -62,12 +55,12 @@ TokenFileInfo write_enwik8_split(const std::string& split, const std::string& pa
 }  // namespace
 
 PreparedData prepare_enwik8(const std::string& input, const std::string& out_dir, const Enwik8Split& split) {
-  const int64_t size = check_input_file("enwik8", input);
+  const std::string bytes = read_input_file(input, "enwik8");
+  const auto size = static_cast<int64_t>(bytes.size());
   if (size != split.total_bytes) {
     throw InputError("enwik8: " + input + ": " + with_commas(size) + " bytes, expected exactly " +
                      with_commas(split.total_bytes) + " (the raw enwik8 file, unzipped)");
   }
-  const std::vector<char> bytes = read_all(input, size);
   const int64_t train_bytes = size - split.valid_bytes - split.test_bytes;
   FairseqDictionary dict;
   std::array<int64_t, 256> counts{};
@@ -98,7 +91,7 @@ PreparedData prepare_enwik8(const std::string& input, const std::string& out_dir
 
 PreparedData prepare_wikitext103(const std::string& input_dir, const std::string& out_dir) {
   const auto source = [&](const std::string& split) { return (fs::path(input_dir) / ("wiki." + split + ".tokens")).string(); };
-  for (const std::string split : {"train", "valid", "test"}) check_input_file("wikitext-103", source(split));
+  for (const std::string split : {"train", "valid", "test"}) check_input_file(source(split), "wikitext-103");
   FairseqDictionary dict;
   for_each_line("wikitext-103", source("train"), [&](std::string_view line) { dict.count_line(line); });
   dict.finalize();

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "lib/core/error.h"
+#include "lib/core/input_file.h"
 #include "lib/data/prepare_data.h"
 #include "lib/data/sentencepiece_shim.h"
 
@@ -132,7 +133,7 @@ TokenFileInfo encode_file(const Model& model, const std::string& split, const st
 // The model to encode with: a new one trained on the training text, or a copy of o.model.
 std::string model_in(const SentencePieceOptions& o, const std::string& out_dir) {
   if (o.model.empty()) return train_model(o, out_dir);
-  check_input_file("sentencepiece --model", o.model);
+  check_input_file(o.model, "sentencepiece --model");
   const std::string copy = (fs::path(out_dir) / "spm.model").string();
   std::error_code ec;
   if (!fs::exists(copy) || !fs::equivalent(o.model, copy)) {
@@ -145,9 +146,9 @@ std::string model_in(const SentencePieceOptions& o, const std::string& out_dir) 
 }  // namespace
 
 PreparedData prepare_sentencepiece(const SentencePieceOptions& o, const std::string& out_dir) {
-  check_input_file("sentencepiece", o.train_text);
+  check_input_file(o.train_text, "sentencepiece");
   for (const auto* text : {&o.valid_text, &o.test_text}) {
-    if (!text->empty()) check_input_file("sentencepiece", *text);
+    if (!text->empty()) check_input_file(*text, "sentencepiece");
   }
   std::error_code ec;
   fs::create_directories(out_dir, ec);

@@ -1,14 +1,12 @@
 // Token stream loading (see text_corpus.h).
 #include "lib/data/text_corpus.h"
 
-#include <sys/stat.h>
-
-#include <fstream>
 #include <vector>
 
 #include <ATen/ATen.h>
 
 #include "lib/core/error.h"
+#include "lib/core/input_file.h"
 
 namespace ssa::data {
 namespace {
@@ -22,23 +20,8 @@ int64_t bytes_per_token(TokenFormat f) {
   return 1;
 }
 
-std::vector<char> read_file(const std::string& key, const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw InputError(key + ": " + path + ": no such file");
-  if (S_ISDIR(st.st_mode)) throw InputError(key + ": " + path + ": is a directory, expected a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(key + ": " + path + ": cannot open (permission denied?)");
-  std::vector<char> bytes(static_cast<size_t>(st.st_size));
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (in.gcount() != static_cast<std::streamsize>(bytes.size())) {
-    throw InputError(key + ": " + path + ": read failed after " + std::to_string(in.gcount()) + " bytes");
-  }
-  if (bytes.empty()) throw InputError(key + ": " + path + ": file is empty");
-  return bytes;
-}
-
 // Decodes little-endian ids to int32 (ids above INT32_MAX are rejected).
-at::Tensor decode(const std::vector<char>& bytes, TokenFormat format, const std::string& key,
+at::Tensor decode(const std::string& bytes, TokenFormat format, const std::string& key,
                   const std::string& path) {
   const int64_t width = bytes_per_token(format);
   if (static_cast<int64_t>(bytes.size()) % width != 0) {
@@ -62,7 +45,7 @@ at::Tensor load_stream(const std::vector<std::string>& paths, TokenFormat format
   std::vector<at::Tensor> parts;
   for (size_t i = 0; i < paths.size(); ++i) {
     const std::string item_key = key + "[" + std::to_string(i) + "]";
-    parts.push_back(decode(read_file(item_key, paths[i]), format, item_key, paths[i]));
+    parts.push_back(decode(read_input_file(paths[i], item_key), format, item_key, paths[i]));
   }
   return at::cat(parts);
 }

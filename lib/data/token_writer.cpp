@@ -1,10 +1,10 @@
 // Token file writing and universal-newline line reading (see token_writer.h).
 #include "lib/data/token_writer.h"
 
-#include <sys/stat.h>
 #include <zlib.h>
 
 #include "lib/core/error.h"
+#include "lib/core/input_file.h"
 
 namespace ssa::data {
 namespace {
@@ -62,19 +62,9 @@ TokenFileInfo TokenFileWriter::close() {
   return info_;
 }
 
-int64_t check_input_file(const std::string& label, const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw InputError(label + ": " + path + ": no such file");
-  if (S_ISDIR(st.st_mode)) throw InputError(label + ": " + path + ": is a directory, expected a file");
-  if (st.st_size == 0) throw InputError(label + ": " + path + ": file is empty");
-  std::ifstream probe(path, std::ios::binary);
-  if (!probe) throw InputError(label + ": " + path + ": cannot open (permission denied?)");
-  return static_cast<int64_t>(st.st_size);
-}
-
 void for_each_line(const std::string& label, const std::string& path,
                    const std::function<void(std::string_view)>& fn) {
-  check_input_file(label, path);
+  check_input_file(path, label);
   std::ifstream in(path, std::ios::binary);
   std::vector<char> chunk(kBufferBytes);
   std::string line;

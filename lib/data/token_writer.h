@@ -47,8 +47,4 @@ std::string format_extension(TokenFormat format);  // "u16", "u32", "bin"
 void for_each_line(const std::string& label, const std::string& path,
                    const std::function<void(std::string_view)>& fn);
 
-// Throws InputError("label: path: ...") unless path is a readable, non-empty regular file.
-// Returns its size in bytes.
-int64_t check_input_file(const std::string& label, const std::string& path);
-
 }  // namespace ssa::data

@@ -64,32 +64,41 @@ std::vector<std::string> expand_range_list(const std::string& ranges, const std:
   return out;
 }
 
+// One hostlist expression, e.g. "rack[1-2]-node[01-02]": every bracket is a range, and the names
+// are their product, the first bracket varying slowest (rack1-node01, rack1-node02, rack2-node01, ...).
+std::vector<std::string> expand_expression(const std::string& expression, const std::string& hostlist) {
+  const size_t open = expression.find('[');
+  if (open == std::string::npos) return {expression};
+  const size_t close = expression.find(']', open);
+  if (close == std::string::npos) throw ConfigError("SLURM_JOB_NODELIST='" + hostlist + "': unclosed '['");
+  const std::string prefix = expression.substr(0, open);
+  const auto numbers = expand_range_list(expression.substr(open + 1, close - open - 1), hostlist);
+  const auto rests = expand_expression(expression.substr(close + 1), hostlist);
+  std::vector<std::string> names;
+  for (const auto& n : numbers) {
+    for (const auto& rest : rests) names.push_back(prefix + n + rest);
+  }
+  return names;
+}
+
 }  // namespace
 
+// Expressions are separated by the commas outside brackets; commas inside separate ranges.
 std::vector<std::string> expand_hostlist(const std::string& hostlist) {
   std::vector<std::string> hosts;
-  std::string prefix;
-  for (size_t i = 0; i < hostlist.size(); ++i) {
-    const char c = hostlist[i];
-    if (c == '[') {
-      const size_t close = hostlist.find(']', i);
-      if (close == std::string::npos) throw ConfigError("SLURM_JOB_NODELIST='" + hostlist + "': unclosed '['");
-      const auto numbers = expand_range_list(hostlist.substr(i + 1, close - i - 1), hostlist);
-      // Text after ']' up to the next top-level comma is a suffix of every expanded name.
-      size_t end = close + 1;
-      while (end < hostlist.size() && hostlist[end] != ',') ++end;
-      const std::string suffix = hostlist.substr(close + 1, end - close - 1);
-      for (const auto& n : numbers) hosts.push_back(prefix + n + suffix);
-      prefix.clear();
-      i = end;
-    } else if (c == ',') {
-      if (!prefix.empty()) hosts.push_back(prefix);
-      prefix.clear();
-    } else {
-      prefix += c;
+  size_t start = 0;
+  int depth = 0;
+  for (size_t i = 0; i <= hostlist.size(); ++i) {
+    const char c = i < hostlist.size() ? hostlist[i] : ',';
+    if (c == '[') ++depth;
+    if (c == ']' && --depth < 0) throw ConfigError("SLURM_JOB_NODELIST='" + hostlist + "': ']' without '['");
+    if (c != ',' || (depth > 0 && i < hostlist.size())) continue;
+    const std::string expression = hostlist.substr(start, i - start);
+    if (!expression.empty()) {
+      for (auto& name : expand_expression(expression, hostlist)) hosts.push_back(std::move(name));
     }
+    start = i + 1;
   }
-  if (!prefix.empty()) hosts.push_back(prefix);
   return hosts;
 }
 

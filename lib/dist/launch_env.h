@@ -25,7 +25,8 @@ using EnvLookup = std::function<const char*(const char*)>;
 LaunchInfo discover_launch(const EnvLookup& env);
 LaunchInfo discover_launch();  // from the process environment
 
-// SLURM hostlist syntax: "gpu[01-03,07],login1" -> gpu01 gpu02 gpu03 gpu07 login1.
+// SLURM hostlist syntax: "gpu[01-03,07],login1" -> gpu01 gpu02 gpu03 gpu07 login1; several
+// brackets in one name expand to their product, as `scontrol show hostnames` does.
 std::vector<std::string> expand_hostlist(const std::string& hostlist);
 
 }  // namespace ssa::dist

@@ -31,6 +31,11 @@ std::string step_name(int64_t step) {
   return buf;
 }
 
+// The step of a checkpoint directory "…/step_NNNNNNNN" (any number of digits).
+int64_t step_of(const std::string& path) {
+  return std::stoll(fs::path(path).filename().string().substr(5));
+}
+
 at::Tensor scalar(int64_t v) { return at::tensor({v}, at::kLong); }   // (1)
 at::Tensor scalar(double v) { return at::tensor({v}, at::kDouble); }  // (1)
 
@@ -163,7 +168,7 @@ void Checkpointer::save(const CheckpointParts& parts, const std::function<void(i
       std::this_thread::sleep_for(std::chrono::duration<double>(wait_s));
     }
   }
-  prune();
+  prune(parts.state.step);
 }
 
 void Checkpointer::write_checkpoint(const CheckpointParts& parts) {
@@ -190,10 +195,11 @@ std::vector<std::string> Checkpointer::complete_checkpoints() const {
   if (!fs::exists(dir_)) return found;
   for (const auto& entry : fs::directory_iterator(dir_)) {
     const std::string name = entry.path().filename().string();
-    const bool is_step = name.rfind("step_", 0) == 0 && name.find('.') == std::string::npos;
+    const bool is_step = name.size() > 5 && name.rfind("step_", 0) == 0 &&
+                         name.find_first_not_of("0123456789", 5) == std::string::npos;
     if (is_step && fs::exists(entry.path() / kCompleteMarker)) found.push_back(entry.path().string());
   }
-  std::sort(found.begin(), found.end());  // zero-padded step numbers sort by step
+  std::sort(found.begin(), found.end(), [](const std::string& a, const std::string& b) { return step_of(a) < step_of(b); });
   return found;
 }
 
@@ -212,12 +218,28 @@ void Checkpointer::remove_unfinished() const {
   }
 }
 
-void Checkpointer::prune() {
-  const auto all = complete_checkpoints();
-  for (size_t i = 0; i + static_cast<size_t>(keep_last_) < all.size(); ++i) {
+void Checkpointer::prune(int64_t saved_step) {
+  std::vector<std::string> kept;
+  for (const auto& path : complete_checkpoints()) {
+    if (step_of(path) <= saved_step) {
+      kept.push_back(path);
+      continue;
+    }
+    // Newer than the step just saved: the run resumed from an older checkpoint because this one
+    // could not be loaded. Set aside, so that it neither counts towards keep_last nor is tried again.
     std::error_code ec;
-    fs::remove_all(all[i], ec);
-    if (ec) spdlog::warn("could not delete old checkpoint {}: {}", all[i], ec.message());
+    fs::remove_all(path + ".unreadable", ec);  // set aside before, at an earlier attempt of this run
+    fs::rename(path, path + ".unreadable", ec);
+    if (ec) {
+      spdlog::warn("could not set aside unreadable checkpoint {}: {}", path, ec.message());
+    } else {
+      spdlog::warn("set aside unreadable checkpoint {} as {}.unreadable", path, path);
+    }
+  }
+  for (size_t i = 0; i + static_cast<size_t>(keep_last_) < kept.size(); ++i) {
+    std::error_code ec;
+    fs::remove_all(kept[i], ec);
+    if (ec) spdlog::warn("could not delete old checkpoint {}: {}", kept[i], ec.message());
   }
 }
 

@@ -44,8 +44,10 @@ class Checkpointer {
  public:
   Checkpointer(std::string checkpoints_dir, int64_t keep_last, SaveAttempts attempts = {});
 
-  // Writes checkpoint for parts.state.step atomically, then prunes to keep_last. A failed attempt
-  // removes its partial directory, warns and is retried; the last failure throws exit code 74.
+  // Writes checkpoint for parts.state.step atomically, then prunes to the keep_last newest up to
+  // that step; newer ones (unreadable ones the run resumed past) are renamed step_N.unreadable. A
+  // failed attempt removes its partial directory, warns and is retried; the last failure throws
+  // exit code 74.
   // `before_attempt(k)` (k = 1, 2, ...) runs first in each attempt; fault injection throws there.
   void save(const CheckpointParts& parts, const std::function<void(int64_t)>& before_attempt = nullptr);
 
@@ -62,7 +64,7 @@ class Checkpointer {
 
  private:
   void write_checkpoint(const CheckpointParts& parts);
-  void prune();
+  void prune(int64_t saved_step);
   std::string dir_;
   int64_t keep_last_;
   SaveAttempts attempts_;

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -12,6 +11,7 @@
 
 #include "lib/core/error.h"
 #include "lib/core/exclusive_file.h"
+#include "lib/core/input_file.h"
 #include "lib/core/string_distance.h"
 #include "lib/core/json_line.h"
 #include "lib/core/log.h"
@@ -216,9 +216,7 @@ std::string sample_bytes(models::Decoder& model, const CommandLine& cli, int64_t
 // Word-level text (prepare-data's dict.txt): the prompt's words and their continuation, words
 // joined by spaces and </s> as a line break, as in WikiText's token files.
 std::string sample_words(models::Decoder& model, const CommandLine& cli, int64_t window, const GenerationOptions& options) {
-  std::ifstream in(cli.dict_path);
-  if (!in) throw InputError(cli.dict_path + ": cannot read the dictionary (--dict)");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = read_input_file(cli.dict_path, "--dict");
   const auto dict = data::FairseqDictionary::from_text(text, cli.dict_path);
   std::vector<int64_t> prompt;
   data::for_each_word(cli.prompt, [&](std::string_view word) { prompt.push_back(dict.index(std::string(word))); });

@@ -8,14 +8,14 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <spdlog/spdlog.h>
 
 #include "lib/core/error.h"
 #include "lib/core/exclusive_file.h"
+#include "lib/core/host_name.h"
+#include "lib/core/input_file.h"
 
 namespace ssa::train {
 namespace fs = std::filesystem;
@@ -38,11 +38,9 @@ bool is_architecture_key(const std::string& key) {
 }
 
 void check_against_previous(const config::ExperimentConfig& config, const RunPaths& paths) {
-  std::ifstream in(paths.resolved_config);
-  if (!in) return;
-  std::ostringstream text;
-  text << in.rdbuf();
-  const auto before = config::flatten(config::parse_experiment(text.str(), paths.resolved_config));
+  if (!std::filesystem::exists(paths.resolved_config)) return;  // a new run
+  const std::string text = read_input_file(paths.resolved_config);
+  const auto before = config::flatten(config::parse_experiment(text, paths.resolved_config));
   const auto now = config::flatten(config);
   std::string architecture, other;
   for (const auto& [key, value] : now) {
@@ -126,9 +124,7 @@ RunDirLock::RunDirLock(const std::string& root) {
     fd_ = -1;
     throw in_use(root, who);
   }
-  char host[256] = {};
-  ::gethostname(host, sizeof(host) - 1);
-  const std::string me = "ssa-train pid " + std::to_string(::getpid()) + " on " + host + "\n";
+  const std::string me = "ssa-train pid " + std::to_string(::getpid()) + " on " + host_name() + "\n";
   if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, me.data(), me.size(), 0) != static_cast<ssize_t>(me.size())) {
     spdlog::warn("cannot record this process in {}: {}", path, std::strerror(errno));
   }

@@ -2,9 +2,7 @@
 #include "lib/train/safetensors.h"
 
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include <ATen/ATen.h>
 #include <yaml-cpp/yaml.h>
@@ -12,6 +10,7 @@
 #include "lib/core/crc.h"
 #include "lib/core/error.h"
 #include "lib/core/exclusive_file.h"
+#include "lib/core/input_file.h"
 
 namespace ssa::train {
 namespace {
@@ -142,11 +141,7 @@ std::vector<NamedTensor> parse_safetensors(const std::string& bytes, const std::
 }
 
 std::vector<NamedTensor> load_safetensors(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return parse_safetensors(s.str(), path);
+  return parse_safetensors(read_input_file(path), path);
 }
 
 }  // namespace ssa::train

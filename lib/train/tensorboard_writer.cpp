@@ -12,6 +12,7 @@
 
 #include "lib/core/crc.h"
 #include "lib/core/error.h"
+#include "lib/core/host_name.h"
 
 namespace ssa::train {
 namespace {
@@ -69,13 +70,11 @@ std::string event_header(int64_t step) {
 // second sorts after), then host, pid and a zero-padded count (several writers in one process).
 std::string event_file_name() {
   static int opened = 0;
-  char host[256] = {};
-  ::gethostname(host, sizeof(host) - 1);
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::system_clock::now().time_since_epoch()).count();
   char name[400];
   std::snprintf(name, sizeof(name), "events.out.tfevents.%lld.%06lld.%s.%d.%04d", static_cast<long long>(micros / 1000000),
-                static_cast<long long>(micros % 1000000), host, static_cast<int>(::getpid()), opened++);
+                static_cast<long long>(micros % 1000000), host_name().c_str(), static_cast<int>(::getpid()), opened++);
   return name;
 }
 

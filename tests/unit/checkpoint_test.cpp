@@ -128,6 +128,44 @@ TEST_CASE("incomplete and corrupt checkpoints are skipped, keep_last prunes", "[
   REQUIRE(g.state.step == 2);
 }
 
+// A run that resumed past an unreadable newest checkpoint must not let keep_last delete the good
+// ones in its favour: with keep_last 1 (or keep_last 2 and two bad ones) the next save would
+// otherwise leave only bad ones, and the run could never resume again.
+TEST_CASE("an unreadable checkpoint newer than the resumed one is set aside, not kept in place of good ones",
+          "[checkpoint]") {
+  Fixture f;
+  for (const int64_t step : {2, 4}) {
+    f.state.step = step - 1;
+    f.step();
+    train::Checkpointer(f.dir, 2).save({*f.model, f.optimizer.get(), f.state});
+  }
+  {
+    std::fstream bytes(f.dir + "/step_00000004/model.safetensors", std::ios::in | std::ios::out | std::ios::binary);
+    bytes.seekp(-5, std::ios::end);
+    bytes.put('\x7f');
+  }
+  Fixture g(/*fresh_dir=*/false);
+  train::Checkpointer ckpt(f.dir, 1);
+  REQUIRE(ckpt.restore_latest({*g.model, g.optimizer.get(), g.state}) == f.dir + "/step_00000002");
+  g.step();  // step 3
+  ckpt.save({*g.model, g.optimizer.get(), g.state});
+  CHECK(ckpt.complete_checkpoints() == std::vector<std::string>{f.dir + "/step_00000003"});
+  CHECK(fs::exists(f.dir + "/step_00000004.unreadable/model.safetensors"));
+  Fixture h(/*fresh_dir=*/false);
+  CHECK(ckpt.restore_latest({*h.model, h.optimizer.get(), h.state}) == f.dir + "/step_00000003");
+  CHECK(h.state.step == 3);
+}
+
+TEST_CASE("checkpoints sort by step number, also past 8 digits", "[checkpoint]") {
+  Fixture f;
+  for (const int64_t step : {7, 99'999'999, 100'000'000}) {  // step_1… sorts before step_9… as text
+    f.state.step = step;
+    train::Checkpointer(f.dir, 5).save({*f.model, f.optimizer.get(), f.state});
+  }
+  CHECK(train::Checkpointer(f.dir, 5).complete_checkpoints() ==
+        std::vector<std::string>{f.dir + "/step_00000007", f.dir + "/step_99999999", f.dir + "/step_100000000"});
+}
+
 TEST_CASE("the checkpoint size estimate matches a written checkpoint: too little disk is refused",
           "[checkpoint]") {
   Fixture f;

@@ -99,7 +99,8 @@ TEST_CASE("broken idx files give one error naming the file", "[images][bad-data]
   const auto [ip5, lp5] = write_idx("five", 5, 3, 3, false);
   CHECK_THAT(error_of([&] { read_idx_images(ip, lp5, 10); }), Catch::Contains("5 labels but"));
   write_bytes(temp_path("badgz"), {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3}, false);
-  CHECK_THAT(error_of([&] { read_maybe_gzipped(temp_path("badgz")); }), Catch::Contains(temp_path("badgz")));
+  CHECK_THAT(error_of([&] { read_idx_images(temp_path("badgz"), lp, 10); }),
+             Catch::Contains(temp_path("badgz") + ": cannot decompress"));
 }
 
 TEST_CASE("CIFAR-10 records are planar RGB with a label byte", "[images]") {

@@ -81,7 +81,22 @@ TEST_CASE("SLURM hostlists expand ranges, padding, lists and suffixes", "[dist][
   CHECK(expand_hostlist("gpu[08-10,15]") == std::vector<std::string>{"gpu08", "gpu09", "gpu10", "gpu15"});
   CHECK(expand_hostlist("r[1-2]-ib,x[3]") == std::vector<std::string>{"r1-ib", "r2-ib", "x3"});
   CHECK_THROWS_AS(expand_hostlist("a[1-"), ssa::ConfigError);
+  CHECK_THROWS_AS(expand_hostlist("a1-2]"), ssa::ConfigError);
   CHECK_THROWS_AS(expand_hostlist("a[3-1]"), ssa::ConfigError);
+}
+
+// Expected lists are what `scontrol show hostnames` of Slurm 22.05 (Debian bookworm) printed.
+TEST_CASE("SLURM hostlists with several brackets expand like scontrol: the first bracket varies slowest", "[dist][hostlist]") {
+  using names = std::vector<std::string>;
+  CHECK(expand_hostlist("rack[1-2]-node[01-02]") == names{"rack1-node01", "rack1-node02", "rack2-node01", "rack2-node02"});
+  CHECK(expand_hostlist("rack[01-3]-node[01-2,5]") ==
+        names{"rack01-node01", "rack01-node02", "rack01-node5", "rack02-node01", "rack02-node02", "rack02-node5",
+              "rack03-node01", "rack03-node02", "rack03-node5"});
+  CHECK(expand_hostlist("a[1-2]-b[1,3],c[5-6]") == names{"a1-b1", "a1-b3", "a2-b1", "a2-b3", "c5", "c6"});
+  CHECK(expand_hostlist("a[1-2]b[3-4]") == names{"a1b3", "a1b4", "a2b3", "a2b4"});
+  CHECK(expand_hostlist("n[009-011]") == names{"n009", "n010", "n011"});
+  CHECK(expand_hostlist("n[8-10]") == names{"n8", "n9", "n10"});
+  CHECK(expand_hostlist("a,b[1-2],c") == names{"a", "b1", "b2", "c"});
 }
 
 TEST_CASE("SLURM time left: SLURM_JOB_END_TIME, else squeue's end time, else none", "[dist][slurm]") {

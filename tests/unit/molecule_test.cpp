@@ -369,7 +369,7 @@ TEST_CASE("CSV problems name the file and the line", "[molecules]") {
     bytes.assign(std::istreambuf_iterator<char>(in), {});
   }
   const std::string cut = write_text(dir + "/cut.csv.gz", bytes.substr(0, bytes.size() - 10));
-  REQUIRE(read(cut).find(cut + ": corrupt or truncated gzip data") == 0);
+  REQUIRE(read(cut).find(cut + ": cannot decompress (") == 0);
 }
 
 TEST_CASE("PCQM4Mv2 layout: torch-saved split tensors, numpy splits refused with a fix, text splits", "[molecules]") {
