@@ -24,19 +24,24 @@ std::optional<std::string> read_string(const EnvLookup& env, const char* name) {
   return std::string(v);
 }
 
-// One launcher's view: its rank/size/local-rank variable names.
+// One launcher's view: its rank/size/local-rank variable names, and the variable that counts the
+// ranks on this host (ranks on several hosts need a master address that is not 127.0.0.1).
 struct LauncherVars {
   const char* launcher;
   const char* rank;
   const char* size;
   const char* local_rank;
+  const char* local_size;
 };
 
+// Innermost first: a launcher started by another (torchrun or mpirun inside a SLURM job, which
+// leaves SLURM_PROCID=0 in every rank's environment) numbers the ranks; the outer one only tells
+// where the job runs.
 constexpr LauncherVars kLaunchers[] = {
-    {"torchrun", "RANK", "WORLD_SIZE", "LOCAL_RANK"},
-    {"openmpi", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK"},
-    {"pmi", "PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID"},
-    {"slurm", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID"},
+    {"torchrun", "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE"},
+    {"openmpi", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_SIZE"},
+    {"pmi", "PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "MPI_LOCALNRANKS"},
+    {"slurm", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", "SLURM_NTASKS_PER_NODE"},
 };
 
 // Zero-pads `n` to `width` digits, as SLURM ranges like [01-10] do.
@@ -102,45 +107,77 @@ std::vector<std::string> expand_hostlist(const std::string& hostlist) {
   return hosts;
 }
 
+namespace {
+
+// The SLURM variables describe a task only inside an srun step; a batch script (sbatch) sees
+// SLURM_PROCID=0 and SLURM_NTASKS of the whole allocation but no SLURM_STEP_ID.
+bool slurm_task(const EnvLookup& env) { return read_string(env, "SLURM_STEP_ID").has_value(); }
+
+void check_counts(const LauncherVars& l, const std::optional<int>& rank, const std::optional<int>& size) {
+  if (!rank || !size) {
+    throw ConfigError(std::string("incomplete ") + l.launcher + " environment: " + l.rank + " and " + l.size +
+                      " must both be set");
+  }
+  if (*size < 1 || *rank >= *size) {
+    throw ConfigError(std::string(l.launcher) + " environment: " + l.rank + "=" + std::to_string(*rank) +
+                      " is not below " + l.size + "=" + std::to_string(*size));
+  }
+}
+
+// Master address and port: MASTER_ADDR/MASTER_PORT; else, inside a SLURM job, the first host of
+// its node list and a port from its job id (srun, and mpirun inside sbatch, start rank 0 there).
+void find_master(const EnvLookup& env, const LauncherVars* launcher, LaunchInfo& info) {
+  const auto addr = read_string(env, "MASTER_ADDR");
+  const auto nodes = read_string(env, "SLURM_JOB_NODELIST");
+  if (nodes && !addr) info.master_addr = expand_hostlist(*nodes).at(0);
+  if (nodes) {
+    if (const auto job = read_int(env, "SLURM_JOB_ID")) info.master_port = 20000 + *job % 40000;
+  }
+  if (addr) info.master_addr = *addr;
+  if (const auto port = read_int(env, "MASTER_PORT")) {
+    if (*port < 1 || *port > 65535) throw ConfigError("environment MASTER_PORT=" + std::to_string(*port) + " is not a port");
+    info.master_port = *port;
+  }
+  if (launcher == nullptr || info.world_size == 1 || addr || nodes) return;
+  if (info.launcher == "torchrun") {
+    throw ConfigError("incomplete torchrun environment: RANK and WORLD_SIZE are set but MASTER_ADDR is not");
+  }
+  const auto local_size = read_int(env, launcher->local_size);
+  if (local_size && *local_size < info.world_size) {
+    throw ConfigError(info.launcher + " environment: " + std::to_string(info.world_size) + " ranks, " +
+                      std::to_string(*local_size) + " on this host (" + launcher->local_size +
+                      "): ranks on several hosts need MASTER_ADDR, rank 0's host (mpirun -x MASTER_ADDR=...)");
+  }
+}
+
+}  // namespace
+
 LaunchInfo discover_launch(const EnvLookup& env) {
   LaunchInfo info;
-  bool found = false;
+  const LauncherVars* used = nullptr;
   for (const auto& l : kLaunchers) {
     const auto rank = read_int(env, l.rank), size = read_int(env, l.size);
     if (!rank && !size) continue;
-    if (!rank || !size) {
-      throw ConfigError(std::string("incomplete ") + l.launcher + " environment: " + l.rank + " and " + l.size +
-                        " must both be set");
+    const bool slurm = std::string(l.launcher) == "slurm";
+    if (slurm && !slurm_task(env)) {
+      if (!used && size.value_or(1) > 1) {
+        info.warning = "SLURM allocation of " + std::to_string(*size) + " tasks, but this process was not started " +
+                       "by srun: running as one process (start the ranks with srun ssa-train ..., or mpirun)";
+      }
+      continue;
     }
-    if (*size < 1 || *rank >= *size) {
-      throw ConfigError(std::string(l.launcher) + " environment: " + l.rank + "=" + std::to_string(*rank) +
-                        " is not below " + l.size + "=" + std::to_string(*size));
+    check_counts(l, rank, size);
+    if (used) {  // an outer launcher around the one that numbers the ranks
+      info.launcher += std::string(" inside ") + l.launcher;
+      continue;
     }
-    if (found && (info.rank != *rank || info.world_size != *size)) {
-      throw ConfigError("conflicting launchers: " + info.launcher + " says rank " + std::to_string(info.rank) + "/" +
-                        std::to_string(info.world_size) + ", " + l.launcher + " says " + std::to_string(*rank) +
-                        "/" + std::to_string(*size));
-    }
-    if (found) continue;  // agreeing outer launcher (e.g. srun around torchrun's env): keep the first
-    found = true;
+    used = &l;
     info.rank = *rank;
     info.world_size = *size;
     info.local_rank = read_int(env, l.local_rank).value_or(0);
     info.launcher = l.launcher;
   }
-  if (info.launcher == "slurm") {
-    const auto nodes = read_string(env, "SLURM_JOB_NODELIST");
-    if (nodes && !read_string(env, "MASTER_ADDR")) info.master_addr = expand_hostlist(*nodes).at(0);
-    if (const auto job = read_int(env, "SLURM_JOB_ID")) info.master_port = 20000 + *job % 40000;
-  }
-  if (const auto addr = read_string(env, "MASTER_ADDR")) info.master_addr = *addr;
-  if (const auto port = read_int(env, "MASTER_PORT")) {
-    if (*port < 1 || *port > 65535) throw ConfigError("environment MASTER_PORT=" + std::to_string(*port) + " is not a port");
-    info.master_port = *port;
-  }
-  if (info.launcher == "torchrun" && info.world_size > 1 && !read_string(env, "MASTER_ADDR")) {
-    throw ConfigError("incomplete torchrun environment: RANK and WORLD_SIZE are set but MASTER_ADDR is not");
-  }
+  find_master(env, used, info);
   return info;
 }
 

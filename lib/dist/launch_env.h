@@ -1,7 +1,9 @@
 // Who am I in a multi-process job? Reads the launcher's environment: torchrun (RANK, WORLD_SIZE,
 // LOCAL_RANK, MASTER_ADDR/PORT), Open MPI (OMPI_COMM_WORLD_*), MPICH/Hydra PMI (PMI_RANK,
-// PMI_SIZE, MPI_LOCALRANKID) and SLURM (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID; master = first
-// host of SLURM_JOB_NODELIST, port derived from SLURM_JOB_ID). No launcher: a single process.
+// PMI_SIZE, MPI_LOCALRANKID) and SLURM's srun (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID, with
+// SLURM_STEP_ID). Nested launchers (mpirun or torchrun inside a SLURM job): the innermost numbers
+// the ranks. Inside a SLURM job the master is the first host of SLURM_JOB_NODELIST with a port
+// derived from SLURM_JOB_ID, unless MASTER_ADDR/MASTER_PORT say otherwise. No launcher: one process.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -16,11 +18,12 @@ struct LaunchInfo {
   int local_rank = 0;
   std::string master_addr = "127.0.0.1";
   int master_port = 29500;
-  std::string launcher = "none";  // torchrun, openmpi, pmi, slurm or none
+  std::string launcher = "none";  // torchrun, openmpi, pmi, slurm or none; "openmpi inside slurm" when nested
+  std::string warning;            // for the log: e.g. a SLURM batch script that did not use srun
 };
 
 // getenv-like lookup: nullptr when the variable is unset. Throws ConfigError (one line naming the
-// variables) on incomplete or conflicting environments.
+// variables) on incomplete or impossible environments.
 using EnvLookup = std::function<const char*(const char*)>;
 LaunchInfo discover_launch(const EnvLookup& env);
 LaunchInfo discover_launch();  // from the process environment

@@ -98,6 +98,7 @@ int command_train(const CommandLine& cli) {
   const auto config = config::load_experiment(cli.config_path, cli.overrides);
   const auto launch = dist::discover_launch();
   if (launch.rank != 0) spdlog::set_level(spdlog::level::warn);  // rank 0 speaks for the job
+  if (!launch.warning.empty()) spdlog::warn("{}", launch.warning);
   dist::Communicator comm(launch, resolve_device(config.run, launch.local_rank),
                           std::chrono::milliseconds(static_cast<int64_t>(config.dist.timeout_s * 1000)),
                           std::chrono::milliseconds(static_cast<int64_t>(config.dist.load_timeout_s * 1000)));

@@ -2,7 +2,8 @@
 # Launches 2 ranks under real SLURM: starts munged, slurmctld and slurmd for a one-node cluster in a
 # temporary directory (Debian slurm-wlm + munge), runs `srun -n 2 ssa-train`, and checks that both
 # ranks found themselves from SLURM_PROCID/SLURM_NTASKS and the master from SLURM_JOB_NODELIST,
-# trained, and kept bitwise-identical parameters. Needs root (slurmd launches the tasks); exits 77
+# trained, and kept bitwise-identical parameters. Then, inside batch scripts: mpirun numbers the ranks
+# (the script's SLURM_PROCID=0 is no launch), and ssa-train without srun runs as one process. Needs root (slurmd launches the tasks); exits 77
 # (skipped) without root or without the SLURM packages.
 # Args: SOURCE_DIR BINARY
 set -euo pipefail
@@ -92,4 +93,25 @@ env -u MASTER_ADDR -u MASTER_PORT -u RANK -u WORLD_SIZE \
 grep -q "SLURM job ends in" "$dir/limited.log" || fail "the SLURM end time was not found"
 grep -q "SLURM time limit" "$dir/limited.log" || fail "the stop does not name SLURM's time limit"
 ls "$dir/limited/checkpoints/"*/COMPLETE >/dev/null || fail "no checkpoint saved at the SLURM stop"
+
+# Batch scripts (sbatch): every process inherits SLURM_PROCID=0 and SLURM_NTASKS=2 from the script.
+# Waits for the job; its output file holds both ranks' lines.
+run_batch() {  # NAME COMMAND
+  sbatch -n 2 -N 1 --oversubscribe -o "$dir/$1.log" --wrap "$2" >/dev/null || fail "sbatch $1 failed"
+  for _ in $(seq 240); do [ -z "$(squeue -h 2>/dev/null)" ] && return; sleep 0.5; done
+  fail "batch job $1 did not finish"
+}
+tiny="$src/configs/test/tiny_decoder.yaml train.steps=8 checkpoint.every=8 eval.every=0 dist.timeout_s=30 run.threads=1"
+# mpirun inside the batch script: Open MPI numbers the ranks, the master is SLURM's first node.
+if command -v mpirun >/dev/null; then
+  run_batch mpi "env -u MASTER_ADDR -u MASTER_PORT mpirun --allow-run-as-root --oversubscribe -np 2 $binary $tiny run.dir=$dir/mpi"
+  grep -q "rank 0/2 (openmpi, master $host:" "$dir/mpi.log" || fail "mpirun in sbatch: rank 0 did not find itself"
+  grep -q "parameters bitwise identical on 2 ranks" "$dir/mpi.log" || fail "mpirun in sbatch: no replica check"
+  [ -f "$dir/mpi/checkpoints/step_00000008/COMPLETE" ] || fail "mpirun in sbatch: no checkpoint"
+fi
+# ssa-train run directly by the batch script: one process, and a warning that srun was not used.
+run_batch direct "$binary $tiny run.dir=$dir/direct"
+grep -q "SLURM allocation of 2 tasks, but this process was not started by srun" "$dir/direct.log" ||
+  fail "no warning for a batch script without srun"
+[ -f "$dir/direct/checkpoints/step_00000008/COMPLETE" ] || fail "the batch script's single process did not train"
 echo ok

@@ -1,5 +1,5 @@
 // Rank discovery from each launcher's environment, the SLURM hostlist expander, the one-line
-// errors for incomplete or conflicting environments, and the SLURM job's time left.
+// errors for incomplete or impossible environments, and the SLURM job's time left.
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -50,19 +50,58 @@ TEST_CASE("torchrun, Open MPI, PMI and SLURM environments", "[dist][launch]") {
   CHECK(o.master_addr == "127.0.0.1");
   const auto p = discover({{"PMI_RANK", "0"}, {"PMI_SIZE", "4"}, {"MPI_LOCALRANKID", "0"}});
   CHECK((p.world_size == 4 && p.launcher == "pmi"));
-  const auto s = discover({{"SLURM_PROCID", "5"}, {"SLURM_NTASKS", "16"}, {"SLURM_LOCALID", "1"},
+  const auto s = discover({{"SLURM_PROCID", "5"}, {"SLURM_NTASKS", "16"}, {"SLURM_LOCALID", "1"}, {"SLURM_STEP_ID", "0"},
                            {"SLURM_JOB_NODELIST", "gpu[007-009,12],login1"}, {"SLURM_JOB_ID", "123456"}});
   CHECK((s.rank == 5 && s.world_size == 16 && s.local_rank == 1 && s.launcher == "slurm"));
   CHECK(s.master_addr == "gpu007");
   CHECK(s.master_port == 20000 + 123456 % 40000);
 }
 
-TEST_CASE("an agreeing outer launcher is fine: a conflicting one is an error", "[dist][launch]") {
-  const auto both = discover({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "a"}, {"SLURM_PROCID", "1"},
-                              {"SLURM_NTASKS", "2"}});
-  CHECK(both.launcher == "torchrun");
-  CHECK(error_of({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "a"}, {"SLURM_PROCID", "0"},
-                  {"SLURM_NTASKS", "2"}}) == "conflicting launchers: torchrun says rank 1/2, slurm says 0/2");
+// The SLURM environments below are what Slurm 22.05 (Debian bookworm) gave a one-node cluster's
+// `sbatch -n 2` script, `mpirun -np 2` inside it, and `srun -n 2` (tests/scripts/srun_test.sh's set-up).
+TEST_CASE("nested launchers: the innermost numbers the ranks, SLURM tells the master", "[dist][launch]") {
+  const std::map<std::string, std::string> batch = {{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "2"}, {"SLURM_LOCALID", "0"},
+                                                    {"SLURM_JOB_NODELIST", "vm[1-2]"}, {"SLURM_JOB_ID", "7"}};
+  // mpirun inside sbatch: every rank has SLURM_PROCID=0 from the batch script.
+  auto mpi = batch;
+  mpi.insert({{"OMPI_COMM_WORLD_RANK", "1"}, {"OMPI_COMM_WORLD_SIZE", "2"}, {"OMPI_COMM_WORLD_LOCAL_RANK", "1"},
+              {"OMPI_COMM_WORLD_LOCAL_SIZE", "2"}});
+  const auto m = discover(mpi);
+  CHECK((m.rank == 1 && m.world_size == 2 && m.local_rank == 1));
+  CHECK(m.launcher == "openmpi");  // the batch script's SLURM_PROCID is no launch
+  CHECK((m.master_addr == "vm1" && m.master_port == 20007));
+  CHECK(m.warning.empty());
+  // torchrun inside srun: SLURM numbers the torchrun agents, torchrun the ranks.
+  auto nested = batch;
+  nested.insert({{"SLURM_STEP_ID", "0"}, {"RANK", "3"}, {"WORLD_SIZE", "4"}, {"LOCAL_RANK", "1"}, {"MASTER_ADDR", "vm2"}});
+  const auto t = discover(nested);
+  CHECK((t.rank == 3 && t.world_size == 4 && t.local_rank == 1 && t.master_addr == "vm2"));
+  CHECK(t.launcher == "torchrun inside slurm");
+  // srun itself.
+  auto task = batch;
+  task.insert({{"SLURM_STEP_ID", "0"}});
+  task["SLURM_PROCID"] = "1";
+  const auto s = discover(task);
+  CHECK((s.rank == 1 && s.world_size == 2 && s.launcher == "slurm" && s.master_addr == "vm1"));
+}
+
+TEST_CASE("a SLURM batch script without srun is one process, with a warning", "[dist][launch]") {
+  const auto b = discover({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "4"}, {"SLURM_JOB_NODELIST", "vm"}, {"SLURM_JOB_ID", "7"}});
+  CHECK((b.rank == 0 && b.world_size == 1 && b.launcher == "none"));
+  CHECK(b.warning.find("SLURM allocation of 4 tasks, but this process was not started by srun") == 0);
+  CHECK(discover({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "1"}}).warning.empty());
+}
+
+TEST_CASE("MPI ranks on several hosts need a master address outside SLURM", "[dist][launch]") {
+  const std::map<std::string, std::string> two_hosts = {{"OMPI_COMM_WORLD_RANK", "0"}, {"OMPI_COMM_WORLD_SIZE", "4"},
+                                                        {"OMPI_COMM_WORLD_LOCAL_SIZE", "2"}};
+  CHECK(error_of(two_hosts) ==
+        "openmpi environment: 4 ranks, 2 on this host (OMPI_COMM_WORLD_LOCAL_SIZE): ranks on several hosts need "
+        "MASTER_ADDR, rank 0's host (mpirun -x MASTER_ADDR=...)");
+  auto with_master = two_hosts;
+  with_master["MASTER_ADDR"] = "node1";
+  CHECK(discover(with_master).master_addr == "node1");
+  CHECK(discover({{"PMI_RANK", "0"}, {"PMI_SIZE", "2"}, {"MPI_LOCALNRANKS", "2"}}).master_addr == "127.0.0.1");
 }
 
 TEST_CASE("incomplete or impossible environments name the variables", "[dist][launch]") {
