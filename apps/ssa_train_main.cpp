@@ -63,11 +63,11 @@ CLI::App* add_sample(CLI::App& app, CommandLine& cli) {
   sample->add_option("--checkpoint", cli.checkpoint, "checkpoint or run directory")->required();
   sample->add_option("--prompt", cli.prompt, "text: the start to continue (default: a newline)");
   sample->add_option("--length", cli.length, "text: bytes (or words) to generate")->check(CLI::PositiveNumber);
-  sample->add_option("--temperature", cli.temperature, "softmax temperature; 0 = greedy")
+  sample->add_option("--temperature", cli.generation.temperature, "softmax temperature; 0 = greedy")
       ->check(CLI::NonNegativeNumber);
-  sample->add_option("--top-k", cli.top_k, "draw among the k most likely tokens; 0 = all")
+  sample->add_option("--top-k", cli.generation.top_k, "draw among the k most likely tokens; 0 = all")
       ->check(CLI::NonNegativeNumber);
-  sample->add_option("--seed", cli.seed, "seed of the draws");
+  sample->add_option("--seed", cli.generation.seed, "seed of the draws");
   sample->add_option("--dict", cli.dict_path, "word-level text: the dict.txt of prepare-data");
   sample->add_option("--out", cli.out_path, "pixels: the image (.pgm / .ppm); text: a file instead of stdout");
   add_config_arguments(*sample, cli);
@@ -93,12 +93,12 @@ CLI::App* add_prepare_data(CLI::App& app, CommandLine& cli) {
                       "enwik8: the raw 100,000,000-byte file; wikitext-103: folder of wiki.*.tokens; "
                       "sentencepiece: training text")->required();
   prepare->add_option("--out", cli.out_path, "output directory")->required();
-  prepare->add_option("--valid", cli.valid_text, "sentencepiece: validation text to encode");
-  prepare->add_option("--test", cli.test_text, "sentencepiece: test text to encode");
-  prepare->add_option("--model", cli.spm_model, "sentencepiece: encode with this .model (no training)");
-  prepare->add_option("--vocab-size", cli.vocab_size, "sentencepiece: vocabulary to train")
+  prepare->add_option("--valid", cli.sentencepiece.valid_text, "sentencepiece: validation text to encode");
+  prepare->add_option("--test", cli.sentencepiece.test_text, "sentencepiece: test text to encode");
+  prepare->add_option("--model", cli.sentencepiece.model, "sentencepiece: encode with this .model (no training)");
+  prepare->add_option("--vocab-size", cli.sentencepiece.vocab_size, "sentencepiece: vocabulary to train")
       ->check(CLI::Range(int64_t{8}, int64_t{1} << 30));
-  prepare->add_option("--model-type", cli.model_type, "sentencepiece: unigram, bpe, char or word")
+  prepare->add_option("--model-type", cli.sentencepiece.model_type, "sentencepiece: unigram, bpe, char or word")
       ->check(CLI::IsMember({"unigram", "bpe", "char", "word"}));
   return prepare;
 }

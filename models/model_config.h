@@ -8,8 +8,10 @@
 
 namespace ssa::models {
 
+enum class ModelFamily { kDecoder, kSwin, kEgt };
+
 struct ModelConfig {
-  std::string type = "decoder";  // model family; see model_factory.h
+  ModelFamily type = ModelFamily::kDecoder;
   std::string flavor;            // optional named preset the other keys override
   DecoderConfig decoder;
   SwinConfig swin;

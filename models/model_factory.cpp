@@ -11,26 +11,42 @@
 namespace ssa::models {
 
 std::shared_ptr<Model> build_model(const ModelConfig& config, uint64_t sampler_seed) {
-  if (config.type == "decoder") return std::make_shared<Decoder>(config.decoder, sampler_seed);
-  if (config.type == "swin") return std::make_shared<Swin>(config.swin, sampler_seed);
-  if (config.type == "egt") return std::make_shared<Egt>(config.egt, sampler_seed);
-  throw ConfigError("model.type: unknown model family '" + config.type + "'");
+  switch (config.type) {
+    case ModelFamily::kDecoder: return std::make_shared<Decoder>(config.decoder, sampler_seed);
+    case ModelFamily::kSwin: return std::make_shared<Swin>(config.swin, sampler_seed);
+    case ModelFamily::kEgt: return std::make_shared<Egt>(config.egt, sampler_seed);
+  }
+  throw Error(ExitCode::kInternal, "build_model: model family " + std::to_string(static_cast<int>(config.type)));
 }
 
-std::vector<std::string> model_types() { return {"decoder", "swin", "egt"}; }
+std::vector<ModelFamily> model_families() { return {ModelFamily::kDecoder, ModelFamily::kSwin, ModelFamily::kEgt}; }
 
-std::vector<std::string> flavor_names(const std::string& type) {
-  if (type == "swin") return swin_flavor_names();
-  if (type == "egt") return egt_flavor_names();
-  return decoder_flavor_names();
+const char* family_name(ModelFamily family) {
+  switch (family) {
+    case ModelFamily::kDecoder: return "decoder";
+    case ModelFamily::kSwin: return "swin";
+    case ModelFamily::kEgt: return "egt";
+  }
+  return "unknown";
+}
+
+std::vector<std::string> flavor_names(ModelFamily type) {
+  switch (type) {
+    case ModelFamily::kDecoder: return decoder_flavor_names();
+    case ModelFamily::kSwin: return swin_flavor_names();
+    case ModelFamily::kEgt: return egt_flavor_names();
+  }
+  return {};
 }
 
 bool apply_flavor(ModelConfig& config, const std::string& name) {
   const auto names = flavor_names(config.type);
   if (std::find(names.begin(), names.end(), name) == names.end()) return false;
-  if (config.type == "swin") config.swin = swin_flavor(name);
-  if (config.type == "egt") config.egt = egt_flavor(name);
-  if (config.type == "decoder") config.decoder = decoder_flavor(name);
+  switch (config.type) {
+    case ModelFamily::kDecoder: config.decoder = decoder_flavor(name); break;
+    case ModelFamily::kSwin: config.swin = swin_flavor(name); break;
+    case ModelFamily::kEgt: config.egt = egt_flavor(name); break;
+  }
   return true;
 }
 

@@ -13,11 +13,12 @@ namespace ssa::models {
 // is seeded with `sampler_seed`.
 std::shared_ptr<Model> build_model(const ModelConfig& config, uint64_t sampler_seed);
 
-// Every model family, in the order `model.type` lists them.
-std::vector<std::string> model_types();
+// Every model family, in the order `model.type` lists them, and each one's config spelling.
+std::vector<ModelFamily> model_families();
+const char* family_name(ModelFamily family);  // "decoder", "swin", "egt"
 
 // Named presets of the family `type`.
-std::vector<std::string> flavor_names(const std::string& type);
+std::vector<std::string> flavor_names(ModelFamily type);
 
 // Resets the sub-config of config.type to the named preset; false when the family has no such flavor.
 bool apply_flavor(ModelConfig& config, const std::string& name);

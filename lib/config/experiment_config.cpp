@@ -38,7 +38,7 @@ void report_config_error(const std::function<void()>& check, const FailFn& fail)
 // DistAug: only for pixel generation, and a conditioned decoder has one id count per family.
 void validate_distaug(const ExperimentConfig& c, const FailFn& fail) {
   const auto families = data::distaug_families(c.data.augment.distaug);
-  if (!families.empty() && !(data::in_memory_images(c.data.dataset) && c.model.type == "decoder")) {
+  if (!families.empty() && !(data::in_memory_images(c.data.dataset) && c.model.type == models::ModelFamily::kDecoder)) {
     fail("data.augment.distaug", "is for pixel generation (the decoder on fashion_mnist or cifar10)");
   }
   const auto& conditions = c.model.decoder.conditions;
@@ -143,9 +143,9 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
     const auto it = ctx.located.find(key);
     ctx.fail(it != ctx.located.end() ? it->second : ctx.source, key, problem);
   };
-  if (c.model.type == "decoder") validate_decoder(c, fail);
-  if (c.model.type == "swin") validate_swin(c, fail);
-  if (c.model.type == "egt") validate_egt(c, fail);
+  if (c.model.type == models::ModelFamily::kDecoder) validate_decoder(c, fail);
+  if (c.model.type == models::ModelFamily::kSwin) validate_swin(c, fail);
+  if (c.model.type == models::ModelFamily::kEgt) validate_egt(c, fail);
   validate_distaug(c, fail);
   if (c.data.train_images > 0 && !data::in_memory_images(c.data.dataset)) {
     fail("data.train_images", "applies to fashion_mnist and cifar10 only");
@@ -162,7 +162,7 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
     fail("run.resume", "continuing from a checkpoint and run.init_from (weights only) exclude each other; "
                        "set one of them");
   }
-  if (c.run.precision == "fp16" && c.run.device != "cuda") {
+  if (c.run.precision == train::Precision::kFp16 && c.run.device != train::DeviceKind::kCuda) {
     fail("run.precision", "fp16 autocast needs run.device: cuda; on CPU use bf16 (train.loss_scale.mode: dynamic "
                           "runs the loss scaler in any precision)");
   }
@@ -240,8 +240,8 @@ YAML::Node parse_yaml(const std::string& text, const std::string& source) {
 }  // namespace
 
 data::Task task_of(const ExperimentConfig& config) {
-  if (config.model.type == "swin") return data::Task::kImageClassification;
-  if (config.model.type == "egt") return data::Task::kGraphRegression;
+  if (config.model.type == models::ModelFamily::kSwin) return data::Task::kImageClassification;
+  if (config.model.type == models::ModelFamily::kEgt) return data::Task::kGraphRegression;
   return config.data.dataset == data::DatasetKind::kText ? data::Task::kLanguageModel : data::Task::kImageGeneration;
 }
 
@@ -281,16 +281,17 @@ std::string to_yaml(const ExperimentConfig& config) {
   return out;
 }
 
-std::map<std::string, std::string> flatten(const ExperimentConfig& config) {
+FlatConfig flatten(const ExperimentConfig& config) {
   ExperimentConfig copy = config;
-  std::map<std::string, std::string> out;
-  FlatVisitor flat(out, "");
+  FlatConfig out;
+  FlatVisitor flat(out.values, out.architecture_keys, "");
   describe(flat, copy);
   return out;
 }
 
 std::string config_reference_markdown() {
-  const auto rows = [](const std::string& type) {
+  using models::ModelFamily;
+  const auto rows = [](ModelFamily type) {
     ExperimentConfig defaults;
     defaults.model.type = type;
     std::string out;
@@ -298,14 +299,14 @@ std::string config_reference_markdown() {
     describe(ref, defaults);
     return out;
   };
-  std::string out = "| key | default | allowed | meaning |\n|---|---|---|---|\n" + rows("decoder");
+  std::string out = "| key | default | allowed | meaning |\n|---|---|---|---|\n" + rows(ModelFamily::kDecoder);
   // The keys of the other model families, after the shared table, marked with their family.
-  for (const auto& type : models::model_types()) {
-    if (type == "decoder") continue;
+  for (const auto type : models::model_families()) {
+    if (type == ModelFamily::kDecoder) continue;
     std::istringstream lines(rows(type));
     for (std::string line; std::getline(lines, line);) {
       if (line.rfind("| `model.", 0) == 0 && out.find(line.substr(0, line.find(" |", 2))) == std::string::npos) {
-        out += line + " (" + type + ")\n";
+        out += line + " (" + models::family_name(type) + ")\n";
       }
     }
   }

@@ -2,6 +2,7 @@
 // overrides, validated once, and written back as the resolved config of a run.
 #pragma once
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,8 +37,12 @@ ExperimentConfig parse_experiment(const std::string& yaml_text, const std::strin
 // The resolved config as YAML, every key present; parse_experiment() reads it back unchanged.
 std::string to_yaml(const ExperimentConfig& config);
 
-// "dotted.key" -> value text, for comparing two configs key by key.
-std::map<std::string, std::string> flatten(const ExperimentConfig& config);
+// The config key by key, for comparing two configs.
+struct FlatConfig {
+  std::map<std::string, std::string> values;  // "dotted.key" -> value text
+  std::set<std::string> architecture_keys;    // keys whose change makes checkpoints unusable
+};
+FlatConfig flatten(const ExperimentConfig& config);
 
 // Markdown table of every key (docs/config-reference.md is generated from it).
 std::string config_reference_markdown();

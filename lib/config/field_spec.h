@@ -17,6 +17,9 @@ struct FieldSpec {
   FieldSpec& below(double v) { max = v; max_open = true; return *this; }
   FieldSpec& not_empty() { non_empty = true; return *this; }
   FieldSpec& one_of(std::vector<std::string> values) { allowed = std::move(values); return *this; }
+  // A change makes a run directory's checkpoints unusable (parameter shapes or structure, or the
+  // meaning of token ids): resuming such a directory with another value is refused.
+  FieldSpec& architecture() { defines_architecture = true; return *this; }
 
   // "" if `v` is allowed, else what was expected, e.g. "a number in (0, 1]".
   std::string range_problem(double v) const;
@@ -28,6 +31,7 @@ struct FieldSpec {
   std::vector<std::string> allowed;  // strings: the accepted values, if not empty
   std::optional<double> min, max;
   bool min_open = false, max_open = false;
+  bool defines_architecture = false;
 };
 
 // Enum values and their config spellings.

@@ -9,6 +9,11 @@
 
 namespace ssa::config {
 
+inline const ChoiceNames<models::ModelFamily> kModelFamilies = {
+    {models::family_name(models::ModelFamily::kDecoder), models::ModelFamily::kDecoder},
+    {models::family_name(models::ModelFamily::kSwin), models::ModelFamily::kSwin},
+    {models::family_name(models::ModelFamily::kEgt), models::ModelFamily::kEgt}};
+
 inline const ChoiceNames<attn::SsaVariant> kSsaVariants = {
     {"causal_local", attn::SsaVariant::kCausalLocal},
     {"causal_unbiased", attn::SsaVariant::kCausalUnbiased},
@@ -37,6 +42,12 @@ inline const ChoiceNames<train::DecayShape> kDecayShapes = {
     {"cosine", train::DecayShape::kCosine},
     {"linear", train::DecayShape::kLinear},
     {"constant", train::DecayShape::kConstant}};
+inline const ChoiceNames<train::DeviceKind> kDevices = {{"cpu", train::DeviceKind::kCpu}, {"cuda", train::DeviceKind::kCuda}};
+inline const ChoiceNames<train::Precision> kPrecisions = {
+    {"auto", train::Precision::kAuto}, {"fp32", train::Precision::kFp32},
+    {"bf16", train::Precision::kBf16}, {"fp16", train::Precision::kFp16}};
+inline const ChoiceNames<train::LossScaleMode> kLossScaleModes = {
+    {"auto", train::LossScaleMode::kAuto}, {"dynamic", train::LossScaleMode::kDynamic}, {"off", train::LossScaleMode::kOff}};
 inline const ChoiceNames<attn::AttentionMode> kAttentionModes = {
     {"ssa", attn::AttentionMode::kSubsampled}, {"dense", attn::AttentionMode::kDense}};
 
@@ -56,31 +67,31 @@ void describe(V& v, attn::SsaConfig& c) {
 
 template <class V>
 void describe(V& v, models::DecoderConfig& c) {
-  v.field("vocab_size", c.vocab_size, FieldSpec("input and output vocabulary").at_least(2));
-  v.field("layers", c.layers, FieldSpec("decoder layers").at_least(1));
-  v.field("d_model", c.d_model, FieldSpec("model width").at_least(1));
-  v.field("heads", c.heads, FieldSpec("attention heads; must divide d_model").at_least(1));
-  v.field("d_ff", c.d_ff, FieldSpec("feed-forward width").at_least(1));
+  v.field("vocab_size", c.vocab_size, FieldSpec("input and output vocabulary").at_least(2).architecture());
+  v.field("layers", c.layers, FieldSpec("decoder layers").at_least(1).architecture());
+  v.field("d_model", c.d_model, FieldSpec("model width").at_least(1).architecture());
+  v.field("heads", c.heads, FieldSpec("attention heads; must divide d_model").at_least(1).architecture());
+  v.field("d_ff", c.d_ff, FieldSpec("feed-forward width").at_least(1).architecture());
   v.field("dropout", c.dropout, FieldSpec("embedding and residual dropout").at_least(0).below(1));
   v.field("attention_dropout", c.attention_dropout,
           FieldSpec("dropout on attention probabilities").at_least(0).below(1));
   v.field("activation_dropout", c.activation_dropout,
           FieldSpec("dropout after the GELU").at_least(0).below(1));
-  v.field("final_norm", c.final_norm, FieldSpec("LayerNorm before the output projection"));
-  v.field("tie_embeddings", c.tie_embeddings, FieldSpec("output projection = input embedding"));
+  v.field("final_norm", c.final_norm, FieldSpec("LayerNorm before the output projection").architecture());
+  v.field("tie_embeddings", c.tie_embeddings, FieldSpec("output projection = input embedding").architecture());
   v.field("scale_embedding", c.scale_embedding, FieldSpec("scale embeddings by sqrt(d_model)"));
   v.field("adaptive_cutoffs", c.adaptive_cutoffs,
-          FieldSpec("adaptive input + tied adaptive softmax band edges (ids by frequency); empty = off").at_least(1));
-  v.field("adaptive_factor", c.adaptive_factor, FieldSpec("band i has d_model / factor^i dimensions").at_least(1));
+          FieldSpec("adaptive input + tied adaptive softmax band edges (ids by frequency); empty = off").at_least(1).architecture());
+  v.field("adaptive_factor", c.adaptive_factor, FieldSpec("band i has d_model / factor^i dimensions").at_least(1).architecture());
   v.field("adaptive_dropout", c.adaptive_dropout,
           FieldSpec("adaptive softmax dropout (head input, inside tails)").at_least(0).below(1));
   v.field("position", c.position, FieldSpec("alibi (text) or grid_2d (learned 2D relative bias, images)")
-                                      .one_of({"alibi", "grid_2d"}));
+                                      .one_of({"alibi", "grid_2d"}).architecture());
   v.field("image_height", c.image_height, FieldSpec("grid_2d: image rows").at_least(0));
   v.field("image_width", c.image_width, FieldSpec("grid_2d: image columns").at_least(0));
-  v.field("image_channels", c.image_channels, FieldSpec("grid_2d: sub-pixels per pixel").at_least(1));
+  v.field("image_channels", c.image_channels, FieldSpec("grid_2d: sub-pixels per pixel").at_least(1).architecture());
   v.field("conditions", c.conditions,
-          FieldSpec("DistAug: ids per data.augment.distaug family, in its order; empty = unconditional").at_least(1));
+          FieldSpec("DistAug: ids per data.augment.distaug family, in its order; empty = unconditional").at_least(1).architecture());
   v.section("ssa", c.ssa, "stochastically subsampled self-attention");
 }
 
@@ -101,21 +112,21 @@ void describe(V& v, attn::GraphSsaConfig& c) {
 
 template <class V>
 void describe(V& v, models::EgtConfig& c) {
-  v.field("layers", c.layers, FieldSpec("EGT layers").at_least(1));
-  v.field("d_node", c.d_node, FieldSpec("node channel width d_h").at_least(1));
-  v.field("d_edge", c.d_edge, FieldSpec("edge channel width d_e").at_least(1));
-  v.field("heads", c.heads, FieldSpec("attention heads; must divide d_node").at_least(1));
-  v.field("virtual_nodes", c.virtual_nodes, FieldSpec("virtual nodes; the readout reads them").at_least(1));
-  v.field("svd_rank", c.svd_rank, FieldSpec("r: SVD encodings per node are 2r values").at_least(1));
-  v.field("upto_hop", c.upto_hop, FieldSpec("distances clamp to upto_hop + 1").at_least(1));
-  v.field("ffn_multiplier", c.ffn_multiplier, FieldSpec("node FFN width / d_node").greater_than(0));
+  v.field("layers", c.layers, FieldSpec("EGT layers").at_least(1).architecture());
+  v.field("d_node", c.d_node, FieldSpec("node channel width d_h").at_least(1).architecture());
+  v.field("d_edge", c.d_edge, FieldSpec("edge channel width d_e").at_least(1).architecture());
+  v.field("heads", c.heads, FieldSpec("attention heads; must divide d_node").at_least(1).architecture());
+  v.field("virtual_nodes", c.virtual_nodes, FieldSpec("virtual nodes; the readout reads them").at_least(1).architecture());
+  v.field("svd_rank", c.svd_rank, FieldSpec("r: SVD encodings per node are 2r values").at_least(1).architecture());
+  v.field("upto_hop", c.upto_hop, FieldSpec("distances clamp to upto_hop + 1").at_least(1).architecture());
+  v.field("ffn_multiplier", c.ffn_multiplier, FieldSpec("node FFN width / d_node").greater_than(0).architecture());
   v.field("edge_ffn_multiplier", c.edge_ffn_multiplier,
-          FieldSpec("edge FFN width / d_edge (full EGT)").greater_than(0));
+          FieldSpec("edge FFN width / d_edge (full EGT)").greater_than(0).architecture());
   v.field("attention_dropout", c.attention_dropout,
           FieldSpec("dropout on gated attention weights").at_least(0).below(1));
   v.field("clip_logits", c.clip_logits, FieldSpec("logits clamp to [-clip, clip]").greater_than(0));
   v.field("scale_degree", c.scale_degree, FieldSpec("scale attention by log(1 + sum of gates)"));
-  v.field("egt_simple", c.egt_simple, FieldSpec("static edge stream (no edge updates)"));
+  v.field("egt_simple", c.egt_simple, FieldSpec("static edge stream (no edge updates)").architecture());
   v.field("svd_sign_flip", c.svd_sign_flip, FieldSpec("random SVD component signs in training"));
   v.field("target_mean", c.target_mean, FieldSpec("readout offset: predicts target_mean + target_std * y"));
   v.field("target_std", c.target_std, FieldSpec("readout scale (see target_mean)").greater_than(0));
@@ -125,14 +136,14 @@ void describe(V& v, models::EgtConfig& c) {
 template <class V>
 void describe(V& v, models::SwinConfig& c) {
   v.field("image_size", c.image_size, FieldSpec("square input side in pixels").at_least(1));
-  v.field("in_channels", c.in_channels, FieldSpec("image channels").at_least(1));
-  v.field("num_classes", c.num_classes, FieldSpec("classifier outputs").at_least(2));
-  v.field("patch_size", c.patch_size, FieldSpec("patch embedding kernel and stride").at_least(1));
-  v.field("embed_dim", c.embed_dim, FieldSpec("stage-1 channels; doubled per stage").at_least(1));
-  v.field("depths", c.depths, FieldSpec("blocks per stage").at_least(1).not_empty());
-  v.field("heads", c.heads, FieldSpec("attention heads per stage").at_least(1).not_empty());
-  v.field("window_size", c.window_size, FieldSpec("attention window side in tokens").at_least(1));
-  v.field("mlp_ratio", c.mlp_ratio, FieldSpec("MLP width / channels").greater_than(0));
+  v.field("in_channels", c.in_channels, FieldSpec("image channels").at_least(1).architecture());
+  v.field("num_classes", c.num_classes, FieldSpec("classifier outputs").at_least(2).architecture());
+  v.field("patch_size", c.patch_size, FieldSpec("patch embedding kernel and stride").at_least(1).architecture());
+  v.field("embed_dim", c.embed_dim, FieldSpec("stage-1 channels; doubled per stage").at_least(1).architecture());
+  v.field("depths", c.depths, FieldSpec("blocks per stage").at_least(1).not_empty().architecture());
+  v.field("heads", c.heads, FieldSpec("attention heads per stage").at_least(1).not_empty().architecture());
+  v.field("window_size", c.window_size, FieldSpec("attention window side in tokens").at_least(1).architecture());
+  v.field("mlp_ratio", c.mlp_ratio, FieldSpec("MLP width / channels").greater_than(0).architecture());
   v.field("drop_path", c.drop_path, FieldSpec("stochastic depth of the last block").at_least(0).below(1));
   v.field("attention_dropout", c.attention_dropout,
           FieldSpec("dropout on attention probabilities").at_least(0).below(1));
@@ -141,11 +152,11 @@ void describe(V& v, models::SwinConfig& c) {
 
 template <class V>
 void describe(V& v, models::ModelConfig& c) {
-  v.field("type", c.type, FieldSpec("model family").one_of(models::model_types()));
+  v.choice("type", c.type, kModelFamilies, FieldSpec("model family").architecture());
   v.flavor("flavor", c);
-  if (c.type == "decoder") describe(v, c.decoder);
-  if (c.type == "swin") describe(v, c.swin);
-  if (c.type == "egt") describe(v, c.egt);
+  if (c.type == models::ModelFamily::kDecoder) describe(v, c.decoder);
+  if (c.type == models::ModelFamily::kSwin) describe(v, c.swin);
+  if (c.type == models::ModelFamily::kEgt) describe(v, c.egt);
 }
 
 template <class V>
@@ -202,7 +213,7 @@ void describe(V& v, data::MoleculeDataConfig& c) {
 template <class V>
 void describe(V& v, data::DataConfig& c) {
   v.choice("dataset", c.dataset, kDatasetKinds, FieldSpec("what the data is"));
-  v.choice("format", c.format, kTokenFormats, FieldSpec("text: how files map to tokens"));
+  v.choice("format", c.format, kTokenFormats, FieldSpec("text: how files map to tokens").architecture());
   FieldSpec train_paths("text: training files, concatenated");
   if (c.dataset == data::DatasetKind::kText) train_paths.required().not_empty();
   v.field("train_paths", c.train_paths, train_paths);
@@ -229,9 +240,8 @@ void describe(V& v, train::RunConfig& c) {
   v.field("dir", c.dir, FieldSpec("run directory; empty = runs/<config stem>"));
   v.field("seed", c.seed, FieldSpec("seed for init, dropout, SSA and data order").at_least(0));
   v.field("threads", c.threads, FieldSpec("CPU threads of LibTorch and OpenBLAS; 0 = all cores").at_least(0));
-  v.field("device", c.device, FieldSpec("compute device").one_of({"cpu", "cuda"}));
-  v.field("precision", c.precision,
-          FieldSpec("autocast precision; auto = bf16 on cuda, fp32 on cpu").one_of({"auto", "fp32", "bf16", "fp16"}));
+  v.choice("device", c.device, kDevices, FieldSpec("compute device"));
+  v.choice("precision", c.precision, kPrecisions, FieldSpec("autocast precision; auto = bf16 on cuda, fp32 on cpu"));
   v.field("deterministic", c.deterministic,
           FieldSpec("deterministic kernels only (CUDA: cuBLAS workspace, no cuDNN autotuning, NCCL ring; an op "
                     "without a deterministic kernel is an error); CPU runs are deterministic already"));
@@ -277,7 +287,7 @@ void describe(V& v, train::PhaseConfig& c) {
 
 template <class V>
 void describe(V& v, train::LossScaleConfig& c) {
-  v.field("mode", c.mode, FieldSpec("dynamic, off, or auto (dynamic iff run.precision is fp16)").one_of({"auto", "dynamic", "off"}));
+  v.choice("mode", c.mode, kLossScaleModes, FieldSpec("dynamic, off, or auto (dynamic iff run.precision is fp16)"));
   v.field("init", c.init, FieldSpec("initial loss scale").greater_than(0));
   v.field("growth_factor", c.growth_factor, FieldSpec("scale multiplier after growth_interval good steps").greater_than(1));
   v.field("backoff_factor", c.backoff_factor, FieldSpec("scale multiplier after an overflow").greater_than(0).below(1));

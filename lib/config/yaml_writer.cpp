@@ -59,8 +59,8 @@ std::string ReferenceVisitor::join_allowed(const std::vector<std::string>& v) {
 
 void ReferenceVisitor::flavor(const char* key, models::ModelConfig&) {
   std::vector<std::string> all;
-  for (const auto& type : models::model_types()) {
-    for (const auto& name : models::flavor_names(type)) all.push_back(type + ": " + name);
+  for (const auto type : models::model_families()) {
+    for (const auto& name : models::flavor_names(type)) all.push_back(std::string(models::family_name(type)) + ": " + name);
   }
   row(key, "\"\"", join_allowed(all),
       "named preset; keys given beside it override the preset");

@@ -2,6 +2,7 @@
 // key's doc as a comment), a flat "dotted.key -> value" map, and the markdown reference table.
 #pragma once
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,26 +64,26 @@ class YamlWriteVisitor {
   int indent_;
 };
 
-// Collects "dotted.key" -> value text.
+// Collects "dotted.key" -> value text, and the keys marked architecture() in the schema.
 class FlatVisitor {
  public:
-  FlatVisitor(std::map<std::string, std::string>& out, std::string prefix)
-      : out_(out), prefix_(std::move(prefix)) {}
+  FlatVisitor(std::map<std::string, std::string>& out, std::set<std::string>& architecture, std::string prefix)
+      : out_(out), architecture_(architecture), prefix_(std::move(prefix)) {}
   template <class T>
-  void field(const char* key, T& value, const FieldSpec&) { out_[dotted(key)] = value_text(value); }
+  void field(const char* key, T& value, const FieldSpec& spec) { add(key, value_text(value), spec); }
   template <class E>
-  void choice(const char* key, E& value, const ChoiceNames<E>& names, const FieldSpec&) {
-    out_[dotted(key)] = choice_text(value, names);
+  void choice(const char* key, E& value, const ChoiceNames<E>& names, const FieldSpec& spec) {
+    add(key, choice_text(value, names), spec);
   }
   template <class S>
   void section(const char* key, S& sub, const char*) {
-    FlatVisitor child(out_, dotted(key));
+    FlatVisitor child(out_, architecture_, dotted(key));
     describe(child, sub);
   }
   template <class S>
   void list(const char* key, std::vector<S>& items, const char*) {
     for (size_t i = 0; i < items.size(); ++i) {
-      FlatVisitor child(out_, dotted(key) + "[" + std::to_string(i) + "]");
+      FlatVisitor child(out_, architecture_, dotted(key) + "[" + std::to_string(i) + "]");
       describe(child, items[i]);
     }
   }
@@ -90,7 +91,12 @@ class FlatVisitor {
 
  private:
   std::string dotted(const char* key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
+  void add(const char* key, std::string value, const FieldSpec& spec) {
+    out_[dotted(key)] = std::move(value);
+    if (spec.defines_architecture) architecture_.insert(dotted(key));
+  }
   std::map<std::string, std::string>& out_;
+  std::set<std::string>& architecture_;
   std::string prefix_;
 };
 

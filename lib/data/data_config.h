@@ -28,6 +28,10 @@ enum class TokenFormat {
   kUint32,    // pre-tokenized little-endian uint32 ids
 };
 
+constexpr int64_t bytes_per_token(TokenFormat f) {
+  return f == TokenFormat::kUint32 ? 4 : f == TokenFormat::kUint16 ? 2 : 1;
+}
+
 enum class Interpolation { kBilinear, kBicubic };
 
 // imagenet: timm's RandAugment over its 15 "increasing" ops (lib/data/rand_augment.h); the Swin

@@ -11,15 +11,6 @@
 namespace ssa::data {
 namespace {
 
-int64_t bytes_per_token(TokenFormat f) {
-  switch (f) {
-    case TokenFormat::kBytes: return 1;
-    case TokenFormat::kUint16: return 2;
-    case TokenFormat::kUint32: return 4;
-  }
-  return 1;
-}
-
 // Decodes little-endian ids to int32 (ids above INT32_MAX are rejected).
 at::Tensor decode(const std::string& bytes, TokenFormat format, const std::string& key,
                   const std::string& path) {

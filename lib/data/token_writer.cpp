@@ -11,8 +11,6 @@ namespace {
 
 constexpr size_t kBufferBytes = 1 << 20;
 
-int64_t width(TokenFormat f) { return f == TokenFormat::kUint32 ? 4 : f == TokenFormat::kUint16 ? 2 : 1; }
-
 }  // namespace
 
 TokenFormat smallest_format(int64_t vocab_size) {
@@ -33,13 +31,13 @@ TokenFileWriter::TokenFileWriter(std::string split, std::string path, TokenForma
   info_.path = std::move(path);
   info_.crc32 = static_cast<uint32_t>(::crc32(0L, Z_NULL, 0));
   if (!out_) throw Error(ExitCode::kIo, info_.path + ": cannot create");
-  SSA_CHECK(vocab_size <= (int64_t{1} << (8 * width(format))), ExitCode::kInternal,
+  SSA_CHECK(vocab_size <= (int64_t{1} << (8 * bytes_per_token(format))), ExitCode::kInternal,
             "{}: vocabulary of {} does not fit {}", info_.path, vocab_size, format_name(format));
   buffer_.reserve(kBufferBytes);
 }
 
 void TokenFileWriter::write(const std::vector<int32_t>& ids) {
-  const int64_t w = width(format_);
+  const int64_t w = bytes_per_token(format_);
   for (const int32_t id : ids) {
     SSA_CHECK(id >= 0 && id < vocab_size_, ExitCode::kInternal, "{}: token id {} outside the vocabulary", info_.path, id);
     auto v = static_cast<uint32_t>(id);

@@ -24,7 +24,7 @@ SourceSample SourceSampler::sample(const SsaConfig& config, int64_t length, doub
     case SsaVariant::kLocalGrid:
     case SsaVariant::kSwinSubwindow: return grid_sample(config, length, sigma_fraction);
   }
-  throw Error(ExitCode::kInternal, "unknown SSA variant");
+  throw Error(ExitCode::kInternal, "SSA: unknown variant " + std::to_string(static_cast<int>(config.variant)));
 }
 
 // scores: (n_w, T). Keeps, per window w, the W highest-scoring positions below (w+1)W.

@@ -78,7 +78,8 @@ SourceSample SourceSampler::grid_sample(const SsaConfig& config, int64_t length,
     }
     default: break;
   }
-  throw Error(ExitCode::kInternal, "grid_sample: not a 2D variant");
+  throw Error(ExitCode::kInternal, "SSA grid_sample: variant " + std::to_string(static_cast<int>(config.variant)) +
+                                       " is not a 2D variant");
 }
 
 }  // namespace ssa::attn

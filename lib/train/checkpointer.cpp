@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 #include <spdlog/spdlog.h>
 
 #include "lib/core/error.h"
@@ -49,7 +50,8 @@ std::vector<NamedTensor> state_tensors(const CheckpointParts& parts) {
                                {"data.cursor", scalar(s.data.cursor)},
                                {"best_valid_loss", scalar(s.best_valid_loss)},
                                {"loss_scale.scale", scalar(s.loss_scale.scale)},
-                               {"loss_scale.good_steps", scalar(s.loss_scale.good_steps)}};
+                               {"loss_scale.good_steps", scalar(s.loss_scale.good_steps)},
+                               {"threads", scalar(static_cast<int64_t>(at::get_num_threads()))}};
   const auto ranks = parts.all_ranks_rng.empty() ? std::vector<RankRng>{current_rng(parts.model)} : parts.all_ranks_rng;
   out.push_back({"world_size", scalar(static_cast<int64_t>(ranks.size()))});
   for (size_t r = 0; r < ranks.size(); ++r) {
@@ -86,6 +88,12 @@ void read_state(const std::string& path, const std::vector<NamedTensor>& stored,
   s.best_valid_loss = get("best_valid_loss").item<double>();
   s.loss_scale.scale = get("loss_scale.scale").item<double>();
   s.loss_scale.good_steps = get_int("loss_scale.good_steps");
+  // CPU reductions split work by thread: another count gives other roundings from here on.
+  const auto threads = by_name.find("threads");
+  if (threads != by_name.end() && threads->second.item<int64_t>() != at::get_num_threads()) {
+    spdlog::warn("{}: written with {} CPU threads, this run uses {} (run.threads): training continues, but not "
+                 "bitwise identical to an uninterrupted run", path, threads->second.item<int64_t>(), at::get_num_threads());
+  }
   const int64_t world_size = get_int("world_size");
   if (parts.rank >= world_size) {
     spdlog::warn("{}: written by {} ranks; rank {} starts fresh random streams", path, world_size, parts.rank);

@@ -26,6 +26,7 @@
 #include "lib/train/build_info.h"
 #include "lib/train/fault_injection.h"
 #include "lib/train/generation.h"
+#include "lib/train/stop_request.h"
 #include "lib/train/trainer.h"
 #include "models/decoder/decoder.h"
 #include "models/model_factory.h"
@@ -95,6 +96,7 @@ data::TaskData load_data_on_every_rank(const config::ExperimentConfig& config, d
 }  // namespace
 
 int command_train(const CommandLine& cli) {
+  install_stop_handlers();  // a stop signal during the data load counts, after the first step
   const auto config = config::load_experiment(cli.config_path, cli.overrides);
   const auto launch = dist::discover_launch();
   if (launch.rank != 0) spdlog::set_level(spdlog::level::warn);  // rank 0 speaks for the job
@@ -123,7 +125,7 @@ int command_check(const CommandLine& cli) {
   const auto config = config::load_experiment(cli.config_path, cli.overrides);
   const auto model = models::build_model(config.model, /*sampler_seed=*/0);
   std::printf("config %s is valid\n", cli.config_path.c_str());
-  std::printf("model: %s%s\n", config.model.type.c_str(),
+  std::printf("model: %s%s\n", models::family_name(config.model.type),
               config.model.flavor.empty() ? "" : (" (" + config.model.flavor + ")").c_str());
   std::printf("parameters: %s\n", with_commas(model->parameter_count()).c_str());
   return static_cast<int>(ExitCode::kOk);
@@ -168,14 +170,14 @@ struct SampledLayers {
 };
 
 SampledLayers sampled_layers(const config::ExperimentConfig& config) {
-  const auto& type = config.model.type;
-  if (type == "decoder") {
+  const auto type = config.model.type;
+  if (type == models::ModelFamily::kDecoder) {
     const auto& d = config.model.decoder;
     const auto plan = attn::ssa_layer_plan(d.ssa, d.layers);
     return {d.ssa, plan, std::vector<int64_t>(plan.size(), config.data.seq_len)};
   }
-  if (type != "swin") {
-    throw ConfigError("inspect-sampling: model.type " + type + " subsamples per graph; use a decoder or swin config");
+  if (type != models::ModelFamily::kSwin) {
+    throw ConfigError(std::string("inspect-sampling: model.type ") + models::family_name(type) + " subsamples per graph; use a decoder or swin config");
   }
   const auto& s = config.model.swin;
   const auto geometry = models::swin_geometry(s);
@@ -245,10 +247,10 @@ int command_sample(const CommandLine& cli) {
   const auto config = config::load_experiment(cli.config_path, cli.overrides);
   apply_run_settings(config.run);
   const auto model = std::dynamic_pointer_cast<models::Decoder>(models::build_model(config.model, 0));
-  if (!model) throw ConfigError("sample: model.type " + config.model.type + " does not generate; use a decoder");
+  if (!model) throw ConfigError(std::string("sample: model.type ") + models::family_name(config.model.type) + " does not generate; use a decoder");
   load_weights(resolve_checkpoint(cli.checkpoint), *model);
   model->to(resolve_device(config.run));
-  const GenerationOptions options{cli.temperature, cli.top_k, static_cast<uint64_t>(cli.seed)};
+  const GenerationOptions& options = cli.generation;
   if (config::task_of(config) == data::Task::kImageGeneration) {
     if (cli.out_path.empty()) throw ConfigError("sample: a pixel model needs --out FILE for its image");
     replace_file_atomically(cli.out_path, sample_image(*model, config.model.decoder, options));
@@ -312,13 +314,8 @@ int command_prepare_data(const CommandLine& cli) {
   } else if (cli.dataset == "wikitext-103") {
     prepared = data::prepare_wikitext103(cli.input, cli.out_path);
   } else if (cli.dataset == "sentencepiece") {
-    data::SentencePieceOptions options;
+    data::SentencePieceOptions options = cli.sentencepiece;
     options.train_text = cli.input;
-    options.valid_text = cli.valid_text;
-    options.test_text = cli.test_text;
-    options.model = cli.spm_model;
-    options.vocab_size = cli.vocab_size;
-    options.model_type = cli.model_type;
     prepared = data::prepare_sentencepiece(options, cli.out_path);
   } else {
     throw ConfigError("prepare-data: unknown dataset '" + cli.dataset + "'; use enwik8, wikitext-103 or sentencepiece");

@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "lib/data/prepare_data.h"
+#include "lib/train/generation_options.h"
+
 namespace ssa::train {
 
 struct CommandLine {
@@ -19,17 +22,12 @@ struct CommandLine {
   // sample (lib/train/generation.h):
   std::string prompt = "\n";           // text: the start to continue
   int64_t length = 256;                // text: bytes to generate
-  double temperature = 1.0;            // 0 = greedy
-  int64_t top_k = 0;                   // 0 = all tokens
-  int64_t seed = 1;
+  GenerationOptions generation;
   std::string dict_path;               // word-level text: prepare-data's dict.txt
   // prepare-data (docs/data-preparation.md):
   std::string dataset;                 // enwik8 | wikitext-103 | sentencepiece
   std::string input;                   // enwik8: the raw file; wikitext-103: its folder; sentencepiece: train text
-  std::string valid_text, test_text;   // sentencepiece: texts to encode as valid / test
-  std::string spm_model;               // sentencepiece: encode with this model instead of training one
-  int64_t vocab_size = 8000;           // sentencepiece: vocabulary to train
-  std::string model_type = "unigram";  // sentencepiece: unigram | bpe | char | word
+  data::SentencePieceOptions sentencepiece;  // its train_text is `input`
 };
 
 int command_train(const CommandLine& cli);

@@ -69,6 +69,7 @@ FaultInjection::FaultInjection(const std::string& spec) {
 }
 
 const FaultInjection::Fault* FaultInjection::find(const std::string& kind, int64_t step, int rank) const {
+  SSA_CHECK(fault_kinds().count(kind) == 1, ExitCode::kInternal, "fault injection: no fault kind '{}'", kind);
   for (const auto& f : faults_) {
     if (f.kind == kind && f.step == step && (f.rank < 0 || f.rank == rank)) return &f;
   }
@@ -97,6 +98,26 @@ FileSizeLimit::~FileSizeLimit() {
   if (!active_) return;
   setrlimit(RLIMIT_FSIZE, &previous_);
   std::signal(SIGXFSZ, previous_handler_);
+}
+
+// save_kill's byte, else save_error's (0 = no limit); a save_error without a byte fails at once.
+int64_t SaveFaults::limit_bytes(const FaultInjection& faults, int64_t step, int rank) {
+  const int64_t killed_at = faults.amount("save_kill", step, rank);
+  if (killed_at > 0) return killed_at;
+  const int64_t full_disk_at = faults.amount("save_error", step, rank);
+  if (faults.fires("save_error", step, rank) && full_disk_at == 0) {
+    throw Error(ExitCode::kIo, "cannot write checkpoint step " + std::to_string(step) +
+                                   ": injected fault (SSA_FAULT save_error)");
+  }
+  return full_disk_at;
+}
+
+SaveFaults::SaveFaults(const FaultInjection& faults, int64_t step, int rank)
+    : limit_(limit_bytes(faults, step, rank), /*die=*/faults.amount("save_kill", step, rank) > 0),
+      flaky_attempts_(faults.amount("save_flaky", step, rank)) {}
+
+void SaveFaults::before_attempt(int64_t attempt) const {
+  if (attempt <= flaky_attempts_) throw Error(ExitCode::kIo, "injected I/O error (SSA_FAULT save_flaky)");
 }
 
 }  // namespace ssa::train

@@ -66,4 +66,18 @@ class FileSizeLimit {
   void (*previous_handler_)(int) = nullptr;
 };
 
+// The faults armed for the checkpoint save of `step` on `rank`, for as long as it lives:
+// save_error (thrown at once, or file writes failing past a byte), save_kill (death at a byte)
+// and save_flaky (the first attempts fail). Nothing when none is armed.
+class SaveFaults {
+ public:
+  SaveFaults(const FaultInjection& faults, int64_t step, int rank);
+  void before_attempt(int64_t attempt) const;  // throws the injected error of a flaky attempt
+
+ private:
+  static int64_t limit_bytes(const FaultInjection& faults, int64_t step, int rank);
+  FileSizeLimit limit_;
+  int64_t flaky_attempts_;
+};
+
 }  // namespace ssa::train

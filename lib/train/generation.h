@@ -8,15 +8,10 @@
 
 #include <ATen/ATen.h>
 
+#include "lib/train/generation_options.h"
 #include "models/decoder/decoder.h"
 
 namespace ssa::train {
-
-struct GenerationOptions {
-  double temperature = 1.0;  // 0 = greedy (argmax)
-  int64_t top_k = 0;         // draw among the k most likely tokens; 0 = all
-  uint64_t seed = 1;
-};
 
 // The next token for last-position `scores` (V) (logits, or log-probabilities from an adaptive
 // softmax): the argmax at temperature 0, else a draw from softmax(scores / temperature) over the

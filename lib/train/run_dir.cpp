@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -21,33 +20,18 @@ namespace ssa::train {
 namespace fs = std::filesystem;
 namespace {
 
-// Keys whose change makes the checkpoints in a run directory unusable: parameter shapes or
-// structure (decoder, Swin, EGT), the meaning of token ids. SSA settings, dropout, image size and
-// sequence length may change between runs.
-bool is_architecture_key(const std::string& key) {
-  static const std::set<std::string> keys = {
-      "model.type", "model.vocab_size", "model.layers", "model.d_model", "model.heads", "model.d_ff",
-      "model.final_norm", "model.tie_embeddings", "model.adaptive_cutoffs", "model.adaptive_factor",
-      "model.position", "model.image_channels", "model.conditions",                        // decoder
-      "model.in_channels", "model.num_classes", "model.patch_size", "model.embed_dim",
-      "model.depths", "model.window_size", "model.mlp_ratio",                              // Swin
-      "model.d_node", "model.d_edge", "model.virtual_nodes", "model.svd_rank", "model.upto_hop",
-      "model.ffn_multiplier", "model.edge_ffn_multiplier", "model.egt_simple",             // EGT
-      "data.format"};
-  return keys.count(key) > 0;
-}
-
+// Architecture keys (config schema) that differ refuse the directory; other differences warn.
 void check_against_previous(const config::ExperimentConfig& config, const RunPaths& paths) {
   if (!std::filesystem::exists(paths.resolved_config)) return;  // a new run
   const std::string text = read_input_file(paths.resolved_config);
-  const auto before = config::flatten(config::parse_experiment(text, paths.resolved_config));
+  const auto before = config::flatten(config::parse_experiment(text, paths.resolved_config)).values;
   const auto now = config::flatten(config);
   std::string architecture, other;
-  for (const auto& [key, value] : now) {
+  for (const auto& [key, value] : now.values) {
     const auto it = before.find(key);
     const std::string old_value = it == before.end() ? "(absent)" : it->second;
     if (old_value == value) continue;
-    std::string& list = is_architecture_key(key) ? architecture : other;
+    std::string& list = now.architecture_keys.count(key) ? architecture : other;
     list += (list.empty() ? "" : "; ") + key + ": " + old_value + " -> " + value;
   }
   if (!architecture.empty()) {

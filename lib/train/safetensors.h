@@ -26,7 +26,8 @@ std::map<std::string, at::Tensor> tensors_by_name(const std::vector<NamedTensor>
 // Creates `path` new (an existing file or link there is an I/O error, see exclusive_file.h), synced.
 void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors);
 
-// Throws InputError("<path>: <problem>") on any malformed, truncated or corrupted input.
+// The tensors in the order of their data in the file. Throws InputError("<path>: <problem>") on
+// any malformed, truncated or corrupted input, or tensor data that overlaps or leaves a gap.
 std::vector<NamedTensor> load_safetensors(const std::string& path);
 
 // Parses an in-memory file (the same checks); `name` appears in errors.

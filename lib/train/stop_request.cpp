@@ -49,8 +49,13 @@ TimeLimit time_limit_of(const RunConfig& run) {
   return limit;
 }
 
-StopRequest::StopRequest(TimeLimit limit) : start_(std::chrono::steady_clock::now()), limit_(std::move(limit)) {
+void install_stop_handlers() {
+  if (g_signal != 0) return;  // one came already: its handler is reset, so a second one ends the process
   for (const int s : {SIGTERM, SIGUSR1, SIGINT}) install(s);
+}
+
+StopRequest::StopRequest(TimeLimit limit) : start_(std::chrono::steady_clock::now()), limit_(std::move(limit)) {
+  install_stop_handlers();
 }
 
 std::string StopRequest::reason() const {

@@ -18,6 +18,11 @@ struct TimeLimit {
 };
 TimeLimit time_limit_of(const RunConfig& run);
 
+// Installs the handlers of SIGTERM, SIGUSR1 and SIGINT. Called first thing by `train`, so that a
+// signal during the data load or the rendezvous is a stop request too (after the first step),
+// not the default action: death, and no requeue. StopRequest installs them as well.
+void install_stop_handlers();
+
 class StopRequest {
  public:
   // Installs the signal handlers; limit.seconds <= 0 means no time limit.

@@ -9,15 +9,19 @@
 
 namespace ssa::train {
 
+enum class DeviceKind { kCpu, kCuda };
+enum class Precision { kAuto, kFp32, kBf16, kFp16 };  // auto = bf16 on CUDA, fp32 on CPU
+enum class LossScaleMode { kAuto, kDynamic, kOff };   // auto = dynamic exactly when the precision is fp16
+
 struct RunConfig {
   std::string dir;            // run directory; empty means runs/<config file stem>
   int64_t seed = 1;
   int64_t threads = 0;        // intra-op threads; 0 means every core
-  std::string device = "cpu"; // "cpu" or "cuda"
+  DeviceKind device = DeviceKind::kCpu;
   double time_limit_s = 0;    // stop, save and exit 143 after this long; 0 = no limit
   bool slurm_time_limit = true;  // inside a SLURM job with a limit, also stop slurm_margin_s before it
   double slurm_margin_s = 300;   // time left for the final checkpoint before SLURM's limit
-  std::string precision = "auto";  // fp32, bf16 or fp16 autocast; auto = bf16 on CUDA, fp32 on CPU
+  Precision precision = Precision::kAuto;  // autocast dtype
   bool deterministic = false;  // deterministic kernels only (lib/core/determinism.h); for bitwise GPU reruns
   std::string init_from;      // a fresh run starts from these weights (checkpoint or run directory)
   std::string resume = "auto";  // auto, never, or a checkpoint / run directory to continue from
@@ -25,7 +29,7 @@ struct RunConfig {
 
 // Dynamic loss scaling (lib/train/loss_scaler.h).
 struct LossScaleConfig {
-  std::string mode = "auto";   // dynamic, off, or auto (dynamic exactly when run.precision is fp16)
+  LossScaleMode mode = LossScaleMode::kAuto;
   double init = 65536;         // initial scale
   double growth_factor = 2;
   double backoff_factor = 0.5;

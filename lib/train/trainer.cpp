@@ -26,6 +26,11 @@
 namespace ssa::train {
 namespace {
 
+// Salts that give each random stream of a run its own seed, all from run.seed.
+constexpr uint64_t kDataOrderSalt = 0xDA7A;
+constexpr uint64_t kSamplerSalt = 0x55A;  // + rank: every rank draws its own SSA sources
+constexpr uint64_t kAugmentSalt = 0xA06;
+
 const char* mode_name(attn::AttentionMode mode) {
   return mode == attn::AttentionMode::kDense ? "dense" : "ssa";
 }
@@ -61,12 +66,12 @@ data::TaskData load_data(const config::ExperimentConfig& config) {
   options.eval_context = config.eval.context;
   options.image_side = config.model.swin.image_size;
   options.num_classes = config.model.swin.num_classes;
-  options.order_seed = mix_seed(static_cast<uint64_t>(config.run.seed), 0xDA7A);
+  options.order_seed = mix_seed(static_cast<uint64_t>(config.run.seed), kDataOrderSalt);
   return data::load_task_data(config.data, options);
 }
 
 at::Device resolve_device(const RunConfig& run, int local_rank) {
-  if (run.device == "cuda") {
+  if (run.device == DeviceKind::kCuda) {
     if (!torch::cuda::is_available()) throw ConfigError("run.device: cuda requested but no CUDA device is available");
     const auto gpus = static_cast<int>(torch::cuda::device_count());
     return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(local_rank % gpus));  // one GPU per local rank
@@ -100,22 +105,24 @@ Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, 
 
 void Trainer::build_model() {
   const auto rank = static_cast<uint64_t>(comm_.rank());  // per-rank SSA draws: the sampler seed mixes in the rank
-  model_ = models::build_model(config_.model, mix_seed(static_cast<uint64_t>(config_.run.seed), 0x55A + rank));
+  model_ = models::build_model(config_.model, mix_seed(static_cast<uint64_t>(config_.run.seed), kSamplerSalt + rank));
   model_->to(device_);
   model_->train();
-  spdlog::info("model: {} with {} parameters", config_.model.type, model_->parameter_count());
+  spdlog::info("model: {} with {} parameters", models::family_name(config_.model.type), model_->parameter_count());
 }
 
 // run.precision -> the autocast dtype; train.loss_scale.mode -> whether the loss scaler runs.
 void Trainer::build_precision() {
-  std::string precision = config_.run.precision;
-  if (precision == "auto") precision = device_.is_cuda() ? "bf16" : "fp32";
-  if (precision == "bf16") autocast_dtype_ = at::kBFloat16;
-  if (precision == "fp16") autocast_dtype_ = at::kHalf;
-  const auto& mode = config_.train.loss_scale.mode;
+  Precision precision = config_.run.precision;
+  if (precision == Precision::kAuto) precision = device_.is_cuda() ? Precision::kBf16 : Precision::kFp32;
+  if (precision == Precision::kBf16) autocast_dtype_ = at::kBFloat16;
+  if (precision == Precision::kFp16) autocast_dtype_ = at::kHalf;
+  const LossScaleMode mode = config_.train.loss_scale.mode;
   scaler_ = std::make_unique<LossScaler>(config_.train.loss_scale,
-                                         mode == "dynamic" || (mode == "auto" && precision == "fp16"));
-  spdlog::info("precision: {}{}", precision, scaler_->enabled() ? " with dynamic loss scaling" : "");
+                                         mode == LossScaleMode::kDynamic ||
+                                             (mode == LossScaleMode::kAuto && precision == Precision::kFp16));
+  const char* name = precision == Precision::kBf16 ? "bf16" : precision == Precision::kFp16 ? "fp16" : "fp32";
+  spdlog::info("precision: {}{}", name, scaler_->enabled() ? " with dynamic loss scaling" : "");
 }
 
 void Trainer::build_optimizer() {
@@ -422,17 +429,9 @@ void Trainer::save() {
     if (!comm_.is_main()) return;
     std::vector<RankRng> all;
     for (size_t r = 0; r < torch_states.size(); ++r) all.push_back({torch_states[r], sampler_states[r], cuda_states[r]});
-    const int64_t full_disk_at = faults_.amount("save_error", state_.step, comm_.rank());
-    if (faults_.fires("save_error", state_.step, comm_.rank()) && full_disk_at == 0) {
-      throw Error(ExitCode::kIo, "cannot write checkpoint step " + std::to_string(state_.step) +
-                                     ": injected fault (SSA_FAULT save_error)");
-    }
-    const int64_t killed_at = faults_.amount("save_kill", state_.step, comm_.rank());
-    const FileSizeLimit fault(killed_at > 0 ? killed_at : full_disk_at, /*die=*/killed_at > 0);
-    const int64_t flaky_attempts = faults_.amount("save_flaky", state_.step, comm_.rank());
-    checkpointer_->save({*model_, optimizer_.get(), state_, all}, [&](int64_t attempt) {
-      if (attempt <= flaky_attempts) throw Error(ExitCode::kIo, "injected I/O error (SSA_FAULT save_flaky)");
-    });
+    const SaveFaults faults(faults_, state_.step, comm_.rank());  // SSA_FAULT, tests only
+    checkpointer_->save({*model_, optimizer_.get(), state_, all},
+                        [&](int64_t attempt) { faults.before_attempt(attempt); });
   }, dist::Patience::kSlowRanks);
   progress_->note("checkpoint saved at step " + std::to_string(state_.step));
 }
@@ -457,7 +456,7 @@ void Trainer::write_metrics(const JsonLine& line) {
 // Seeds the training transforms of the micro-batch starting at `first` in the global batch: the
 // same examples get the same augmentation whatever the rank count, and resume repeats it exactly.
 uint64_t Trainer::augment_seed(int64_t step, int64_t first) const {
-  const uint64_t run = mix_seed(static_cast<uint64_t>(config_.run.seed), 0xA06);
+  const uint64_t run = mix_seed(static_cast<uint64_t>(config_.run.seed), kAugmentSalt);
   return mix_seed(mix_seed(run, static_cast<uint64_t>(step)), static_cast<uint64_t>(first));
 }
 

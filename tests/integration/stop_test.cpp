@@ -52,6 +52,42 @@ TEST_CASE("SIGTERM saves the current step, exits 143, and the same command resum
   CHECK(metrics_lines(dir, "train").size() == static_cast<size_t>(stopped_at + 3));
 }
 
+TEST_CASE("resuming with another CPU thread count warns that the run is no longer bitwise reproducible",
+          "[integration][stop]") {
+  const std::string dir = fresh_run_dir("threads_changed");
+  const std::vector<std::string> args{kConfig, "run.dir=" + dir, "checkpoint.every=4", "eval.every=0",
+                                      "train.lr_schedule.warmup_steps=2"};
+  auto first = args;
+  first.insert(first.end(), {"train.steps=4", "run.threads=1"});
+  REQUIRE(run_ssa_train(first).exit_code == 0);
+  auto same = args;
+  same.insert(same.end(), {"train.steps=6", "run.threads=1"});
+  const auto unchanged = run_ssa_train(same);
+  CHECK(unchanged.exit_code == 0);
+  CHECK(unchanged.err.find("CPU threads") == std::string::npos);
+  auto more = args;
+  more.insert(more.end(), {"train.steps=8", "run.threads=2"});
+  const auto changed = run_ssa_train(more);
+  INFO(changed.err);
+  CHECK(changed.exit_code == 0);
+  CHECK(changed.err.find("written with 1 CPU threads, this run uses 2 (run.threads)") != std::string::npos);
+}
+
+// SLURM's --signal can come before training starts (a short job, a slow data load): it must be a
+// stop request, not the default action (death without a checkpoint, and no requeue).
+TEST_CASE("SIGTERM during the data load stops after the first step with a checkpoint", "[integration][stop]") {
+  const std::string dir = fresh_run_dir("sigterm_loading");
+  setenv("SSA_FAULT", "slow_load@0/4000", 1);  // the data load takes 4 s longer
+  const auto r = run_and_signal_after({kConfig, "run.dir=" + dir, "train.steps=50", "checkpoint.every=1000",
+                                       "eval.every=0", "train.lr_schedule.warmup_steps=2"},
+                                      std::chrono::milliseconds(1500), SIGTERM);
+  unsetenv("SSA_FAULT");
+  INFO(r.err);
+  CHECK(r.exit_code == 143);
+  CHECK(r.err.find("stopped at step 1 (SIGTERM on rank 0); checkpoint saved") != std::string::npos);
+  CHECK(newest_checkpoint_step(dir) == 1);
+}
+
 TEST_CASE("SIGUSR1 to one of two ranks stops both at the same step with one checkpoint", "[integration][stop][dist]") {
   const std::string dir = fresh_run_dir("sigusr1_ranks");
   const auto results = run_ranks(2, {kConfig, "run.dir=" + dir, "train.steps=2000", "checkpoint.every=1000",

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -51,13 +52,16 @@ bool run_and_kill_when(const std::vector<std::string>& args, const std::string& 
   return run_and_signal_when(args, path, SIGKILL).exit_code == 128 + SIGKILL;
 }
 
-RunResult run_and_signal_when(const std::vector<std::string>& args, const std::string& path, int signal) {
+namespace {
+
+// Starts ssa-train, waits until `ready()`, sends `signal` (0: none), and waits for the exit.
+RunResult run_and_signal(const std::vector<std::string>& args, const std::function<bool()>& ready, int signal) {
   static std::atomic<int> calls{0};  // runs of one test may overlap (threads)
   const std::string base = "/tmp/ssa_it_" + std::to_string(getpid()) + "_" + std::to_string(calls++);
   const pid_t pid = spawn(args, base + ".out", base + ".err");
   int status = 0;
   bool exited = false;
-  while (!path.empty() && !std::filesystem::exists(path)) {
+  while (!ready()) {
     if (waitpid(pid, &status, WNOHANG) == pid) {
       exited = true;
       break;
@@ -73,6 +77,17 @@ RunResult run_and_signal_when(const std::vector<std::string>& args, const std::s
   r.out = slurp(base + ".out");
   r.err = slurp(base + ".err");
   return r;
+}
+
+}  // namespace
+
+RunResult run_and_signal_when(const std::vector<std::string>& args, const std::string& path, int signal) {
+  return run_and_signal(args, [&] { return path.empty() || std::filesystem::exists(path); }, signal);
+}
+
+RunResult run_and_signal_after(const std::vector<std::string>& args, std::chrono::milliseconds delay, int signal) {
+  const auto until = std::chrono::steady_clock::now() + delay;
+  return run_and_signal(args, [&] { return std::chrono::steady_clock::now() >= until; }, signal);
 }
 
 std::string test_runs_root() {

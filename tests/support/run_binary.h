@@ -1,5 +1,6 @@
 // Runs the real ssa-train binary from integration tests and reads what it wrote.
 #pragma once
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ std::string fresh_run_dir(const std::string& name);
 // Starts ssa-train, waits until `path` exists, sends `signal`, and waits for the exit
 // (path "" and signal 0: just waits).
 RunResult run_and_signal_when(const std::vector<std::string>& args, const std::string& path, int signal);
+
+// Starts ssa-train, sends `signal` after `delay` (unless it has exited), and waits for the exit.
+RunResult run_and_signal_after(const std::vector<std::string>& args, std::chrono::milliseconds delay, int signal);
 
 // metrics.jsonl lines, optionally only those with "event":"<event>".
 std::vector<std::string> metrics_lines(const std::string& run_dir, const std::string& event = "");

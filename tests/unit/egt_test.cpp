@@ -494,7 +494,7 @@ TEST_CASE("model.type egt reads its flavor, keys and graph SSA section", "[egt][
   REQUIRE(c.model.egt.ssa.order == attn::GraphOrder::kReverseCuthillMcKee);
   REQUIRE(c.model.egt.ssa.windows == 3);
   const auto again = config::parse_experiment(config::to_yaml(c), "resolved.yaml");
-  REQUIRE(config::flatten(again) == config::flatten(c));
+  REQUIRE(config::flatten(again).values == config::flatten(c).values);
   const auto error_of = [](const std::string& text) {
     try {
       config::parse_experiment(text, "test.yaml");

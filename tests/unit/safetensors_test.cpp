@@ -87,3 +87,21 @@ TEST_CASE("mutated safetensors files load exactly or fail with InputError", "[sa
   CHECK(rejected > 2500);
   INFO("accepted " << accepted);
 }
+
+// Two tensors that share their bytes, with the data area's second half unused: the sizes add up to
+// the data area, and each checksum matches, yet the file is not one ssa-train writes.
+TEST_CASE("tensor data that overlaps or leaves a gap is refused", "[safetensors]") {
+  const std::string bytes4("\x01\x02\x03\x04", 4);
+  const std::string crc = "U8:4:" + std::to_string(ssa::crc32(bytes4.data(), 4));
+  const auto file_with = [&](const std::string& b_offsets) {
+    const std::string header = "{\"__metadata__\":{\"crc32.a\":\"" + crc + "\",\"crc32.b\":\"" + crc +
+                               "\"},\"a\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0,4]},"
+                               "\"b\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":" + b_offsets + "}}";
+    std::string length(8, '\0');
+    for (int i = 0; i < 8; ++i) length[static_cast<size_t>(i)] = static_cast<char>((header.size() >> (8 * i)) & 0xff);
+    return length + header + bytes4 + bytes4;
+  };
+  CHECK(parse_safetensors(file_with("[4,8]"), "ok").size() == 2);  // the well-formed twin loads
+  CHECK_THROWS_WITH(parse_safetensors(file_with("[0,4]"), "overlap"),
+                    "overlap: b starts at data byte 0, expected 4 (tensor data must not overlap or leave gaps)");
+}
