@@ -21,12 +21,12 @@ std::vector<std::string> flavor_table_names(const FlavorTable<Config>& table) {
   return names;
 }
 
-// The preset `name` of `family`, or a ConfigError listing the known ones.
+// The preset `name` of `family`, or a ModelConfigError listing the known ones.
 template <class Config>
 Config flavor_from_table(const FlavorTable<Config>& table, const std::string& family, const std::string& name) {
   const auto it = table.find(name);
   if (it == table.end()) {
-    throw ConfigError("model.flavor: unknown " + family + " flavor '" + name + "'; known: " +
+    throw ModelConfigError("flavor", "unknown " + family + " flavor '" + name + "'; known: " +
                       join(flavor_table_names(table)));
   }
   return it->second();

@@ -12,7 +12,7 @@
 #include "lib/config/yaml_writer.h"
 #include "lib/core/input_file.h"
 #include "lib/data/distribution_augment.h"
-#include "models/decoder/adaptive_input.h"
+#include "models/decoder/decoder.h"
 #include "models/model_factory.h"
 #include "models/swin/swin.h"
 #include "yaml-cpp/depthguard.h"
@@ -24,14 +24,12 @@ constexpr size_t kMaxConfigBytes = 1 << 20;  // configs are small; refuse anythi
 
 using FailFn = std::function<void(const std::string& key, const std::string& problem)>;
 
-// Runs a model-side check that throws ConfigError("dotted.key: problem") and reports it via fail.
+// Runs a model-side check and reports its ModelConfigError via fail, at the key's position.
 void report_config_error(const std::function<void()>& check, const FailFn& fail) {
   try {
     check();
-  } catch (const ConfigError& e) {
-    const std::string what = e.what();
-    const auto colon = what.find(": ");
-    fail(what.substr(0, colon), what.substr(colon + 2));
+  } catch (const ModelConfigError& e) {
+    fail(e.key(), e.problem());
   }
 }
 
@@ -97,9 +95,7 @@ void validate_decoder(const ExperimentConfig& c, const FailFn& fail) {
                                    ") = data.seq_len (" + std::to_string(c.data.seq_len) + ")");
   }
   if (!m.adaptive_cutoffs.empty()) {
-    report_config_error([&] { models::adaptive_bands(m.vocab_size, m.d_model, m.adaptive_cutoffs, m.adaptive_factor); },
-                        fail);
-    if (!m.tie_embeddings) fail("model.tie_embeddings", "the adaptive softmax is tied to the adaptive input; set true");
+    report_config_error([&] { models::decoder_adaptive_bands(m); }, fail);
   }
   if (c.eval.context >= c.data.seq_len) {
     fail("eval.context", "must be smaller than data.seq_len (" + std::to_string(c.data.seq_len) + ")");

@@ -41,6 +41,19 @@ class ConfigError : public Error {
   explicit ConfigError(const std::string& message) : Error(ExitCode::kConfig, message) {}
 };
 
+// A model config that cannot be built, from the model's own checks: key() is the full config key
+// ("model.patch_size"), problem() the rest, so that the config loader can add the key's position.
+class ModelConfigError : public ConfigError {
+ public:
+  ModelConfigError(const std::string& field, const std::string& problem)
+      : ConfigError("model." + field + ": " + problem), key_("model." + field), problem_(problem) {}
+  const std::string& key() const { return key_; }
+  const std::string& problem() const { return problem_; }
+
+ private:
+  std::string key_, problem_;
+};
+
 // Missing, empty or malformed input files (data, checkpoints).
 class InputError : public Error {
  public:

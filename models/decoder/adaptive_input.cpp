@@ -16,7 +16,7 @@ AdaptiveBands adaptive_bands(int64_t vocab_size, int64_t d_model, const std::vec
   b.edges.push_back(0);
   for (const int64_t c : cutoffs) {
     if (c <= b.edges.back() || c >= vocab_size) {
-      throw ConfigError("model.adaptive_cutoffs: must increase strictly inside (0, model.vocab_size = " +
+      throw ModelConfigError("adaptive_cutoffs", "must increase strictly inside (0, model.vocab_size = " +
                         std::to_string(vocab_size) + "), got " + std::to_string(c));
     }
     b.edges.push_back(c);
@@ -25,7 +25,7 @@ AdaptiveBands adaptive_bands(int64_t vocab_size, int64_t d_model, const std::vec
   for (size_t i = 0; i + 1 < b.edges.size(); ++i) {
     const auto dim = static_cast<int64_t>(std::floor(static_cast<double>(d_model) / std::pow(factor, static_cast<double>(i))));
     if (dim < 1) {
-      throw ConfigError("model.adaptive_factor: band " + std::to_string(i) + " would get " + std::to_string(dim) +
+      throw ModelConfigError("adaptive_factor", "band " + std::to_string(i) + " would get " + std::to_string(dim) +
                         " dimensions (d_model " + std::to_string(d_model) + " / factor^" + std::to_string(i) + ")");
     }
     b.dims.push_back(dim);

@@ -19,7 +19,7 @@ struct AdaptiveBands {
   int64_t size(int64_t band) const { return edges[static_cast<size_t>(band) + 1] - edges[static_cast<size_t>(band)]; }
 };
 
-// Throws ConfigError naming model.adaptive_cutoffs / model.adaptive_factor when the cutoffs are
+// Throws ModelConfigError naming model.adaptive_cutoffs / model.adaptive_factor when the cutoffs are
 // not increasing inside (0, vocab_size) or a band would get no dimensions.
 AdaptiveBands adaptive_bands(int64_t vocab_size, int64_t d_model, const std::vector<int64_t>& cutoffs, double factor);
 

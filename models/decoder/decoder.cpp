@@ -53,11 +53,17 @@ at::Tensor DecoderBlockImpl::forward(const at::Tensor& x, const attn::BiasFn& bi
   return h + drop(fc2(ff), dropout_);                                          // (B, T, C)
 }
 
+AdaptiveBands decoder_adaptive_bands(const DecoderConfig& config) {
+  if (!config.tie_embeddings) {
+    throw ModelConfigError("tie_embeddings", "the adaptive softmax is tied to the adaptive input; set it to true");
+  }
+  return adaptive_bands(config.vocab_size, config.d_model, config.adaptive_cutoffs, config.adaptive_factor);
+}
+
 Decoder::Decoder(const DecoderConfig& config, uint64_t sampler_seed)
     : config_(config), sampler_(std::make_shared<attn::SourceSampler>(sampler_seed)) {
   if (adaptive()) {
-    if (!config.tie_embeddings) throw ConfigError("model.tie_embeddings: the adaptive softmax is tied; set it to true");
-    const auto bands = adaptive_bands(config.vocab_size, config.d_model, config.adaptive_cutoffs, config.adaptive_factor);
+    const auto bands = decoder_adaptive_bands(config);
     adaptive_input_ = register_module("adaptive_input", AdaptiveInput(bands, config.d_model));
     adaptive_softmax_ =
         register_module("adaptive_softmax", AdaptiveSoftmax(adaptive_input_, config.d_model, config.adaptive_dropout));

@@ -19,6 +19,10 @@
 
 namespace ssa::models {
 
+// The adaptive input's bands for `config` (adaptive_cutoffs set). Throws ModelConfigError when the
+// embeddings are untied (the adaptive softmax shares them) or the cutoffs or factor do not fit.
+AdaptiveBands decoder_adaptive_bands(const DecoderConfig& config);
+
 class DecoderBlockImpl : public torch::nn::Module {
  public:
   DecoderBlockImpl(const DecoderConfig& config, std::optional<double> sigma_fraction,

@@ -62,11 +62,11 @@ at::Tensor shifted_window_mask(int64_t height, int64_t width, int64_t window, in
 
 std::vector<SwinBlockGeometry> swin_geometry(const SwinConfig& c) {
   if (c.image_size % c.patch_size != 0) {
-    throw ConfigError("model.patch_size: " + std::to_string(c.patch_size) + " does not divide model.image_size " +
+    throw ModelConfigError("patch_size", std::to_string(c.patch_size) + " does not divide model.image_size " +
                       std::to_string(c.image_size));
   }
   if (c.depths.size() != c.heads.size() || c.depths.empty()) {
-    throw ConfigError("model.heads: needs one entry per stage of model.depths (" + std::to_string(c.depths.size()) + ")");
+    throw ModelConfigError("heads", "needs one entry per stage of model.depths (" + std::to_string(c.depths.size()) + ")");
   }
   std::vector<SwinBlockGeometry> blocks;
   int64_t side = c.image_size / c.patch_size, dim = c.embed_dim;
@@ -74,11 +74,11 @@ std::vector<SwinBlockGeometry> swin_geometry(const SwinConfig& c) {
     const bool clipped = side <= c.window_size;  // one window, no shift
     const int64_t window = clipped ? side : c.window_size;
     if (side % window != 0) {
-      throw ConfigError("model.window_size: " + std::to_string(window) + " does not divide stage " + std::to_string(s + 1) +
+      throw ModelConfigError("window_size", std::to_string(window) + " does not divide stage " + std::to_string(s + 1) +
                         "'s " + std::to_string(side) + "x" + std::to_string(side) + " tokens");
     }
     if (dim % c.heads[s] != 0) {
-      throw ConfigError("model.heads: " + std::to_string(c.heads[s]) + " heads do not divide stage " +
+      throw ModelConfigError("heads", std::to_string(c.heads[s]) + " heads do not divide stage " +
                         std::to_string(s + 1) + "'s " + std::to_string(dim) + " channels");
     }
     for (int64_t b = 0; b < c.depths[s]; ++b) {
@@ -86,7 +86,7 @@ std::vector<SwinBlockGeometry> swin_geometry(const SwinConfig& c) {
     }
     if (s + 1 < c.depths.size()) {
       if (side % 2 != 0) {
-        throw ConfigError("model.depths: stage " + std::to_string(s + 1) + " has " + std::to_string(side) + "x" +
+        throw ModelConfigError("depths", "stage " + std::to_string(s + 1) + " has " + std::to_string(side) + "x" +
                           std::to_string(side) + " tokens, which patch merging cannot halve");
       }
       side /= 2;

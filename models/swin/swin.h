@@ -95,7 +95,7 @@ class Swin : public Model {
 };
 
 // The blocks' geometry for a config, with window clipping (a stage no larger than the window is
-// one unshifted window). Throws ConfigError when the stages do not divide evenly.
+// one unshifted window). Throws ModelConfigError when the stages do not divide evenly.
 std::vector<SwinBlockGeometry> swin_geometry(const SwinConfig& config);
 
 // Whether a block can use SSA: its window splits into sqrt(windows)^2 equal squares (for the
