@@ -161,6 +161,8 @@ int command_eval(const CommandLine& cli) {
   return static_cast<int>(ExitCode::kOk);
 }
 
+namespace {
+
 // What inspect-sampling needs of a model's attention layers: the SSA settings, and per layer
 // (decoder layer or Swin block) its sigma fraction (none: dense) and the tokens it attends over.
 struct SampledLayers {
@@ -177,7 +179,8 @@ SampledLayers sampled_layers(const config::ExperimentConfig& config) {
     return {d.ssa, plan, std::vector<int64_t>(plan.size(), config.data.seq_len)};
   }
   if (type != models::ModelFamily::kSwin) {
-    throw ConfigError(std::string("inspect-sampling: model.type ") + models::family_name(type) + " subsamples per graph; use a decoder or swin config");
+    throw ConfigError(std::string("inspect-sampling: model.type ") + models::family_name(type) +
+                      " subsamples per graph; use a decoder or swin config");
   }
   const auto& s = config.model.swin;
   const auto geometry = models::swin_geometry(s);
@@ -185,8 +188,6 @@ SampledLayers sampled_layers(const config::ExperimentConfig& config) {
   for (const auto& g : geometry) layers.length.push_back(g.window * g.window);  // one window
   return layers;
 }
-
-namespace {
 
 // Token ids (N) as N bytes: byte-level text, or sub-pixel values (a token above 255 becomes 255).
 std::string tokens_as_bytes(const at::Tensor& tokens) {

@@ -97,19 +97,25 @@ EgtStreams EgtLayerImpl::forward(const EgtStreams& x, const attn::GraphSample& s
   auto h = x.h + out(y);
   h = h + fc2(at::elu(fc1(ffn_norm(h))));
   if (!options_.edge_update) return {h, x.e};
+  return {h, update_edges(x.e, logits, s, targets)};
+}
 
+// E + O_e(H_hat) at the computed (target, source) pairs, then the edge FFN over every pair.
+at::Tensor EgtLayerImpl::update_edges(const at::Tensor& e, const at::Tensor& logits, const attn::GraphSample& s,
+                                      const at::Tensor& targets) {
+  const int64_t batch = e.size(0), positions = e.size(1);
   auto delta = edge_out(logits.permute({0, 1, 3, 4, 2}));                                 // (B, G, T, S, d_e)
-  at::Tensor e;
+  at::Tensor updated;
   if (s.dense) {
-    e = x.e + delta.squeeze(1);
+    updated = e + delta.squeeze(1);
   } else {
-    const auto pair_valid = (all_targets ? s.source_valid.unsqueeze(2) : s.target_valid.unsqueeze(3) & s.source_valid.unsqueeze(2));
+    const auto pair_valid = s.targets.defined() ? s.target_valid.unsqueeze(3) & s.source_valid.unsqueeze(2)
+                                                : s.source_valid.unsqueeze(2);            // (B, G, T, S)
     delta = (delta * pair_valid.unsqueeze(-1).to(delta.scalar_type())).reshape({batch, -1, options_.d_edge});
     const auto index = pair_index(targets, s.sources, positions).unsqueeze(-1).expand_as(delta);
-    e = x.e.reshape({batch, positions * positions, options_.d_edge}).scatter_add(1, index, delta).view_as(x.e);
+    updated = e.reshape({batch, positions * positions, options_.d_edge}).scatter_add(1, index, delta).view_as(e);
   }
-  e = e + edge_fc2(at::elu(edge_fc1(edge_ffn_norm(e))));
-  return {h, e};
+  return updated + edge_fc2(at::elu(edge_fc1(edge_ffn_norm(updated))));
 }
 
 at::Tensor EgtLayerImpl::degree_scaler(const at::Tensor& gates, const attn::GraphSample& s, const at::Tensor& targets,

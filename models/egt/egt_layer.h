@@ -49,6 +49,9 @@ class EgtLayerImpl : public torch::nn::Module {
   torch::nn::Linear edge_out{nullptr}, edge_fc1{nullptr}, edge_fc2{nullptr};  // edge_update only
 
  private:
+  // e: (B, P, P, d_e); logits: (B, G, H, T, S); targets: (B, G, T). The updated edge stream.
+  at::Tensor update_edges(const at::Tensor& e, const at::Tensor& logits, const attn::GraphSample& sample,
+                          const at::Tensor& targets);
   // (B, G, H, T) log(1 + degree), 1 on VN target rows. gates: (B, G, H, T, S), 0 on invalid slots.
   at::Tensor degree_scaler(const at::Tensor& gates, const attn::GraphSample& sample, const at::Tensor& targets,
                            const at::Tensor& real_nodes) const;
