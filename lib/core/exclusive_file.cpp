@@ -55,6 +55,12 @@ void ExclusiveFile::sync_and_close() {
   if (::close(fd) != 0) throw io_error("close", path_);
 }
 
+void ExclusiveFile::commit_as(const std::string& path) {
+  sync();
+  commit_by_rename(path_, path);
+  path_ = path;
+}
+
 void make_directory_exclusive(const std::string& path) {
   if (::mkdir(path.c_str(), 0777) != 0) throw io_error("create directory", path);
 }
@@ -83,10 +89,15 @@ void commit_by_rename(const std::string& temporary, const std::string& path) {
   sync_directory(parent.empty() ? "." : parent);
 }
 
-void replace_file_atomically(const std::string& path, std::string_view text) {
+std::string fresh_temporary(const std::string& path) {
   const std::string tmp = path + ".tmp";
   std::error_code ignored;
   std::filesystem::remove(tmp, ignored);  // a stale temporary, or a link: the link goes, not its target
+  return tmp;
+}
+
+void replace_file_atomically(const std::string& path, std::string_view text) {
+  const std::string tmp = fresh_temporary(path);
   ExclusiveFile file(tmp);
   file.write(text);
   file.sync_and_close();

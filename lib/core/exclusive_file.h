@@ -24,6 +24,9 @@ class ExclusiveFile {
   void write(std::string_view text) { write(text.data(), text.size()); }
   void sync();             // fsync: the bytes written so far are on disk
   void sync_and_close();   // before a rename commits the file
+  // Syncs, renames the file to `path` (commit_by_rename) and keeps it open: later writes go to
+  // the committed file through this descriptor, whatever is put at `path` afterwards.
+  void commit_as(const std::string& path);
   const std::string& path() const { return path_; }
 
  private:
@@ -41,6 +44,10 @@ void sync_directory(const std::string& path);
 // Renames a finished (synced) `temporary` over `path` and syncs the directory, so that the new
 // file survives a crash; on failure removes `temporary` and throws ssa::Error(kIo).
 void commit_by_rename(const std::string& temporary, const std::string& path);
+
+// `path`.tmp, with a stale temporary (or a link planted there) removed: where a replacement of
+// `path` is created.
+std::string fresh_temporary(const std::string& path);
 
 // Writes `text` to `path` through `path`.tmp: a stale temporary (or a link planted there) is
 // removed, the temporary is created exclusively, synced and renamed over `path`, and the directory

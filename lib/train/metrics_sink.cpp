@@ -2,6 +2,7 @@
 #include "lib/train/metrics_sink.h"
 
 #include <cstdlib>
+#include <fstream>
 
 #include "lib/core/error.h"
 #include "lib/core/exclusive_file.h"
@@ -15,7 +16,7 @@ int64_t json_int_field(const std::string& line, const std::string& key) {
   return std::strtoll(line.c_str() + at + needle.size(), nullptr, 10);
 }
 
-MetricsSink::MetricsSink(const std::string& path, int64_t keep_through_step) : path_(path) {
+MetricsSink::MetricsSink(const std::string& path, int64_t keep_through_step) {
   std::string kept;
   {
     std::ifstream in(path);
@@ -23,15 +24,11 @@ MetricsSink::MetricsSink(const std::string& path, int64_t keep_through_step) : p
       if (!line.empty() && json_int_field(line, "step") <= keep_through_step) kept += line + "\n";
     }
   }
-  replace_file_atomically(path, kept);
-  out_.open(path, std::ios::app);
-  if (!out_) throw Error(ExitCode::kIo, "cannot open " + path + " for appending");
+  out_ = std::make_unique<ExclusiveFile>(fresh_temporary(path));
+  out_->write(kept);
+  out_->commit_as(path);
 }
 
-void MetricsSink::write(const JsonLine& line) {
-  out_ << line.str() << "\n";
-  out_.flush();
-  if (!out_) throw Error(ExitCode::kIo, "cannot append to " + path_ + " (disk full?)");
-}
+void MetricsSink::write(const JsonLine& line) { out_->write(line.str() + "\n"); }
 
 }  // namespace ssa::train

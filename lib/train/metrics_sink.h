@@ -1,10 +1,13 @@
-// metrics.jsonl: one JSON object per line, flushed per line. On resume, lines from steps after
-// the checkpoint are dropped first, so every step appears once however often a run restarts.
+// metrics.jsonl: one JSON object per line, written per line. On resume, lines from steps after
+// the checkpoint are dropped first, so every step appears once however often a run restarts: the
+// kept lines go to a new file that replaces the old one and then takes the appends through its
+// own descriptor (a file or link put at the path later is not written through).
 #pragma once
 #include <cstdint>
-#include <fstream>
+#include <memory>
 #include <string>
 
+#include "lib/core/exclusive_file.h"
 #include "lib/core/json_line.h"
 
 namespace ssa::train {
@@ -16,8 +19,7 @@ class MetricsSink {
   void write(const JsonLine& line);
 
  private:
-  std::string path_;
-  std::ofstream out_;
+  std::unique_ptr<ExclusiveFile> out_;
 };
 
 // The integer value of "key" in a flat JSON line, or -1 if absent.

@@ -83,7 +83,11 @@ TEST_CASE("every committed file is fsynced before its rename, and created exclus
       const bool lock_file = fs::path(paths.front()).filename() == ".lock";  // reused on purpose, never written through
       if (lock_file) {
         CHECK(c.args.find("O_NOFOLLOW") != std::string::npos);
-      } else if (c.args.find("O_APPEND") == std::string::npos) {  // train.log and metrics.jsonl are appended to
+      } else if (c.args.find("O_APPEND") != std::string::npos) {
+        // Only train.log is opened for appending; metrics.jsonl takes its appends through the
+        // descriptor that created it (before its rename), never by opening the path again.
+        CHECK(fs::path(paths.front()).filename() == "train.log");
+      } else {
         CHECK(c.args.find("O_EXCL") != std::string::npos);
         CHECK(c.args.find("O_NOFOLLOW") != std::string::npos);
         created[paths.front()] = i;
