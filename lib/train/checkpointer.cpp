@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <thread>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -129,21 +130,50 @@ std::vector<NamedTensor> model_tensors(models::Model& model) {
   return out;
 }
 
-// Copies every stored tensor into the model; missing, extra or reshaped tensors are errors.
+// "4 missing (a; b; c; ...)": a count and the first few items.
+std::string counted(const std::vector<std::string>& items, const std::string& what) {
+  constexpr size_t kShown = 3;
+  std::string shown;
+  for (size_t i = 0; i < std::min(items.size(), kShown); ++i) shown += (i ? "; " : "") + items[i];
+  return std::to_string(items.size()) + " " + what + " (" + shown + (items.size() > kShown ? "; ..." : "") + ")";
+}
+
+// Every way the stored tensors differ from the model's, as one line; "" when they match.
+std::string model_mismatch(const std::vector<NamedTensor>& targets, const std::map<std::string, at::Tensor>& stored) {
+  std::vector<std::string> missing, reshaped, unexpected;
+  std::set<std::string> known;
+  for (const auto& target : targets) {
+    known.insert(target.name);
+    const auto it = stored.find(target.name);
+    if (it == stored.end()) {
+      missing.push_back(target.name);
+    } else if (it->second.sizes() != target.tensor.sizes()) {
+      reshaped.push_back(target.name + ": " + c10::str(it->second.sizes()) + " here, " +
+                         c10::str(target.tensor.sizes()) + " in the model");
+    }
+  }
+  for (const auto& [name, tensor] : stored) {
+    if (known.count(name) == 0) unexpected.push_back(name);
+  }
+  std::string problems;
+  if (!missing.empty()) problems += counted(missing, "missing");
+  if (!reshaped.empty()) problems += (problems.empty() ? "" : ", ") + counted(reshaped, "of another shape");
+  if (!unexpected.empty()) problems += (problems.empty() ? "" : ", ") + counted(unexpected, "not in the model");
+  return problems;
+}
+
+// Copies every stored tensor into the model, after checking that they match it name for name and
+// shape for shape (nothing is copied otherwise).
 void load_model_tensors(models::Model& model, const std::vector<NamedTensor>& stored, const std::string& path) {
   const auto by_name = tensors_by_name(stored);
-  torch::NoGradGuard no_grad;
   const auto targets = model_tensors(model);
-  for (const auto& target : targets) {
-    const auto it = by_name.find(target.name);
-    if (it == by_name.end()) throw InputError(path + ": model.safetensors has no tensor " + target.name);
-    if (it->second.sizes() != target.tensor.sizes()) {
-      throw InputError(path + ": " + target.name + " has shape " + c10::str(it->second.sizes()) + ", the model " +
-                       c10::str(target.tensor.sizes()));
-    }
-    target.tensor.copy_(it->second);
+  const std::string mismatch = model_mismatch(targets, by_name);
+  if (!mismatch.empty()) {
+    throw InputError(path + ": the checkpoint's tensors do not fit this model: " + mismatch +
+                     "; was it written with another model config?");
   }
-  if (by_name.size() != targets.size()) throw InputError(path + ": model.safetensors holds tensors the model lacks");
+  torch::NoGradGuard no_grad;
+  for (const auto& target : targets) target.tensor.copy_(by_name.at(target.name));
 }
 
 void write_marker(const fs::path& file, int64_t step) {

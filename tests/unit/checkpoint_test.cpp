@@ -156,6 +156,35 @@ TEST_CASE("an unreadable checkpoint newer than the resumed one is set aside, not
   CHECK(h.state.step == 3);
 }
 
+TEST_CASE("weights of another model config are refused with every difference counted, and nothing is copied",
+          "[checkpoint]") {
+  Fixture f;
+  f.step();
+  train::Checkpointer(f.dir, 2).save({*f.model, f.optimizer.get(), f.state});
+  models::DecoderConfig c = models::decoder_flavor("tiny");
+  c.layers -= 1;  // the checkpoint has a block more
+  c.d_ff *= 2;    // and other feed-forward shapes
+  torch::manual_seed(1);
+  models::Decoder other(c, 1);
+  const auto before = snapshot(other);
+  const std::string path = f.dir + "/step_00000001";
+  std::string error;
+  try {
+    train::load_weights(path, other);
+  } catch (const InputError& e) {
+    error = e.what();
+  }
+  INFO(error);
+  CHECK(error.rfind(path + ": the checkpoint's tensors do not fit this model: ", 0) == 0);
+  CHECK(error.find(" of another shape (") != std::string::npos);
+  CHECK(error.find("] here, [") != std::string::npos);  // both shapes
+  CHECK(error.find(" not in the model (blocks." + std::to_string(c.layers) + ".") != std::string::npos);
+  CHECK(error.find("missing") == std::string::npos);
+  CHECK(error.find('\n') == std::string::npos);
+  const auto after = snapshot(other);
+  for (size_t i = 0; i < before.size(); ++i) CHECK(at::equal(before[i], after[i]));
+}
+
 TEST_CASE("checkpoints sort by step number, also past 8 digits", "[checkpoint]") {
   Fixture f;
   for (const int64_t step : {7, 99'999'999, 100'000'000}) {  // step_1… sorts before step_9… as text
