@@ -1,6 +1,8 @@
 // Table-driven reflected CRCs (see crc.h).
 #include "lib/core/crc.h"
 
+#include <zlib.h>
+
 #include <array>
 
 namespace ssa {
@@ -26,7 +28,12 @@ uint32_t reflected_crc(const void* data, size_t size) {
 
 }  // namespace
 
-uint32_t crc32(const void* data, size_t size) { return reflected_crc<0xEDB88320u>(data, size); }
+uint32_t crc32(const void* data, size_t size) { return crc32_extend(0, data, size); }
+
+uint32_t crc32_extend(uint32_t crc, const void* data, size_t size) {
+  if (size == 0) return crc;  // zlib answers a null buffer (an empty tensor's) with its initial value
+  return static_cast<uint32_t>(::crc32_z(crc, static_cast<const Bytef*>(data), size));
+}
 uint32_t crc32c(const void* data, size_t size) { return reflected_crc<0x82F63B78u>(data, size); }
 
 }  // namespace ssa

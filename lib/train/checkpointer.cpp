@@ -15,6 +15,7 @@
 
 #include "lib/core/error.h"
 #include "lib/core/exclusive_file.h"
+#include "lib/train/checkpoint_manifest.h"
 #include "lib/train/optimizer_state.h"
 #include "lib/train/run_dir.h"
 #include "lib/train/safetensors.h"
@@ -176,12 +177,6 @@ void load_model_tensors(models::Model& model, const std::vector<NamedTensor>& st
   for (const auto& target : targets) target.tensor.copy_(by_name.at(target.name));
 }
 
-void write_marker(const fs::path& file, int64_t step) {
-  ExclusiveFile out(file.string());
-  out.write("step " + std::to_string(step) + "\n");
-  out.sync_and_close();
-}
-
 }  // namespace
 
 Checkpointer::Checkpointer(std::string checkpoints_dir, int64_t keep_last, SaveAttempts attempts)
@@ -216,12 +211,14 @@ void Checkpointer::write_checkpoint(const CheckpointParts& parts) {
   fs::remove_all(tmp_dir, ec);  // a stale partial checkpoint, or a link: the link goes, not its target
   fs::create_directories(dir_);
   make_directory_exclusive(tmp_dir.string());  // ours alone: anything that reappeared there is an error
-  save_safetensors((tmp_dir / "model.safetensors").string(), model_tensors(parts.model));
-  if (parts.optimizer) {
-    save_safetensors((tmp_dir / "optimizer.safetensors").string(), adamw_state_tensors(*parts.optimizer, parts.model));
-  }
-  save_safetensors((tmp_dir / "state.safetensors").string(), state_tensors(parts));
-  write_marker(tmp_dir / kCompleteMarker, parts.state.step);  // every file above is synced already
+  CheckpointManifest manifest{parts.state.step, {}};
+  const auto save = [&](const std::string& file, const std::vector<NamedTensor>& tensors) {
+    manifest.files[file] = save_safetensors((tmp_dir / file).string(), tensors);
+  };
+  save("model.safetensors", model_tensors(parts.model));
+  if (parts.optimizer) save("optimizer.safetensors", adamw_state_tensors(*parts.optimizer, parts.model));
+  save("state.safetensors", state_tensors(parts));
+  write_complete_marker(tmp_dir.string(), manifest);  // every file above is synced already
   sync_directory(tmp_dir.string());
   fs::remove_all(final_dir, ec);
   fs::rename(tmp_dir, final_dir);
@@ -319,10 +316,9 @@ std::string check_free_space(const std::string& dir, int64_t needed, int64_t ava
 }
 
 void load_weights(const std::string& path, models::Model& model) {
-  const fs::path dir(path);
-  if (!fs::exists(dir / kCompleteMarker)) throw InputError(path + ": not a complete checkpoint");
+  const CheckpointManifest manifest = read_complete_marker(path);
   try {
-    load_model_tensors(model, load_safetensors((dir / "model.safetensors").string()), path);
+    load_model_tensors(model, load_checked(path, "model.safetensors", manifest), path);
   } catch (const c10::Error& e) {
     throw InputError(path + ": cannot load the weights: " + std::string(e.what_without_backtrace()));
   }
@@ -334,14 +330,14 @@ void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
     throw InputError(path + ": written by ssa-train 0.9 (checkpoint format 5, state.pt); this build reads format " +
                      std::to_string(kFormatVersion));
   }
+  const CheckpointManifest manifest = read_complete_marker(path);
   try {
-    load_weights(path, parts.model);
+    load_model_tensors(parts.model, load_checked(path, "model.safetensors", manifest), path);
     if (parts.optimizer) {
-      const std::string file = (dir / "optimizer.safetensors").string();
-      restore_adamw_state(*parts.optimizer, parts.model, load_safetensors(file), file);
+      restore_adamw_state(*parts.optimizer, parts.model, load_checked(path, "optimizer.safetensors", manifest),
+                          (dir / "optimizer.safetensors").string());
     }
-    const std::string file = (dir / "state.safetensors").string();
-    read_state(file, load_safetensors(file), parts);
+    read_state((dir / "state.safetensors").string(), load_checked(path, "state.safetensors", manifest), parts);
   } catch (const c10::Error& e) {
     throw InputError(path + ": cannot load checkpoint: " + std::string(e.what_without_backtrace()));
   }

@@ -113,7 +113,7 @@ std::map<std::string, at::Tensor> tensors_by_name(const std::vector<NamedTensor>
   return by_name;
 }
 
-void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors) {
+FileDigest save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors) {
   std::vector<at::Tensor> data;
   std::string entries, metadata = "\"format\":\"pt\"";
   uint64_t offset = 0;
@@ -134,9 +134,17 @@ void save_safetensors(const std::string& path, const std::vector<NamedTensor>& t
   ExclusiveFile out(path);
   std::string length_bytes;
   for (int i = 0; i < 8; ++i) length_bytes += static_cast<char>((header.size() >> (8 * i)) & 0xFF);
-  out.write(length_bytes + header);
-  for (const auto& t : data) out.write(t.data_ptr(), static_cast<size_t>(t.numel()) * t.element_size());
+  const std::string head = length_bytes + header;
+  out.write(head);
+  FileDigest digest{static_cast<int64_t>(head.size()), crc32(head.data(), head.size())};
+  for (const auto& t : data) {
+    const auto bytes = static_cast<size_t>(t.numel()) * t.element_size();
+    out.write(t.data_ptr(), bytes);
+    digest.bytes += static_cast<int64_t>(bytes);
+    digest.crc32 = crc32_extend(digest.crc32, t.data_ptr(), bytes);
+  }
   out.sync_and_close();
+  return digest;
 }
 
 std::vector<NamedTensor> parse_safetensors(const std::string& bytes, const std::string& name) {

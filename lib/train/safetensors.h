@@ -20,11 +20,18 @@ struct NamedTensor {
   at::Tensor tensor;
 };
 
+// A written file's size and CRC-32, for a checkpoint's manifest.
+struct FileDigest {
+  int64_t bytes = 0;
+  uint32_t crc32 = 0;
+};
+
 // The tensors of a loaded file by name.
 std::map<std::string, at::Tensor> tensors_by_name(const std::vector<NamedTensor>& tensors);
 
 // Creates `path` new (an existing file or link there is an I/O error, see exclusive_file.h), synced.
-void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors);
+// Returns the size and CRC-32 of what it wrote.
+FileDigest save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors);
 
 // The tensors in the order of their data in the file. Throws InputError("<path>: <problem>") on
 // any malformed, truncated or corrupted input, or tensor data that overlaps or leaves a gap.

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
@@ -183,6 +184,52 @@ TEST_CASE("weights of another model config are refused with every difference cou
   CHECK(error.find('\n') == std::string::npos);
   const auto after = snapshot(other);
   for (size_t i = 0; i < before.size(); ++i) CHECK(at::equal(before[i], after[i]));
+}
+
+// Reliability goal C1: COMPLETE lists every file's size and CRC-32 and ends with the step, so a
+// flipped bit anywhere (a safetensors header included) or a cut anywhere is refused before loading.
+TEST_CASE("every sampled single-bit flip and truncation of any checkpoint file is refused", "[checkpoint][fuzz]") {
+  Fixture f;
+  f.step();
+  train::Checkpointer(f.dir, 2).save({*f.model, f.optimizer.get(), f.state});
+  const std::string dir = f.dir + "/step_00000001";
+  Fixture g(/*fresh_dir=*/false);
+  const auto refused = [&] {
+    try {
+      train::load_checkpoint(dir, {*g.model, g.optimizer.get(), g.state});
+    } catch (const InputError& e) {
+      return std::string(e.what()).find('\n') == std::string::npos;
+    }
+    return false;
+  };
+  REQUIRE_FALSE(refused());  // the untouched checkpoint loads
+  std::mt19937_64 rng(7);
+  int attempts = 0;
+  for (const char* file : {"COMPLETE", "state.safetensors", "optimizer.safetensors", "model.safetensors"}) {
+    const std::string path = dir + "/" + file, original = ssa::test::read_file(path);
+    const auto write = [&](const std::string& bytes) { std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes; };
+    std::vector<size_t> bits = {0, original.size() * 8 - 1};  // the first and the last bit
+    for (int i = 0; i < 120; ++i) bits.push_back(rng() % (original.size() * 8));
+    for (int i = 0; i < 40; ++i) bits.push_back(rng() % (std::min<size_t>(original.size(), 4096) * 8));  // headers
+    for (const size_t bit : bits) {
+      std::string flipped = original;
+      flipped[bit / 8] = static_cast<char>(flipped[bit / 8] ^ (1 << (bit % 8)));
+      write(flipped);
+      INFO(file << ": bit " << bit << " flipped");
+      CHECK(refused());
+      ++attempts;
+    }
+    for (int i = 0; i < 30; ++i) {
+      const size_t cut = rng() % original.size();
+      write(original.substr(0, cut));
+      INFO(file << ": cut to " << cut << " bytes");
+      CHECK(refused());
+      ++attempts;
+    }
+    write(original);
+  }
+  CHECK(attempts == 4 * (2 + 120 + 40 + 30));
+  REQUIRE_FALSE(refused());
 }
 
 TEST_CASE("checkpoints sort by step number, also past 8 digits", "[checkpoint]") {

@@ -105,3 +105,10 @@ TEST_CASE("tensor data that overlaps or leaves a gap is refused", "[safetensors]
   CHECK_THROWS_WITH(parse_safetensors(file_with("[0,4]"), "overlap"),
                     "overlap: b starts at data byte 0, expected 4 (tensor data must not overlap or leave gaps)");
 }
+
+TEST_CASE("crc32_extend over pieces is the CRC-32 of the whole, and an empty piece changes nothing", "[safetensors]") {
+  const std::string text = "123456789";
+  CHECK(ssa::crc32(text.data(), text.size()) == 0xCBF43926u);  // the standard check value
+  const uint32_t head = ssa::crc32(text.data(), 4);
+  CHECK(ssa::crc32_extend(ssa::crc32_extend(head, nullptr, 0), text.data() + 4, 5) == 0xCBF43926u);
+}
