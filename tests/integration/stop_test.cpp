@@ -293,6 +293,29 @@ TEST_CASE("dynamic loss scaling skips an overflowing step, backs off, grows, and
   CHECK(std::isfinite(json_number(lines[7], "loss")));
 }
 
+// The skip decision must be the same on every rank, or the replicas part: an overflow on rank 1
+// only reaches rank 0 through the gradient all-reduce, and both skip, back off and go on together.
+TEST_CASE("2 ranks: an overflow on one rank makes both skip the step and halve the scale, replicas stay equal",
+          "[integration][precision][dist]") {
+  const std::string dir = fresh_run_dir("loss_scale_ranks");
+  setenv("SSA_FAULT", "nan_grad@3:1", 1);
+  const auto results = run_ranks(2, {kConfig, "run.dir=" + dir, "train.steps=8", "train.lr_schedule.warmup_steps=2",
+                                     "eval.every=0", "checkpoint.every=4", "train.micro_batch_size=0",
+                                     "train.loss_scale.mode=dynamic", "train.loss_scale.init=1024"},
+                                 29835);
+  unsetenv("SSA_FAULT");
+  INFO(results[0].err << results[1].err);
+  REQUIRE(results[0].exit_code == 0);
+  REQUIRE(results[1].exit_code == 0);
+  const auto lines = metrics_lines(dir, "train");
+  REQUIRE(lines.size() == 8);
+  CHECK(json_field(lines[2], "skipped") == "1");
+  CHECK(json_number(lines[2], "loss_scale") == 512);
+  CHECK(json_field(lines[3], "skipped") == "0");
+  // The replica check at each checkpoint (steps 4 and 8) found the parameters bitwise equal.
+  CHECK(results[0].err.find("step 8: parameters bitwise identical on 2 ranks") != std::string::npos);
+}
+
 TEST_CASE("bf16 autocast on CPU trains and the loss falls", "[integration][precision]") {
   const std::string dir = fresh_run_dir("bf16");
   const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "run.precision=bf16", "eval.every=0"});
