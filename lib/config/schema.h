@@ -246,7 +246,7 @@ void describe(V& v, train::RunConfig& c) {
           FieldSpec("deterministic kernels only (CUDA: cuBLAS workspace, no cuDNN autotuning, NCCL ring; an op "
                     "without a deterministic kernel is an error); CPU runs are deterministic already"));
   v.field("time_limit_s", c.time_limit_s,
-          FieldSpec("stop, save and exit 143 after this many seconds; 0 = none").at_least(0));
+          FieldSpec("stop, save and exit 143 before a step would end past this many seconds; 0 = none").at_least(0));
   v.field("slurm_time_limit", c.slurm_time_limit,
           FieldSpec("in a SLURM job with a time limit, also stop slurm_margin_s before it"));
   v.field("slurm_margin_s", c.slurm_margin_s,

@@ -54,14 +54,18 @@ void install_stop_handlers() {
   for (const int s : {SIGTERM, SIGUSR1, SIGINT}) install(s);
 }
 
-StopRequest::StopRequest(TimeLimit limit) : start_(std::chrono::steady_clock::now()), limit_(std::move(limit)) {
+StopRequest::StopRequest(TimeLimit limit)
+    : start_(std::chrono::steady_clock::now()), last_call_(start_), limit_(std::move(limit)) {
   install_stop_handlers();
 }
 
-std::string StopRequest::reason() const {
+std::string StopRequest::reason() {
   if (g_signal != 0) return signal_name(g_signal);
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  if (limit_.seconds > 0 && elapsed >= limit_.seconds) return limit_.source;
+  const auto now = std::chrono::steady_clock::now();
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const double last_step = std::chrono::duration<double>(now - last_call_).count();
+  last_call_ = now;
+  if (limit_.seconds > 0 && elapsed + last_step >= limit_.seconds) return limit_.source;
   return "";
 }
 

@@ -28,11 +28,13 @@ class StopRequest {
   // Installs the signal handlers; limit.seconds <= 0 means no time limit.
   explicit StopRequest(TimeLimit limit);
 
-  // "" when no stop is requested on this process, else why ("SIGTERM", "time limit 600 s").
-  std::string reason() const;
+  // Called once per step: "" when no stop is requested on this process, else why ("SIGTERM",
+  // "time limit ..."). The time limit stops the run when the time left is less than the last step
+  // took (the time since the previous call), so that the next step does not pass the limit.
+  std::string reason();
 
  private:
-  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point start_, last_call_;
   TimeLimit limit_;
 };
 

@@ -18,7 +18,7 @@ struct RunConfig {
   int64_t seed = 1;
   int64_t threads = 0;        // intra-op threads; 0 means every core
   DeviceKind device = DeviceKind::kCpu;
-  double time_limit_s = 0;    // stop, save and exit 143 after this long; 0 = no limit
+  double time_limit_s = 0;    // stop, save and exit 143 before a step would pass this; 0 = no limit
   bool slurm_time_limit = true;  // inside a SLURM job with a limit, also stop slurm_margin_s before it
   double slurm_margin_s = 300;   // time left for the final checkpoint before SLURM's limit
   Precision precision = Precision::kAuto;  // autocast dtype
