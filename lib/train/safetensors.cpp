@@ -183,7 +183,7 @@ std::vector<NamedTensor> parse_safetensors(const std::string& bytes, const std::
       throw fail(e.name + ": checksum mismatch (corrupted or not written by ssa-train)");
     }
     auto t = at::empty(e.shape, at::TensorOptions().dtype(e.dtype));
-    std::memcpy(t.data_ptr(), start, e.end - e.begin);
+    if (e.end > e.begin) std::memcpy(t.data_ptr(), start, e.end - e.begin);  // an empty tensor has no storage
     out.push_back({e.name, t});
   }
   return out;
