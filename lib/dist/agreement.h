@@ -13,8 +13,9 @@ namespace ssa::dist {
 enum class Patience { kCollective, kSlowRanks };
 
 // Runs `work` here, then agrees on the worst failure code. The rank whose work threw rethrows
-// its own error; the others throw Error(worst code, "<what> failed on another rank; see its
-// error"). A non-ssa exception counts as ExitCode::kInternal.
+// its own error; the others throw Error(worst code, "<what> failed on rank R; see its error"),
+// R being the lowest rank that failed with that code. A non-ssa exception counts as
+// ExitCode::kInternal.
 void run_agreeing(Communicator& comm, const std::string& what, const std::function<void()>& work,
                   Patience patience = Patience::kCollective);
 

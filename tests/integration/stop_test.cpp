@@ -221,7 +221,7 @@ TEST_CASE("a disk without room for one checkpoint is refused before training, on
   CHECK(results[0].exit_code == 74);
   CHECK(results[0].err.find("0.0 MB free, but one checkpoint of this model needs about") != std::string::npos);
   CHECK(results[1].exit_code == 74);
-  CHECK(results[1].err.find("checking free disk space failed on another rank") != std::string::npos);
+  CHECK(results[1].err.find("checking free disk space failed on rank 0; see its error") != std::string::npos);
   CHECK(metrics_lines(dir).empty());
 }
 
@@ -270,7 +270,7 @@ TEST_CASE("a failed save on rank 0 ends both ranks at once with exit 74", "[inte
     INFO(r.err);
     CHECK(r.exit_code == 74);
   }
-  CHECK(results[1].err.find("writing the checkpoint of step 10 failed on another rank") != std::string::npos);
+  CHECK(results[1].err.find("writing the checkpoint of step 10 failed on rank 0; see its error") != std::string::npos);
   CHECK(newest_checkpoint_step(dir) == 5);
 }
 
