@@ -44,8 +44,10 @@ inline const ChoiceNames<train::DecayShape> kDecayShapes = {
     {"constant", train::DecayShape::kConstant}};
 inline const ChoiceNames<train::DeviceKind> kDevices = {{"cpu", train::DeviceKind::kCpu}, {"cuda", train::DeviceKind::kCuda}};
 inline const ChoiceNames<train::Precision> kPrecisions = {
-    {"auto", train::Precision::kAuto}, {"fp32", train::Precision::kFp32},
-    {"bf16", train::Precision::kBf16}, {"fp16", train::Precision::kFp16}};
+    {train::precision_name(train::Precision::kAuto), train::Precision::kAuto},
+    {train::precision_name(train::Precision::kFp32), train::Precision::kFp32},
+    {train::precision_name(train::Precision::kBf16), train::Precision::kBf16},
+    {train::precision_name(train::Precision::kFp16), train::Precision::kFp16}};
 inline const ChoiceNames<train::LossScaleMode> kLossScaleModes = {
     {"auto", train::LossScaleMode::kAuto}, {"dynamic", train::LossScaleMode::kDynamic}, {"off", train::LossScaleMode::kOff}};
 inline const ChoiceNames<attn::AttentionMode> kAttentionModes = {

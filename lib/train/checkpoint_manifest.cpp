@@ -1,7 +1,6 @@
 // The COMPLETE marker and manifest of a checkpoint directory (see checkpoint_manifest.h).
 #include "lib/train/checkpoint_manifest.h"
 
-#include <cinttypes>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -17,7 +16,6 @@ namespace ssa::train {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr const char* kMarker = "COMPLETE";
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -51,16 +49,16 @@ bool parse_file_line(const std::string& line, std::string& name, FileDigest& dig
   return line == again;  // the one spelling we write: a flipped bit elsewhere in the line is caught
 }
 
-// The step in a directory name "step_00000012", or -1 for other names (a user's copy).
-int64_t step_in_name(const std::string& dir) {
+}  // namespace
+
+int64_t checkpoint_step(const std::string& dir) {
   const std::string name = fs::path(dir).filename().string();
-  if (name.size() <= 5 || name.rfind("step_", 0) != 0 || name.find_first_not_of("0123456789", 5) != std::string::npos) {
+  if (name.size() <= 5 || name.size() > 23 || name.rfind("step_", 0) != 0 ||
+      name.find_first_not_of("0123456789", 5) != std::string::npos) {
     return -1;
   }
   return std::stoll(name.substr(5));
 }
-
-}  // namespace
 
 void write_complete_marker(const std::string& dir, const CheckpointManifest& manifest) {
   std::string text;
@@ -71,14 +69,14 @@ void write_complete_marker(const std::string& dir, const CheckpointManifest& man
     text += line;
   }
   text += "step " + std::to_string(manifest.step) + "\n";
-  ExclusiveFile out((fs::path(dir) / kMarker).string());
+  ExclusiveFile out((fs::path(dir) / kCompleteMarker).string());
   out.write(text);
   out.sync_and_close();
 }
 
 CheckpointManifest read_complete_marker(const std::string& dir) {
-  const std::string path = (fs::path(dir) / kMarker).string();
-  if (!fs::exists(path)) throw InputError(dir + ": not a complete checkpoint (no " + kMarker + ")");
+  const std::string path = (fs::path(dir) / kCompleteMarker).string();
+  if (!fs::exists(path)) throw InputError(dir + ": not a complete checkpoint (no " + kCompleteMarker + ")");
   const std::string text = read_input_file(path);
   const auto lines = lines_of(text);
   const auto bad = [&](const std::string& problem) { return InputError(path + ": " + problem + " (corrupted?)"); };
@@ -94,7 +92,7 @@ CheckpointManifest read_complete_marker(const std::string& dir) {
       throw bad("line " + std::to_string(i + 1) + " is not '<file> <bytes> <crc32>'");
     }
   }
-  const int64_t named = step_in_name(dir);
+  const int64_t named = checkpoint_step(dir);
   if (named >= 0 && named != manifest.step) {
     throw bad("says step " + std::to_string(manifest.step) + ", the directory step " + std::to_string(named));
   }
@@ -106,16 +104,16 @@ std::string read_checked(const std::string& dir, const std::string& file, const 
   std::string bytes = read_input_file(path);
   const auto listed = manifest.files.find(file);
   if (listed == manifest.files.end()) {
-    if (!manifest.files.empty()) throw InputError(path + ": not listed in " + kMarker);
+    if (!manifest.files.empty()) throw InputError(path + ": not listed in " + kCompleteMarker);
     return bytes;  // a 0.10.0 checkpoint: no manifest
   }
   const FileDigest& want = listed->second;
   if (static_cast<int64_t>(bytes.size()) != want.bytes) {
-    throw InputError(path + ": " + std::to_string(bytes.size()) + " bytes, " + kMarker + " says " +
+    throw InputError(path + ": " + std::to_string(bytes.size()) + " bytes, " + kCompleteMarker + " says " +
                      std::to_string(want.bytes) + " (truncated or replaced)");
   }
   if (crc32(bytes.data(), bytes.size()) != want.crc32) {
-    throw InputError(path + ": CRC-32 differs from the one in " + kMarker + " (corrupted)");
+    throw InputError(path + ": CRC-32 differs from the one in " + kCompleteMarker + " (corrupted)");
   }
   return bytes;
 }

@@ -16,6 +16,12 @@
 
 namespace ssa::train {
 
+constexpr const char* kCompleteMarker = "COMPLETE";
+
+// The step of a checkpoint directory named step_<digits> ("…/step_00000012" -> 12), or -1 for any
+// other name (a .tmp or .unreadable directory, a user's copy).
+int64_t checkpoint_step(const std::string& dir);
+
 struct CheckpointManifest {
   int64_t step = 0;
   std::map<std::string, FileDigest> files;  // file name in the checkpoint directory -> digest

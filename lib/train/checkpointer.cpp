@@ -24,7 +24,6 @@ namespace ssa::train {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* kCompleteMarker = "COMPLETE";
 constexpr int64_t kFormatVersion = 6;  // 2: per-rank RNG; 3: loss scale; 4: model.safetensors; 5: targets;
                                        // 6: optimizer and state in safetensors
 
@@ -32,11 +31,6 @@ std::string step_name(int64_t step) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "step_%08lld", static_cast<long long>(step));
   return buf;
-}
-
-// The step of a checkpoint directory "…/step_NNNNNNNN" (any number of digits).
-int64_t step_of(const std::string& path) {
-  return std::stoll(fs::path(path).filename().string().substr(5));
 }
 
 at::Tensor scalar(int64_t v) { return at::tensor({v}, at::kLong); }   // (1)
@@ -229,12 +223,11 @@ std::vector<std::string> Checkpointer::complete_checkpoints() const {
   std::vector<std::string> found;
   if (!fs::exists(dir_)) return found;
   for (const auto& entry : fs::directory_iterator(dir_)) {
-    const std::string name = entry.path().filename().string();
-    const bool is_step = name.size() > 5 && name.rfind("step_", 0) == 0 &&
-                         name.find_first_not_of("0123456789", 5) == std::string::npos;
+    const bool is_step = checkpoint_step(entry.path().string()) >= 0;
     if (is_step && fs::exists(entry.path() / kCompleteMarker)) found.push_back(entry.path().string());
   }
-  std::sort(found.begin(), found.end(), [](const std::string& a, const std::string& b) { return step_of(a) < step_of(b); });
+  std::sort(found.begin(), found.end(),
+            [](const std::string& a, const std::string& b) { return checkpoint_step(a) < checkpoint_step(b); });
   return found;
 }
 
@@ -256,7 +249,7 @@ void Checkpointer::remove_unfinished() const {
 void Checkpointer::prune(int64_t saved_step) {
   std::vector<std::string> kept;
   for (const auto& path : complete_checkpoints()) {
-    if (step_of(path) <= saved_step) {
+    if (checkpoint_step(path) <= saved_step) {
       kept.push_back(path);
       continue;
     }

@@ -11,6 +11,17 @@ namespace ssa::train {
 
 enum class DeviceKind { kCpu, kCuda };
 enum class Precision { kAuto, kFp32, kBf16, kFp16 };  // auto = bf16 on CUDA, fp32 on CPU
+
+// The config spelling of a precision ("auto", "fp32", "bf16", "fp16"), also for the log.
+constexpr const char* precision_name(Precision p) {
+  switch (p) {
+    case Precision::kAuto: return "auto";
+    case Precision::kFp32: return "fp32";
+    case Precision::kBf16: return "bf16";
+    case Precision::kFp16: return "fp16";
+  }
+  return "unknown";
+}
 enum class LossScaleMode { kAuto, kDynamic, kOff };   // auto = dynamic exactly when the precision is fp16
 
 struct RunConfig {

@@ -121,8 +121,7 @@ void Trainer::build_precision() {
   scaler_ = std::make_unique<LossScaler>(config_.train.loss_scale,
                                          mode == LossScaleMode::kDynamic ||
                                              (mode == LossScaleMode::kAuto && precision == Precision::kFp16));
-  const char* name = precision == Precision::kBf16 ? "bf16" : precision == Precision::kFp16 ? "fp16" : "fp32";
-  spdlog::info("precision: {}{}", name, scaler_->enabled() ? " with dynamic loss scaling" : "");
+  spdlog::info("precision: {}{}", precision_name(precision), scaler_->enabled() ? " with dynamic loss scaling" : "");
 }
 
 void Trainer::build_optimizer() {

@@ -114,9 +114,9 @@ attn::BiasFn Decoder::causal_grid_bias(const DecoderBlockImpl& block) const {
 }
 
 // Token embeddings, with the DistAug condition vector added at the begin token (position 0).
-at::Tensor Decoder::embed_tokens(const at::Tensor& tokens, const at::Tensor& condition) {
+at::Tensor Decoder::embed_tokens(const at::Tensor& tokens, const at::Tensor& condition, bool starts_sequence) {
   auto x = adaptive() ? adaptive_input_(tokens) : embed_(tokens);              // (B, T, C)
-  if (!condition_table_.defined()) return x;
+  if (!starts_sequence || !condition_table_.defined()) return x;
   const int64_t batch = tokens.size(0), families = condition_offsets_.size(0);
   const auto ids = condition.defined() ? condition : at::zeros({batch, families}, tokens.options());  // (B, F)
   const auto rows = (ids + condition_offsets_).reshape({-1});                 // (B * F)
@@ -125,9 +125,7 @@ at::Tensor Decoder::embed_tokens(const at::Tensor& tokens, const at::Tensor& con
 }
 
 at::Tensor Decoder::features(const at::Tensor& tokens, const at::Tensor& condition, DecoderCache* cache) {
-  const bool at_start = !cache || cache->length() == 0;  // the condition is added at position 0
-  auto x = at_start ? embed_tokens(tokens, condition)
-                    : (adaptive() ? adaptive_input_(tokens) : embed_(tokens));  // (B, T, C)
+  auto x = embed_tokens(tokens, condition, /*starts_sequence=*/!cache || cache->length() == 0);  // (B, T, C)
   if (config_.scale_embedding) x = x * std::sqrt(static_cast<double>(config_.d_model));
   x = F::dropout(x, F::DropoutFuncOptions().p(config_.dropout).training(is_training()));
   const bool grid = config_.position == "grid_2d";

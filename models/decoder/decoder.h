@@ -70,7 +70,9 @@ class Decoder : public Model {
   double last_attention_fraction() const override;
 
  private:
-  at::Tensor embed_tokens(const at::Tensor& tokens, const at::Tensor& condition);
+  // (B, T) -> (B, T, C); the DistAug condition is added at position 0 when `tokens` start the
+  // sequence (not when they continue a cached one).
+  at::Tensor embed_tokens(const at::Tensor& tokens, const at::Tensor& condition, bool starts_sequence);
   attn::BiasFn causal_alibi() const;
   attn::BiasFn causal_grid_bias(const DecoderBlockImpl& block) const;
   bool adaptive() const { return !config_.adaptive_cutoffs.empty(); }
