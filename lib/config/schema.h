@@ -51,7 +51,8 @@ inline const ChoiceNames<train::Precision> kPrecisions = {
 inline const ChoiceNames<train::LossScaleMode> kLossScaleModes = {
     {"auto", train::LossScaleMode::kAuto}, {"dynamic", train::LossScaleMode::kDynamic}, {"off", train::LossScaleMode::kOff}};
 inline const ChoiceNames<attn::AttentionMode> kAttentionModes = {
-    {"ssa", attn::AttentionMode::kSubsampled}, {"dense", attn::AttentionMode::kDense}};
+    {attn::attention_mode_name(attn::AttentionMode::kSubsampled), attn::AttentionMode::kSubsampled},
+    {attn::attention_mode_name(attn::AttentionMode::kDense), attn::AttentionMode::kDense}};
 
 template <class V>
 void describe(V& v, attn::SsaConfig& c) {
@@ -309,6 +310,8 @@ void describe(V& v, train::TrainConfig& c) {
   v.section("loss_scale", c.loss_scale, "dynamic loss scaling for fp16");
   v.field("max_nonfinite_skips", c.max_nonfinite_skips,
           FieldSpec("non-finite steps skipped in a row before stopping; 0 = stop at the first").at_least(0));
+  v.field("max_nonfinite_skips_total", c.max_nonfinite_skips_total,
+          FieldSpec("non-finite steps skipped over the whole run (resumes included) before stopping").at_least(0));
 }
 
 template <class V>

@@ -32,6 +32,20 @@ std::string where(const LaunchInfo& l) {
          l.master_addr + ":" + std::to_string(l.master_port) + ")";
 }
 
+// Exit code kDistributed, one line: rank 0 finding its port taken (another job on the host), or
+// a rendezvous that did not complete in time.
+Error rendezvous_failure(const LaunchInfo& launch, std::chrono::milliseconds timeout, const std::exception& e) {
+  const std::string what = first_line(e);
+  if (launch.rank == 0 && what.find("Address already in use") != std::string::npos) {
+    return Error(ExitCode::kDistributed, where(launch) + ": cannot serve the rendezvous: port " +
+                                             std::to_string(launch.master_port) +
+                                             " is in use on this host (another job?); set another MASTER_PORT");
+  }
+  return Error(ExitCode::kDistributed, where(launch) + ": rendezvous failed within " +
+                                           std::to_string(timeout.count() / 1000) + " s (dist.timeout_s): " + what +
+                                           "; is every rank started?");
+}
+
 std::shared_ptr<::gloo::transport::Device> gloo_device(const LaunchInfo& launch) {
   if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME")) {
     return c10d::ProcessGroupGloo::createDeviceForInterface(ifname);
@@ -73,9 +87,7 @@ Communicator::Communicator(const LaunchInfo& launch, const c10::Device& device, 
                                                                     launch_.world_size, gloo_options);
     }
   } catch (const std::exception& e) {  // c10::Error, or the socket errors of a client that cannot connect
-    throw Error(ExitCode::kDistributed, where(launch_) + ": rendezvous failed within " +
-                                            std::to_string(timeout_.count() / 1000) + " s (dist.timeout_s): " +
-                                            first_line(e) + "; is every rank started?");
+    throw rendezvous_failure(launch_, timeout_, e);
   }
   spdlog::info("distributed: {} connected", where(launch_));
 }

@@ -27,6 +27,11 @@ inline bool is_causal(SsaVariant v) {
 // Whether SSA layers subsample (training) or attend densely (+FT phase, default evaluation).
 enum class AttentionMode { kSubsampled, kDense };
 
+// The config spelling of an attention mode ("ssa", "dense"), also for the log.
+constexpr const char* attention_mode_name(AttentionMode mode) {
+  return mode == AttentionMode::kDense ? "dense" : "ssa";
+}
+
 struct SsaConfig {
   SsaVariant variant = SsaVariant::kCausalLocal;
   int64_t windows = 4;        // n_w, the "L" of S16-L4: each target sees 1/n_w of the sources

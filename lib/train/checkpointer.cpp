@@ -47,6 +47,9 @@ std::vector<NamedTensor> state_tensors(const CheckpointParts& parts) {
                                {"best_valid_loss", scalar(s.best_valid_loss)},
                                {"loss_scale.scale", scalar(s.loss_scale.scale)},
                                {"loss_scale.good_steps", scalar(s.loss_scale.good_steps)},
+                               {"skips.steps", scalar(s.skips.steps)},
+                               {"skips.nonfinite", scalar(s.skips.nonfinite)},
+                               {"skips.nonfinite_in_a_row", scalar(s.skips.nonfinite_in_a_row)},
                                {"threads", scalar(static_cast<int64_t>(at::get_num_threads()))}};
   const auto ranks = parts.all_ranks_rng.empty() ? std::vector<RankRng>{current_rng(parts.model)} : parts.all_ranks_rng;
   out.push_back({"world_size", scalar(static_cast<int64_t>(ranks.size()))});
@@ -71,6 +74,10 @@ void read_state(const std::string& path, const std::vector<NamedTensor>& stored,
     return it->second;
   };
   const auto get_int = [&](const std::string& name) { return get(name).item<int64_t>(); };
+  const auto get_int_or_zero = [&](const std::string& name) {  // keys that 0.11.0 checkpoints lack
+    const auto it = by_name.find(name);
+    return it == by_name.end() ? int64_t{0} : it->second.item<int64_t>();
+  };
   const int64_t version = get_int("format_version");
   if (version != kFormatVersion) {
     throw InputError(path + ": checkpoint format " + std::to_string(version) + ", this build reads " +
@@ -84,6 +91,9 @@ void read_state(const std::string& path, const std::vector<NamedTensor>& stored,
   s.best_valid_loss = get("best_valid_loss").item<double>();
   s.loss_scale.scale = get("loss_scale.scale").item<double>();
   s.loss_scale.good_steps = get_int("loss_scale.good_steps");
+  s.skips.steps = get_int_or_zero("skips.steps");
+  s.skips.nonfinite = get_int_or_zero("skips.nonfinite");
+  s.skips.nonfinite_in_a_row = get_int_or_zero("skips.nonfinite_in_a_row");
   // CPU reductions split work by thread: another count gives other roundings from here on.
   const auto threads = by_name.find("threads");
   if (threads != by_name.end() && threads->second.item<int64_t>() != at::get_num_threads()) {
@@ -176,12 +186,12 @@ void load_model_tensors(models::Model& model, const std::vector<NamedTensor>& st
 Checkpointer::Checkpointer(std::string checkpoints_dir, int64_t keep_last, SaveAttempts attempts)
     : dir_(std::move(checkpoints_dir)), keep_last_(keep_last), attempts_(attempts) {}
 
-void Checkpointer::save(const CheckpointParts& parts, const std::function<void(int64_t)>& before_attempt) {
+void Checkpointer::save(const CheckpointParts& parts, const SaveHooks& hooks) {
   const fs::path tmp_dir = fs::path(dir_) / (step_name(parts.state.step) + ".tmp");
   for (int64_t attempt = 1;; ++attempt) {
     try {
-      if (before_attempt) before_attempt(attempt);
-      write_checkpoint(parts);
+      if (hooks.before_attempt) hooks.before_attempt(attempt);
+      write_checkpoint(parts, hooks);
       break;
     } catch (const std::exception& e) {  // ssa::Error, filesystem_error, c10::Error from save_to
       std::error_code ec;
@@ -198,7 +208,7 @@ void Checkpointer::save(const CheckpointParts& parts, const std::function<void(i
   prune(parts.state.step);
 }
 
-void Checkpointer::write_checkpoint(const CheckpointParts& parts) {
+void Checkpointer::write_checkpoint(const CheckpointParts& parts, const SaveHooks& hooks) {
   const fs::path final_dir = fs::path(dir_) / step_name(parts.state.step);
   const fs::path tmp_dir = fs::path(dir_) / (step_name(parts.state.step) + ".tmp");
   std::error_code ec;
@@ -214,6 +224,7 @@ void Checkpointer::write_checkpoint(const CheckpointParts& parts) {
   save("state.safetensors", state_tensors(parts));
   write_complete_marker(tmp_dir.string(), manifest);  // every file above is synced already
   sync_directory(tmp_dir.string());
+  if (hooks.before_rename) hooks.before_rename();
   fs::remove_all(final_dir, ec);
   fs::rename(tmp_dir, final_dir);
   sync_directory(dir_);

@@ -34,6 +34,14 @@ struct CheckpointParts {
 // This process's random streams, as a checkpoint stores them.
 RankRng current_rng(models::Model& model);
 
+// Called during a save, for fault injection in tests: before_attempt(k) first in attempt k = 1,
+// 2, ... (it may throw: that attempt fails); before_rename once the checkpoint is complete and
+// synced under its .tmp name.
+struct SaveHooks {
+  std::function<void(int64_t)> before_attempt;
+  std::function<void()> before_rename;
+};
+
 // How often a checkpoint write is tried, and the pause before retry k (k x wait_s).
 struct SaveAttempts {
   int64_t count = 1;
@@ -48,8 +56,7 @@ class Checkpointer {
   // that step; newer ones (unreadable ones the run resumed past) are renamed step_N.unreadable. A
   // failed attempt removes its partial directory, warns and is retried; the last failure throws
   // exit code 74.
-  // `before_attempt(k)` (k = 1, 2, ...) runs first in each attempt; fault injection throws there.
-  void save(const CheckpointParts& parts, const std::function<void(int64_t)>& before_attempt = nullptr);
+  void save(const CheckpointParts& parts, const SaveHooks& hooks = {});
 
   // Loads the newest complete checkpoint that reads back cleanly, falling back to older ones with
   // a warning. Returns its path, or nullopt if there is none.
@@ -63,7 +70,7 @@ class Checkpointer {
   void remove_unfinished() const;
 
  private:
-  void write_checkpoint(const CheckpointParts& parts);
+  void write_checkpoint(const CheckpointParts& parts, const SaveHooks& hooks);
   void prune(int64_t saved_step);
   std::string dir_;
   int64_t keep_last_;

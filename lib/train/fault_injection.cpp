@@ -18,6 +18,7 @@ const std::map<std::string, Amount>& fault_kinds() {
                                                       {"nan_grad", Amount::kNone},
                                                       {"save_error", Amount::kOptional},
                                                       {"save_kill", Amount::kRequired},
+                                                      {"save_kill_renaming", Amount::kNone},
                                                       {"save_flaky", Amount::kRequired},
                                                       {"free_space", Amount::kRequired},
                                                       {"diverge", Amount::kNone},
@@ -100,9 +101,9 @@ FileSizeLimit::~FileSizeLimit() {
   std::signal(SIGXFSZ, previous_handler_);
 }
 
-// save_kill's byte, else save_error's (0 = no limit); a save_error without a byte fails at once.
-int64_t SaveFaults::limit_bytes(const FaultInjection& faults, int64_t step, int rank) {
-  const int64_t killed_at = faults.amount("save_kill", step, rank);
+// The byte past which checkpoint writes fail: save_kill's, else save_error's (0 = no limit); a
+// save_error without a byte fails at once.
+int64_t SaveFaults::limit_bytes(const FaultInjection& faults, int64_t step, int rank, int64_t killed_at) {
   if (killed_at > 0) return killed_at;
   const int64_t full_disk_at = faults.amount("save_error", step, rank);
   if (faults.fires("save_error", step, rank) && full_disk_at == 0) {
@@ -113,11 +114,19 @@ int64_t SaveFaults::limit_bytes(const FaultInjection& faults, int64_t step, int 
 }
 
 SaveFaults::SaveFaults(const FaultInjection& faults, int64_t step, int rank)
-    : limit_(limit_bytes(faults, step, rank), /*die=*/faults.amount("save_kill", step, rank) > 0),
-      flaky_attempts_(faults.amount("save_flaky", step, rank)) {}
+    : SaveFaults(faults, step, rank, faults.amount("save_kill", step, rank)) {}
+
+SaveFaults::SaveFaults(const FaultInjection& faults, int64_t step, int rank, int64_t killed_at)
+    : limit_(limit_bytes(faults, step, rank, killed_at), /*die=*/killed_at > 0),
+      flaky_attempts_(faults.amount("save_flaky", step, rank)),
+      killed_renaming_(faults.fires("save_kill_renaming", step, rank)) {}
 
 void SaveFaults::before_attempt(int64_t attempt) const {
   if (attempt <= flaky_attempts_) throw Error(ExitCode::kIo, "injected I/O error (SSA_FAULT save_flaky)");
+}
+
+void SaveFaults::before_rename() const {
+  if (killed_renaming_) std::raise(SIGKILL);
 }
 
 }  // namespace ssa::train

@@ -7,6 +7,8 @@
 //                                  4096 fails (EFBIG through RLIMIT_FSIZE), as on a disk that fills up
 //   SSA_FAULT="save_kill@8/4096"   the process dies (SIGXFSZ) at byte 4096 of a checkpoint-8 file, as
 //                                  if killed in the middle of the save
+//   SSA_FAULT="save_kill_renaming@8"  the process SIGKILLs itself when checkpoint 8 is complete and
+//                                  synced under its .tmp name, before the rename to its final name
 //   SSA_FAULT="save_flaky@8/2"     the first 2 attempts at writing checkpoint 8 fail with an I/O error
 //                                  (a transient network file system error); later attempts succeed
 //   SSA_FAULT="free_space@0/1000"  the disk check before training sees 1000 bytes free
@@ -67,17 +69,21 @@ class FileSizeLimit {
 };
 
 // The faults armed for the checkpoint save of `step` on `rank`, for as long as it lives:
-// save_error (thrown at once, or file writes failing past a byte), save_kill (death at a byte)
-// and save_flaky (the first attempts fail). Nothing when none is armed.
+// save_error (thrown at once, or file writes failing past a byte), save_kill (death at a byte),
+// save_kill_renaming (death before the rename) and save_flaky (the first attempts fail). Nothing
+// when none is armed.
 class SaveFaults {
  public:
   SaveFaults(const FaultInjection& faults, int64_t step, int rank);
   void before_attempt(int64_t attempt) const;  // throws the injected error of a flaky attempt
+  void before_rename() const;                  // SIGKILL with save_kill_renaming
 
  private:
-  static int64_t limit_bytes(const FaultInjection& faults, int64_t step, int rank);
+  SaveFaults(const FaultInjection& faults, int64_t step, int rank, int64_t killed_at);  // save_kill's byte
+  static int64_t limit_bytes(const FaultInjection& faults, int64_t step, int rank, int64_t killed_at);
   FileSizeLimit limit_;
   int64_t flaky_attempts_;
+  bool killed_renaming_;
 };
 
 }  // namespace ssa::train

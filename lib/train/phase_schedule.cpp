@@ -23,4 +23,13 @@ size_t PhaseSchedule::index_at(int64_t step) const {
   return ends_.size() - 1;
 }
 
+std::string PhaseSchedule::describe() const {
+  std::string out;
+  for (size_t i = 0; i < phases_.size(); ++i) {
+    const int64_t begin = i == 0 ? 0 : ends_[i - 1];
+    out += (i == 0 ? "" : ", ") + phases_[i].name + " [" + std::to_string(begin) + ", " + std::to_string(ends_[i]) + ")";
+  }
+  return out;
+}
+
 }  // namespace ssa::train

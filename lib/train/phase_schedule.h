@@ -2,6 +2,7 @@
 // Phase i covers steps [begin(i), end(i)); the boundaries are rounded once, here.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "lib/train/train_config.h"
@@ -17,6 +18,8 @@ class PhaseSchedule {
   const PhaseConfig& phase(size_t index) const { return phases_[index]; }
   int64_t end(size_t index) const { return ends_[index]; }
   size_t size() const { return phases_.size(); }
+  // The phases in steps, e.g. "ssa [0, 30), finetune [30, 40)".
+  std::string describe() const;
 
  private:
   std::vector<PhaseConfig> phases_;

@@ -15,16 +15,29 @@
 #include "lib/core/exclusive_file.h"
 #include "lib/core/host_name.h"
 #include "lib/core/input_file.h"
+#include "lib/train/phase_schedule.h"
 
 namespace ssa::train {
 namespace fs = std::filesystem;
 namespace {
 
+// Phases are fractions of train.steps: another train.steps (or other phases) moves their
+// boundaries, and a resumed step continues in whichever phase it now falls in.
+void warn_if_phases_move(const config::ExperimentConfig& previous, const config::ExperimentConfig& config,
+                         const RunPaths& paths) {
+  const std::string was = PhaseSchedule(previous.train.phases, previous.train.steps).describe();
+  const std::string now = PhaseSchedule(config.train.phases, config.train.steps).describe();
+  if (was == now) return;
+  spdlog::warn("{}: the training phases move on resume, from {} to {}; the resumed step continues in the phase "
+               "it falls in now", paths.root, was, now);
+}
+
 // Architecture keys (config schema) that differ refuse the directory; other differences warn.
 void check_against_previous(const config::ExperimentConfig& config, const RunPaths& paths) {
   if (!std::filesystem::exists(paths.resolved_config)) return;  // a new run
   const std::string text = read_input_file(paths.resolved_config);
-  const auto before = config::flatten(config::parse_experiment(text, paths.resolved_config)).values;
+  const config::ExperimentConfig previous = config::parse_experiment(text, paths.resolved_config);
+  const auto before = config::flatten(previous).values;
   const auto now = config::flatten(config);
   std::string architecture, other;
   for (const auto& [key, value] : now.values) {
@@ -39,6 +52,7 @@ void check_against_previous(const config::ExperimentConfig& config, const RunPat
                       "); use another run.dir");
   }
   if (!other.empty()) spdlog::warn("config differs from the previous run in {}: {}", paths.root, other);
+  warn_if_phases_move(previous, config, paths);
 }
 
 }  // namespace

@@ -95,6 +95,7 @@ struct TrainConfig {
   LossScaleConfig loss_scale;
   int64_t max_nonfinite_skips = 0;  // a non-finite loss/gradient skips the step up to this many times
                                     // in a row; one more stops the run (0: stop at the first)
+  int64_t max_nonfinite_skips_total = 20;  // ... and this many over the whole run, resumes included
 };
 
 struct EvalConfig {

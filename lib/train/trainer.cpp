@@ -31,10 +31,6 @@ constexpr uint64_t kDataOrderSalt = 0xDA7A;
 constexpr uint64_t kSamplerSalt = 0x55A;  // + rank: every rank draws its own SSA sources
 constexpr uint64_t kAugmentSalt = 0xA06;
 
-const char* mode_name(attn::AttentionMode mode) {
-  return mode == attn::AttentionMode::kDense ? "dense" : "ssa";
-}
-
 // SSA_FAULT diverge: a replica that silently differs, as a hardware fault or a bug would leave it.
 void nudge_a_parameter(models::Model& model) {
   torch::NoGradGuard no_grad;
@@ -158,12 +154,13 @@ void Trainer::init_weights_from(const std::string& path) {
 std::optional<std::string> Trainer::restore() {
   const std::string& mode = config_.run.resume;
   const CheckpointParts parts{*model_, optimizer_.get(), state_, {}, comm_.rank()};
+  if (mode == "auto") return checkpointer_->restore_latest(parts);
   const bool own = !checkpointer_->complete_checkpoints().empty();
   if (mode == "never") {
     if (own) throw ConfigError(paths_.checkpoints + ": holds checkpoints, and run.resume is never; use another run.dir");
     return std::nullopt;
   }
-  if (mode == "auto" || own) return checkpointer_->restore_latest(parts);
+  if (own) return checkpointer_->restore_latest(parts);
   const std::string path = resolve_checkpoint(mode);
   load_checkpoint(path, parts);  // a damaged checkpoint named by the user is an error, not skipped
   return path;
@@ -215,7 +212,7 @@ void Trainer::enter_phase(int64_t step) {
   const auto& phase = phases_->phase(index);
   model_->set_attention_mode(phase.attention);
   if (index != phase_ || step == 0) {
-    progress_->note("phase '" + phase.name + "' (" + mode_name(phase.attention) + " attention) from step " +
+    progress_->note("phase '" + phase.name + "' (" + attn::attention_mode_name(phase.attention) + " attention) from step " +
                     std::to_string(step) + " to " + std::to_string(phases_->end(index)));
   }
   phase_ = index;
@@ -257,6 +254,7 @@ StepStats Trainer::train_step() {
       stats.skipped = true;
     }
   }
+  if (stats.skipped) ++state_.skips.steps;
   ++state_.step;
   if (faults_.fires("diverge", state_.step, comm_.rank())) nudge_a_parameter(*model_);
   state_.targets += stats.targets;
@@ -330,30 +328,42 @@ bool Trainer::unscale_and_update(StepStats& stats) {
 }
 
 // The loss is the global mean and the gradients are already averaged, so every rank reaches the
-// same decision. Returns false to skip this step (bounded by train.max_nonfinite_skips).
+// same decision. Returns false to skip this step, within train.max_nonfinite_skips (in a row) and
+// train.max_nonfinite_skips_total (whole run); past either the run stops as diverged.
 bool Trainer::check_finite(const StepStats& stats) {
+  SkipCounts& skips = state_.skips;
   if (std::isfinite(stats.loss) && std::isfinite(stats.grad_norm)) {
-    consecutive_skips_ = 0;
+    skips.nonfinite_in_a_row = 0;
     return true;
   }
-  std::string culprit = std::isfinite(stats.loss) ? "gradient" : "loss";
-  if (std::isfinite(stats.loss)) {
-    for (const auto& p : model_->named_parameters()) {
-      if (p.value().grad().defined() && !at::isfinite(p.value().grad()).all().item<bool>()) {
-        culprit = "gradient of " + p.key();
-        break;
-      }
+  const std::string what = fmt::format("step {}, rank {}: non-finite {} (loss {}, grad norm {})", state_.step + 1,
+                                       comm_.rank(), nonfinite_culprit(stats), stats.loss, stats.grad_norm);
+  const int64_t max_in_a_row = config_.train.max_nonfinite_skips, max_total = config_.train.max_nonfinite_skips_total;
+  if (skips.nonfinite_in_a_row >= max_in_a_row) {
+    throw Error(ExitCode::kDiverged, what + "; stopped before the optimizer step, last checkpoint kept");
+  }
+  if (skips.nonfinite >= max_total) {
+    throw Error(ExitCode::kDiverged, fmt::format("{}; the run has skipped {} such steps already "
+                                                 "(train.max_nonfinite_skips_total); stopped before the optimizer "
+                                                 "step, last checkpoint kept", what, skips.nonfinite));
+  }
+  ++skips.nonfinite_in_a_row;
+  ++skips.nonfinite;
+  spdlog::warn("{}; step skipped ({} of at most {} in a row, {} of at most {} in the run)", what,
+               skips.nonfinite_in_a_row, max_in_a_row, skips.nonfinite, max_total);
+  return false;
+}
+
+// "loss" when the loss is non-finite, else "gradient of <the first parameter with a non-finite
+// gradient>".
+std::string Trainer::nonfinite_culprit(const StepStats& stats) const {
+  if (!std::isfinite(stats.loss)) return "loss";
+  for (const auto& p : model_->named_parameters()) {
+    if (p.value().grad().defined() && !at::isfinite(p.value().grad()).all().item<bool>()) {
+      return "gradient of " + p.key();
     }
   }
-  const std::string what = fmt::format("step {}, rank {}: non-finite {} (loss {}, grad norm {})", state_.step + 1,
-                                       comm_.rank(), culprit, stats.loss, stats.grad_norm);
-  if (consecutive_skips_ < config_.train.max_nonfinite_skips) {
-    ++consecutive_skips_;
-    spdlog::warn("{}; step skipped ({} of at most {} in a row)", what, consecutive_skips_,
-                 config_.train.max_nonfinite_skips);
-    return false;
-  }
-  throw Error(ExitCode::kDiverged, what + "; stopped before the optimizer step, last checkpoint kept");
+  return "gradient";
 }
 
 void Trainer::record_step(const StepStats& stats, double lr) {
@@ -376,6 +386,7 @@ void Trainer::record_step(const StepStats& stats, double lr) {
       .add("flops_vs_dense", stats.flops / stats.dense_flops)
       .add("loss_scale", state_.loss_scale.scale)
       .add("skipped", stats.skipped ? 1 : 0)
+      .add("skipped_steps", state_.skips.steps)
       .add("peak_rss_mb", peak_rss_mb());
   const auto cuda_peak_mb = take_cuda_peak_allocated_mb(device_);  // since the previous train line
   if (cuda_peak_mb) line.add("cuda_peak_mb", *cuda_peak_mb);
@@ -430,7 +441,7 @@ void Trainer::save() {
     for (size_t r = 0; r < torch_states.size(); ++r) all.push_back({torch_states[r], sampler_states[r], cuda_states[r]});
     const SaveFaults faults(faults_, state_.step, comm_.rank());  // SSA_FAULT, tests only
     checkpointer_->save({*model_, optimizer_.get(), state_, all},
-                        [&](int64_t attempt) { faults.before_attempt(attempt); });
+                        {[&](int64_t attempt) { faults.before_attempt(attempt); }, [&] { faults.before_rename(); }});
   }, dist::Patience::kSlowRanks);
   progress_->note("checkpoint saved at step " + std::to_string(state_.step));
 }

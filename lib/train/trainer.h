@@ -33,7 +33,7 @@ struct StepStats {
   double attention_fraction = 1; // of the dense attention matrix, averaged over layers
   double flops = 0;              // forward + backward (3 x forward), this step
   double dense_flops = 0;        // the same step with every layer dense (the paper's C baseline)
-  bool skipped = false;          // non-finite gradients (loss scaler or max_nonfinite_skips): no update
+  bool skipped = false;          // no update: a loss-scale overflow, or a non-finite step within the skip budgets
 };
 
 class Trainer {
@@ -63,6 +63,7 @@ class Trainer {
   StepStats step_cost(const StepBatches& batches) const;
   StepPlan plan_step(int64_t step);
   bool check_finite(const StepStats& stats);
+  std::string nonfinite_culprit(const StepStats& stats) const;
   bool unscale_and_update(StepStats& stats);
   void record_step(const StepStats& stats, double lr);
   void validate();
@@ -95,7 +96,6 @@ class Trainer {
   std::unique_ptr<LossScaler> scaler_;
   TrainState state_;
   size_t phase_ = 0;
-  int64_t consecutive_skips_ = 0;  // non-finite steps skipped in a row
 };
 
 // Sets torch's intra-op thread count from run.threads (0 = all cores) and seeds torch.

@@ -5,9 +5,15 @@
 // checkpoint resumes on another number of ranks.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include "tests/support/run_binary.h"
 
@@ -164,6 +170,34 @@ TEST_CASE("a rank whose peers never start exits 5 within dist.timeout_s, naming 
     CHECK(seconds < 30);
     CHECK_FALSE(fs::exists(dir));  // nothing written
   }
+}
+
+TEST_CASE("rank 0 finding MASTER_PORT taken by another process exits 5 at once, naming the port",
+          "[integration][dist]") {
+  const int taken = ::socket(AF_INET, SOCK_STREAM, 0);  // another job's rendezvous, as far as rank 0 can tell
+  REQUIRE(taken >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(29736);
+  address.sin_addr.s_addr = htonl(INADDR_ANY);
+  REQUIRE(::bind(taken, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  REQUIRE(::listen(taken, 1) == 0);
+  const std::string dir = fresh_run_dir("ddp_port_taken");
+  for (const auto& [name, value] : std::map<std::string, std::string>{
+           {"RANK", "0"}, {"LOCAL_RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "29736"}}) {
+    setenv(name.c_str(), value.c_str(), 1);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "dist.timeout_s=60"});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (const char* name : {"RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"}) unsetenv(name);
+  ::close(taken);
+  INFO(r.err);
+  CHECK(r.exit_code == 5);
+  CHECK(r.err.find("rank 0/2 (torchrun, master 127.0.0.1:29736): cannot serve the rendezvous: port 29736 is in use "
+                   "on this host (another job?); set another MASTER_PORT") != std::string::npos);
+  CHECK(seconds < 30);  // not the 60 s of dist.timeout_s
+  CHECK_FALSE(fs::exists(dir));
 }
 
 TEST_CASE("replicas that diverge are caught at the next check, naming the ranks, and every rank exits 5",

@@ -146,7 +146,34 @@ TEST_CASE("max_nonfinite_skips skips a bad step and training goes on", "[integra
   unsetenv("SSA_FAULT");
   INFO(r.err);
   CHECK(r.exit_code == 0);
-  CHECK(r.err.find("step skipped (1 of at most 1 in a row)") != std::string::npos);
+  CHECK(r.err.find("step skipped (1 of at most 1 in a row, 1 of at most 20 in the run)") != std::string::npos);
+}
+
+TEST_CASE("max_nonfinite_skips_total bounds the skips of the whole run, and a resume does not reset it",
+          "[integration][numerics]") {
+  const std::string dir = fresh_run_dir("nan_skip_total");
+  const std::vector<std::string> args{kConfig,       "run.dir=" + dir, "train.steps=8", "train.lr_schedule.warmup_steps=2",
+                                      "eval.every=0", "checkpoint.every=3", "train.max_nonfinite_skips=1",
+                                      "train.max_nonfinite_skips_total=1"};
+  setenv("SSA_FAULT", "nan_loss@2,kill@5", 1);  // one skip, a checkpoint at step 3, then a kill -9
+  const auto killed = run_ssa_train(args);
+  INFO(killed.err);
+  REQUIRE(killed.exit_code == 128 + SIGKILL);
+  REQUIRE(killed.err.find("step skipped (1 of at most 1 in a row, 1 of at most 1 in the run)") != std::string::npos);
+  setenv("SSA_FAULT", "nan_loss@6", 1);  // a second bad step after the resume: over the budget
+  const auto resumed = run_ssa_train(args);
+  unsetenv("SSA_FAULT");
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 4);
+  CHECK(resumed.err.find("step 6, rank 0: non-finite loss") != std::string::npos);
+  CHECK(resumed.err.find("the run has skipped 1 such steps already (train.max_nonfinite_skips_total)") !=
+        std::string::npos);
+  const auto lines = metrics_lines(dir, "train");
+  REQUIRE(lines.size() == 5);  // steps 1-3, then 4-5 again after the resume
+  CHECK(json_field(lines[0], "skipped_steps") == "0");
+  CHECK(json_field(lines[1], "skipped") == "1");
+  CHECK(json_field(lines[1], "skipped_steps") == "1");
+  CHECK(json_field(lines[4], "skipped_steps") == "1");  // counted from the checkpoint
 }
 
 TEST_CASE("a failed checkpoint write exits 74 and keeps the previous checkpoint", "[integration][io]") {
@@ -225,8 +252,8 @@ TEST_CASE("a disk without room for one checkpoint is refused before training, on
   CHECK(metrics_lines(dir).empty());
 }
 
-TEST_CASE("killed in the middle of writing a checkpoint: the resumed run starts from the newest complete one "
-          "and ends bitwise like an uninterrupted run",
+TEST_CASE("killed in the middle of writing a checkpoint or before its rename: the resumed run starts from the "
+          "newest complete one and ends bitwise like an uninterrupted run",
           "[integration][io][resume]") {
   const auto args = [](const std::string& dir) {
     return std::vector<std::string>{kConfig, "run.dir=" + dir, "checkpoint.every=5", "eval.every=5", "train.steps=15"};
@@ -254,6 +281,22 @@ TEST_CASE("killed in the middle of writing a checkpoint: the resumed run starts 
     CHECK(resumed.err.find("resumed from " + dir + "/checkpoints/step_00000005") != std::string::npos);
     CHECK(resumed.err.find("deleted unfinished checkpoint " + dir + "/checkpoints/step_00000010.tmp") !=
           std::string::npos);  // at start, not only when step 10 is saved again
+    CHECK_FALSE(fs::exists(dir + "/checkpoints/step_00000010.tmp"));
+    CHECK(metrics_fingerprint(dir) == metrics_fingerprint(straight));
+  }
+  {  // killed after COMPLETE is written and synced, before the rename: still unfinished
+    INFO("killed before the rename");
+    const std::string dir = fresh_run_dir("save_kill_renaming");
+    setenv("SSA_FAULT", "save_kill_renaming@10", 1);
+    const auto killed = run_ssa_train(args(dir));
+    unsetenv("SSA_FAULT");
+    CHECK(killed.exit_code == 128 + SIGKILL);
+    CHECK(fs::exists(dir + "/checkpoints/step_00000010.tmp/COMPLETE"));  // whole, but not under its final name
+    CHECK(newest_checkpoint_step(dir) == 5);
+    const auto resumed = run_ssa_train(args(dir));
+    INFO(resumed.err);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(resumed.err.find("resumed from " + dir + "/checkpoints/step_00000005") != std::string::npos);
     CHECK_FALSE(fs::exists(dir + "/checkpoints/step_00000010.tmp"));
     CHECK(metrics_fingerprint(dir) == metrics_fingerprint(straight));
   }

@@ -268,6 +268,9 @@ TEST_CASE("a second ssa-train on a run directory in use stops with exit 2 naming
   INFO(third.err);
   CHECK(third.exit_code == 0);
   CHECK(third.err.find("run already complete") != std::string::npos);
+  // Another train.steps moves the phases, which are fractions of it: the resume says so.
+  CHECK(third.err.find(dir + ": the training phases move on resume, from ssa [0, 75000), finetune [75000, "
+                             "100000) to ssa [0, ") != std::string::npos);
 }
 
 TEST_CASE("run.resume: a path continues another run's checkpoint exactly, never refuses a used directory",

@@ -56,6 +56,7 @@ TEST_CASE("a checkpoint restores parameters, optimizer, RNG and state exactly", 
   Fixture a;
   a.step();
   a.state.data = {2, 17};
+  a.state.skips = {5, 3, 2};
   train::Checkpointer ckpt(a.dir, 2);
   ckpt.save({*a.model, a.optimizer.get(), a.state});
   const auto params = snapshot(*a.model);
@@ -68,6 +69,9 @@ TEST_CASE("a checkpoint restores parameters, optimizer, RNG and state exactly", 
   REQUIRE(b.state.step == 1);
   REQUIRE(b.state.data.epoch == 2);
   REQUIRE(b.state.data.cursor == 17);
+  REQUIRE(b.state.skips.steps == 5);
+  REQUIRE(b.state.skips.nonfinite == 3);
+  REQUIRE(b.state.skips.nonfinite_in_a_row == 2);
   const auto restored = snapshot(*b.model);
   for (size_t i = 0; i < params.size(); ++i) REQUIRE(at::equal(params[i], restored[i]));
   REQUIRE(at::equal(at::randn({4}), next_noise));

@@ -33,4 +33,6 @@ TEST_CASE("phase boundaries: SSA for 90% then dense fine-tune", "[schedule][phas
   REQUIRE(p.index_at(999) == 1);
   REQUIRE(p.end(1) == 1000);
   REQUIRE(p.phase(1).attention == ssa::attn::AttentionMode::kDense);
+  REQUIRE(p.describe() == "ssa [0, 900), finetune [900, 1000)");
+  REQUIRE(PhaseSchedule({ssa_phase, ft}, 20).describe() == "ssa [0, 18), finetune [18, 20)");
 }
