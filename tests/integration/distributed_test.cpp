@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <utility>
 
 #include "tests/support/run_binary.h"
 
@@ -37,6 +38,22 @@ std::string replica_check(const std::string& log, int step) {
   if (at == std::string::npos) return "";
   const size_t begin = at + marker.size();
   return log.substr(begin, log.find('\n', begin) - begin);
+}
+
+// ssa-train run alone as rank `rank` of a 2-rank torchrun-style job with its master on
+// 127.0.0.1:port (the other rank never starts), and the seconds it took.
+std::pair<RunResult, double> run_alone_as_rank(int rank, int port, const std::vector<std::string>& args) {
+  const std::map<std::string, std::string> env{{"RANK", std::to_string(rank)},
+                                               {"LOCAL_RANK", std::to_string(rank)},
+                                               {"WORLD_SIZE", "2"},
+                                               {"MASTER_ADDR", "127.0.0.1"},
+                                               {"MASTER_PORT", std::to_string(port)}};
+  for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
+  const auto start = std::chrono::steady_clock::now();
+  RunResult r = run_ssa_train(args);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (const auto& entry : env) unsetenv(entry.first.c_str());
+  return {r, seconds};
 }
 
 }  // namespace
@@ -153,15 +170,7 @@ TEST_CASE("a rank whose peers never start exits 5 within dist.timeout_s, naming 
   // Rank 0 waits for a rank 1 that never comes; rank 1 alone finds no master to connect to.
   for (const char* rank : {"0", "1"}) {
     const std::string dir = fresh_run_dir(std::string("ddp_alone_") + rank);
-    setenv("RANK", rank, 1);
-    setenv("LOCAL_RANK", rank, 1);
-    setenv("WORLD_SIZE", "2", 1);
-    setenv("MASTER_ADDR", "127.0.0.1", 1);
-    setenv("MASTER_PORT", "29735", 1);
-    const auto start = std::chrono::steady_clock::now();
-    const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "dist.timeout_s=3"});
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    for (const char* name : {"RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"}) unsetenv(name);
+    const auto [r, seconds] = run_alone_as_rank(std::stoi(rank), 29735, {kConfig, "run.dir=" + dir, "dist.timeout_s=3"});
     INFO(r.err);
     CHECK(r.exit_code == 5);
     CHECK(r.err.find(std::string("rank ") + rank + "/2 (torchrun, master 127.0.0.1:29735): rendezvous failed within 3 s") !=
@@ -183,14 +192,7 @@ TEST_CASE("rank 0 finding MASTER_PORT taken by another process exits 5 at once, 
   REQUIRE(::bind(taken, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
   REQUIRE(::listen(taken, 1) == 0);
   const std::string dir = fresh_run_dir("ddp_port_taken");
-  for (const auto& [name, value] : std::map<std::string, std::string>{
-           {"RANK", "0"}, {"LOCAL_RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "29736"}}) {
-    setenv(name.c_str(), value.c_str(), 1);
-  }
-  const auto start = std::chrono::steady_clock::now();
-  const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "dist.timeout_s=60"});
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (const char* name : {"RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"}) unsetenv(name);
+  const auto [r, seconds] = run_alone_as_rank(0, 29736, {kConfig, "run.dir=" + dir, "dist.timeout_s=60"});
   ::close(taken);
   INFO(r.err);
   CHECK(r.exit_code == 5);
