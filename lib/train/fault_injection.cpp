@@ -114,10 +114,8 @@ int64_t SaveFaults::limit_bytes(const FaultInjection& faults, int64_t step, int 
 }
 
 SaveFaults::SaveFaults(const FaultInjection& faults, int64_t step, int rank)
-    : SaveFaults(faults, step, rank, faults.amount("save_kill", step, rank)) {}
-
-SaveFaults::SaveFaults(const FaultInjection& faults, int64_t step, int rank, int64_t killed_at)
-    : limit_(limit_bytes(faults, step, rank, killed_at), /*die=*/killed_at > 0),
+    : killed_at_(faults.amount("save_kill", step, rank)),
+      limit_(limit_bytes(faults, step, rank, killed_at_), /*die=*/killed_at_ > 0),
       flaky_attempts_(faults.amount("save_flaky", step, rank)),
       killed_renaming_(faults.fires("save_kill_renaming", step, rank)) {}
 

@@ -79,8 +79,8 @@ class SaveFaults {
   void before_rename() const;                  // SIGKILL with save_kill_renaming
 
  private:
-  SaveFaults(const FaultInjection& faults, int64_t step, int rank, int64_t killed_at);  // save_kill's byte
   static int64_t limit_bytes(const FaultInjection& faults, int64_t step, int rank, int64_t killed_at);
+  int64_t killed_at_;  // save_kill's byte (0: none); declared before limit_, which is built from it
   FileSizeLimit limit_;
   int64_t flaky_attempts_;
   bool killed_renaming_;
