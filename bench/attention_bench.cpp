@@ -1,5 +1,7 @@
 // SSA attention vs dense attention: forward + backward wall time and peak memory per variant and
-// sequence length, on the same gather-based code path (dense = one window with every source).
+// sequence length, on the same gather-based code path (dense = one window with every source), with
+// the ALiBi bias tensor; the "ALiBi channels" rows run causal_alibi_attention (alibi_attention.h),
+// which the decoder takes on LibTorch 2.1+.
 // Memory is the peak of the CPU tensors allocated during forward + backward (cpu_memory_probe.h),
 // the inputs q, k, v excluded. Prints a markdown table; docs/benchmarks.md records a run. Usage:
 //   build/bench/ssa_bench_attention [--threads N] [--lengths 512,1024,2048] [--reps R]
@@ -19,6 +21,7 @@
 #include "lib/core/cpu_memory_probe.h"
 #include "lib/core/cpu_threads.h"
 #include "lib/nn/alibi.h"
+#include "lib/ssa/alibi_attention.h"
 #include "lib/ssa/ssa_attention.h"
 
 using namespace ssa::attn;
@@ -29,12 +32,16 @@ struct Variant {
   std::string name;
   bool causal;
   std::function<SourceSample(SourceSampler&, int64_t)> draw;  // (sampler, T) -> sample
+  bool alibi_channels = false;  // causal_alibi_attention instead of the bias tensor
 };
 
 std::vector<Variant> variants() {
   return {
       {"dense (causal)", true, [](SourceSampler&, int64_t t) { return dense_sample(t); }},
+      {"dense (causal), ALiBi channels", true, [](SourceSampler&, int64_t t) { return dense_sample(t); }, true},
       {"causal_local L4", true, [](SourceSampler& s, int64_t t) { return s.causal_local(t, 4, 0.2 * t); }},
+      {"causal_local L4, ALiBi channels", true,
+       [](SourceSampler& s, int64_t t) { return s.causal_local(t, 4, 0.2 * t); }, true},
       {"causal_local L8", true, [](SourceSampler& s, int64_t t) { return s.causal_local(t, 8, 0.2 * t); }},
       {"causal_unbiased L4", true, [](SourceSampler& s, int64_t t) { return s.causal_unbiased(t, 4); }},
       {"causal_2d L4 (rows of 32)", true, [](SourceSampler& s, int64_t t) { return s.causal_grid(t / 32, 32, 4, 0.25 * t / 32, 8.0); }},
@@ -71,7 +78,9 @@ Measured measure_variant(const Variant& v, int64_t length, int reps) {
     const auto start = std::chrono::steady_clock::now();
     const int64_t bytes = ssa::peak_cpu_bytes([&] {
       const auto sample = v.draw(sampler, length);
-      subsampled_attention(q, k, val, sample, bias, 0.0, true).sum().backward();
+      const auto y = v.alibi_channels ? causal_alibi_attention(q, k, val, sample, slopes, 0.0, true)
+                                      : subsampled_attention(q, k, val, sample, bias, 0.0, true);
+      y.sum().backward();
     });
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (r > 0) seconds.push_back(s);
@@ -93,7 +102,8 @@ int main(int argc, char** argv) {
   }
   ssa::set_cpu_threads(threads);
   torch::manual_seed(0);
-  std::printf("attention forward+backward, B=4 H=8 D=64 fp32 CPU, %d threads, median of %d\n\n", threads, reps);
+  std::printf("attention forward+backward, B=4 H=8 D=64 fp32 CPU, LibTorch %s, %d threads, median of %d\n\n",
+              TORCH_VERSION, threads, reps);
   std::printf("| variant | T | ms | speed vs dense | peak MiB | memory vs dense | score entries vs dense |\n"
               "|---|---:|---:|---:|---:|---:|---:|\n");
   for (const int64_t t : lengths) {

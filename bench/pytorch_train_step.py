@@ -3,16 +3,19 @@
 bench/train_step_bench.cpp: the same pre-LN ALiBi decoder (byte vocabulary, untied output, final
 LayerNorm, exact GELU, no dropout), the same fixed batch, the same step (summed NLL / tokens,
 backward, clip to 1.0, AdamW lr 1e-3 betas (0.9, 0.98) weight decay 0.01), written the way a
-nanoGPT-style PyTorch model is: an ALiBi + causal bias buffer built once, attention op by op.
---attention ssa runs causal locally biased SSA-L4 (sigma 0.1 -> 0.25 of T over the layers), as
-ours: per window, the top-scoring T/4 of position + sigma * noise below the window's end.
+nanoGPT-style PyTorch model is: an ALiBi + causal bias buffer built once; attention op by op on
+PyTorch 1.x, and on 2.x F.scaled_dot_product_attention(q, k, v, attn_mask=bias), as a user writes
+it today. --attention ssa runs causal locally biased SSA-L4 (sigma 0.1 -> 0.25 of T over the
+layers), as ours: per window, the top-scoring T/4 of position + sigma * noise below the window's
+end. --attention fastest is the bar SSA must clear: dense with is_causal=True and no ALiBi
+(another function, so no same-function check), PyTorch's fastest dense attention.
 
 --weights loads the C++ side's initial weights (its --weights-out) and prints the first loss on
 them, which must equal the C++ first loss: the two are then the same function. Prints one JSON
-line with the median step and the medians of its parts (forward + loss, backward, clip + AdamW). Needs Debian's python3-torch (the same LibTorch 1.13 as the C++ build) and python3-numpy.
+line with the median step and the medians of its parts (forward + loss, backward, clip + AdamW). Needs Debian's python3-torch (the same LibTorch as the C++ build: 1.13 on Debian 12, 2.6 on 13) and python3-numpy.
 
   bench/pytorch_train_step.py [--threads N] [--length T] [--batch B] [--layers L] [--d-model C]
-      [--heads H] [--d-ff F] [--attention dense|ssa] [--reps R] [--weights model.safetensors]
+      [--heads H] [--d-ff F] [--attention dense|ssa|fastest] [--reps R] [--weights model.safetensors]
 """
 import argparse
 import json
@@ -58,6 +61,17 @@ def causal_local_sources(length, windows, sigma, generator):
     return scores.topk(w, dim=-1, sorted=False).indices.sort(-1).values
 
 
+SDPA = hasattr(F, "scaled_dot_product_attention")  # PyTorch 2.x
+
+
+def attend(q, k, v, bias):
+    """softmax(q k^T / sqrt(D) + bias) v; bias None: causal, no ALiBi (is_causal, the fastest kernel)."""
+    if SDPA:
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=bias, is_causal=bias is None)
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1)) + bias
+    return F.softmax(scores, dim=-1) @ v
+
+
 class Block(nn.Module):
     def __init__(self, d_model, heads, d_ff):
         super().__init__()
@@ -75,17 +89,15 @@ class Block(nn.Module):
         h, d = self.heads, c // self.heads
         q, k, v = self.attn.qkv(x).view(b, t, 3, h, d).permute(2, 0, 3, 1, 4).unbind(0)  # (B, H, T, D)
         if sources is None:
-            scores = q @ k.transpose(-2, -1) / math.sqrt(d) + dense_bias  # (B, H, T, T)
-            y = F.softmax(scores, dim=-1) @ v
+            y = attend(q, k, v, dense_bias)                                    # (B, H, T, D)
         else:
             g, s = sources.shape
-            k_s = k.index_select(2, sources.reshape(-1)).view(b, h, g, s, d)  # (B, H, G, S, D)
-            v_s = v.index_select(2, sources.reshape(-1)).view(b, h, g, s, d)
-            q_w = q.view(b, h, g, t // g, d)                                   # (B, H, G, Tq, D)
+            k_s = k.index_select(2, sources.reshape(-1)).view(b, h * g, s, d)  # (B, H*G, S, D)
+            v_s = v.index_select(2, sources.reshape(-1)).view(b, h * g, s, d)
+            q_w = q.reshape(b, h * g, t // g, d)                               # (B, H*G, Tq, D)
             targets = torch.arange(t).view(g, t // g)
-            bias = causal_alibi(self.slopes, targets, sources)                 # (H, G, Tq, S)
-            scores = q_w @ k_s.transpose(-2, -1) / math.sqrt(d) + bias
-            y = (F.softmax(scores, dim=-1) @ v_s).reshape(b, h, t, d)
+            bias = causal_alibi(self.slopes, targets, sources).view(1, h * g, t // g, s)  # (1, H*G, Tq, S)
+            y = attend(q_w, k_s, v_s, bias).reshape(b, h, t, d)
         return self.attn.out(y.transpose(1, 2).reshape(b, t, c))
 
     def forward(self, x, dense_bias, sources):
@@ -132,7 +144,7 @@ def main():
     for name, default in [("threads", 2), ("length", 512), ("batch", 8), ("layers", 4), ("d-model", 128),
                           ("heads", 4), ("d-ff", 512), ("reps", 5)]:
         p.add_argument("--" + name, type=int, default=default)
-    p.add_argument("--attention", choices=["dense", "ssa"], default="dense")
+    p.add_argument("--attention", choices=["dense", "ssa", "fastest"], default="dense")
     p.add_argument("--weights")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -144,6 +156,10 @@ def main():
     inputs, targets = fixed_batch(a.batch, a.length)
     positions = torch.arange(a.length)
     dense_bias = causal_alibi(model.slopes, positions.unsqueeze(0), positions.unsqueeze(0)).squeeze(1)  # (H, T, T)
+    if a.attention == "fastest":
+        if not SDPA:
+            sys.exit("--attention fastest needs PyTorch 2.x (scaled_dot_product_attention)")
+        dense_bias = None
     generator = torch.Generator().manual_seed(1)
     sigmas = [0.1 + (0.25 - 0.1) * l / max(1, a.layers - 1) for l in range(a.layers)]
     first_loss, parts = None, {"median_ms": [], "forward_ms": [], "backward_ms": [], "update_ms": []}

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Configures and builds ssa-train, its tests and benchmarks into build/ (Release).
+# Configures and builds ssa-train, its tests and benchmarks (Release).
+#   scripts/build.sh [BUILD_DIR [CMAKE_ARGS...]]     BUILD_DIR defaults to build/
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
-cmake --build build -j"$(nproc)"
+dir=${1:-build}
+cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "${@:2}"
+cmake --build "$dir" -j"$(nproc)"

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything ssa-train needs to build, train on the embedded default and run its tests,
-# from Debian 12 (bookworm) packages only. Uses sudo when not run as root.
+# from Debian packages only: the same names on Debian 12 (bookworm: LibTorch 1.13, Catch2 2) and
+# Debian 13 (trixie: LibTorch 2.6, Catch2 3). Uses sudo when not run as root.
 set -euo pipefail
+. /etc/os-release
+case "${VERSION_ID:-}" in
+  12 | 13) ;;
+  *) echo "install-deps.sh: Debian 12 or 13 expected, this is ${PRETTY_NAME:-unknown}; trying anyway" >&2 ;;
+esac
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive

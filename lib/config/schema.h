@@ -210,7 +210,8 @@ void describe(V& v, data::MoleculeDataConfig& c) {
   v.field("split_path", c.split_path, FieldSpec("pcqm4mv2: split file; empty = <path>/split_dict.pt"));
   v.field("cache_dir", c.cache_dir, FieldSpec("featurized cache directory; empty = beside the source"));
   v.field("max_nodes", c.max_nodes, FieldSpec("molecules with more atoms are left out").at_least(1));
-  v.field("threads", c.threads, FieldSpec("featurization threads; 0 = all cores").at_least(0));
+  v.field("threads", c.threads,
+          FieldSpec("featurization threads; 0 = all cores this process may use; more is refused").at_least(0));
 }
 
 template <class V>
@@ -242,7 +243,9 @@ template <class V>
 void describe(V& v, train::RunConfig& c) {
   v.field("dir", c.dir, FieldSpec("run directory; empty = runs/<config stem>"));
   v.field("seed", c.seed, FieldSpec("seed for init, dropout, SSA and data order").at_least(0));
-  v.field("threads", c.threads, FieldSpec("CPU threads of LibTorch and OpenBLAS; 0 = all cores").at_least(0));
+  v.field("threads", c.threads,
+          FieldSpec("CPU threads of LibTorch and OpenBLAS; 0 = all cores this process may use; more is refused")
+              .at_least(0));
   v.choice("device", c.device, kDevices, FieldSpec("compute device"));
   v.choice("precision", c.precision, kPrecisions, FieldSpec("autocast precision; auto = bf16 on cuda, fp32 on cpu"));
   v.field("deterministic", c.deterministic,

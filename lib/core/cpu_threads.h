@@ -15,4 +15,8 @@ void set_cpu_threads(int threads);
 // OpenBLAS's current thread count; nullopt when the process has no OpenBLAS.
 std::optional<int> openblas_threads();
 
+// The cores this process may run on: its CPU affinity mask (taskset, SLURM's --cpus-per-task,
+// cgroup cpusets), else the machine's core count; at least 1.
+int usable_cores();
+
 }  // namespace ssa

@@ -1,6 +1,7 @@
 // The only place that knows which LibTorch version we are built against (1.13 on Debian,
 // 2.x from the PyTorch CUDA wheel). Every version-sensitive call goes through here.
 #pragma once
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -14,6 +15,9 @@
   (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
 
 namespace ssa::compat {
+
+// scaled_dot_product_attention with its `scale` argument and fused kernels (2.1+).
+inline constexpr bool kFusedAttention = SSA_TORCH_AT_LEAST(2, 1);
 
 // softmax(q k^T / sqrt(d) + bias) v with dropout on the probabilities. q: (..., Tq, D),
 // k, v: (..., S, D), bias broadcastable to (..., Tq, S). LibTorch 2.x uses the fused
@@ -30,6 +34,36 @@ inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::
   auto probs = at::softmax(scores, -1, at::promote_types(q.scalar_type(), at::kFloat)).to(q.scalar_type());
   if (training && dropout_p > 0) probs = at::dropout(probs, dropout_p, /*train=*/true);
   return at::matmul(probs, v);                                                // (..., Tq, D)
+#endif
+}
+
+// softmax(q k^T * scale, masked) v with dropout on the probabilities. q, k: (..., Tq, E), (..., S, E);
+// v: (..., S, Ev). allowed: boolean, true where a target may attend, broadcastable to (..., Tq, S),
+// or undefined; is_causal: the lower triangle (Tq == S). From 2.1, scaled_dot_product_attention
+// picks its fastest kernel (flash on CPU and CUDA); its fused kernels need Ev == E, so v is padded
+// with zero channels and the output cut back. Before 2.1 (no `scale`), the same math op by op.
+inline at::Tensor masked_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                   const at::Tensor& allowed, bool is_causal, double scale, double dropout_p,
+                                   bool training) {
+  const double p = training ? dropout_p : 0.0;
+#if SSA_TORCH_AT_LEAST(2, 1)
+  const int64_t pad = q.size(-1) - v.size(-1);
+  const auto v_fused = pad > 0 ? at::constant_pad_nd(v, {0, pad}) : v;            // (..., S, E)
+  std::optional<at::Tensor> mask;
+  if (allowed.defined()) mask = allowed;
+  const auto y = at::scaled_dot_product_attention(q, k, v_fused, mask, p, is_causal, scale);
+  return pad > 0 ? y.narrow(-1, 0, v.size(-1)) : y;                                // (..., Tq, Ev)
+#else
+  const auto wide = at::promote_types(q.scalar_type(), at::kFloat);  // scores in at least fp32, as the fused kernels
+  auto scores = at::matmul(q.to(wide).mul(scale), k.to(wide).transpose(-2, -1));   // (..., Tq, S)
+  const auto minus_inf = -std::numeric_limits<double>::infinity();
+  if (allowed.defined()) scores.masked_fill_(allowed.logical_not(), minus_inf);
+  if (is_causal) {
+    scores.masked_fill_(at::ones({q.size(-2), k.size(-2)}, q.options().dtype(at::kBool)).triu(1), minus_inf);
+  }
+  auto probs = at::softmax(scores, -1).to(q.scalar_type());
+  if (p > 0) probs = at::dropout(probs, p, /*train=*/true);
+  return at::matmul(probs, v);                                                     // (..., Tq, Ev)
 #endif
 }
 

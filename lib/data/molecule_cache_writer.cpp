@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/core/error.h"
+#include "lib/core/cpu_threads.h"
 #include "lib/core/exclusive_file.h"
 #include "lib/core/host_name.h"
 #include "lib/data/molecule_cache.h"
@@ -143,7 +144,7 @@ void write_table_and_trailer(CacheFileWriter& out, const RecordStats& stats, uin
 
 void write_molecule_cache(const std::string& path, const std::string& key, const std::vector<MoleculeRow>& rows,
                           int64_t threads) {
-  if (threads <= 0) threads = std::max<int64_t>(1, std::thread::hardware_concurrency());
+  if (threads <= 0) threads = usable_cores();
   const std::filesystem::path target(path);
   std::error_code ec;
   if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), ec);

@@ -7,12 +7,21 @@
 #include <torch/nn/init.h>
 
 #include "lib/core/torch_compat.h"
+#include "lib/ssa/alibi_attention.h"
 
 namespace ssa::attn {
 
+bool uses_alibi_channels(const AttentionBias& bias, const SourceSample& sample, int64_t length) {
+  return compat::kFusedAttention && bias.causal_alibi_slopes.defined() && !sample.targets.defined() &&
+         length <= kMaxAlibiChannelLength;
+}
+
 at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                const SourceSample& sample, const BiasFn& bias, double dropout_p,
+                                const SourceSample& sample, const AttentionBias& bias, double dropout_p,
                                 bool training) {
+  if (uses_alibi_channels(bias, sample, q.size(2))) {
+    return causal_alibi_attention(q, k, v, sample, bias.causal_alibi_slopes, dropout_p, training);
+  }
   const int64_t batch = q.size(0), heads = q.size(1), length = q.size(2), dim = q.size(3);
   const int64_t windows = sample.windows;
   const int64_t per_window = length / windows;                         // Tq
@@ -30,7 +39,7 @@ at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const 
                               : at::arange(length, sources.options()).view({windows, per_window});  // (G, Tq)
   const auto q_w = (listed ? q.index_select(2, targets.reshape({-1})) : q)
                        .reshape({batch, heads * windows, per_window, dim});  // (B, H*G, Tq, D)
-  const auto raw = bias(targets, sources);  // (H, G, Tq, S), or (B, H, G, Tq, S) when it varies by sequence
+  const auto raw = bias.fn(targets, sources);  // (H, G, Tq, S), or (B, H, G, Tq, S) when it varies by sequence
   const auto b = raw.dim() == 5 ? raw.expand({batch, heads, windows, per_window, kept})
                                       .reshape({batch, heads * windows, per_window, kept})    // (B, H*G, Tq, S)
                                 : raw.expand({heads, windows, per_window, kept})
@@ -77,7 +86,7 @@ std::vector<at::Tensor> SsaSelfAttentionImpl::project(const at::Tensor& x) {
   return qkv(x).view({batch, length, 3, heads, options_.d_model / heads}).permute({2, 0, 3, 1, 4}).unbind(0);
 }
 
-at::Tensor SsaSelfAttentionImpl::forward(const at::Tensor& x, const BiasFn& bias) {
+at::Tensor SsaSelfAttentionImpl::forward(const at::Tensor& x, const AttentionBias& bias) {
   const int64_t batch = x.size(0), length = x.size(1);
   const auto parts = project(x);  // q, k, v: (B, H, T, D)
   const bool subsample = mode_ == AttentionMode::kSubsampled && is_ssa_layer();
@@ -89,7 +98,7 @@ at::Tensor SsaSelfAttentionImpl::forward(const at::Tensor& x, const BiasFn& bias
   return out(y.transpose(1, 2).reshape({batch, length, options_.d_model}));  // (B, T, C)
 }
 
-at::Tensor SsaSelfAttentionImpl::forward_cached(const at::Tensor& x, const BiasFn& bias, KeyValueCache& cache) {
+at::Tensor SsaSelfAttentionImpl::forward_cached(const at::Tensor& x, const AttentionBias& bias, KeyValueCache& cache) {
   const int64_t batch = x.size(0), fresh = x.size(1), start = cache.length();
   const int64_t total = start + fresh;                                                    // S
   const auto parts = project(x);                                                          // (B, H, Tn, D)
@@ -98,7 +107,7 @@ at::Tensor SsaSelfAttentionImpl::forward_cached(const at::Tensor& x, const BiasF
   cache.values.slice(2, start, total).copy_(parts[2]);
   cache.filled = total;
   const auto positions = at::arange(total, at::TensorOptions().dtype(at::kLong).device(x.device()));
-  const auto b = bias(positions.slice(0, start).unsqueeze(0), positions.unsqueeze(0));    // (H, 1, Tn, S)
+  const auto b = bias.fn(positions.slice(0, start).unsqueeze(0), positions.unsqueeze(0));    // (H, 1, Tn, S)
   const auto y = compat::attention(parts[0], cache.keys.slice(2, 0, total), cache.values.slice(2, 0, total),
                                    b.squeeze(1).unsqueeze(0), 0.0, /*training=*/false);   // (B, H, Tn, D)
   last_fraction_ = 1.0;

@@ -5,6 +5,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <torch/nn/module.h>
@@ -19,10 +21,25 @@ namespace ssa::attn {
 // B sequences (Swin's per-window shift mask); it carries the mask and any relative-position bias.
 using BiasFn = std::function<at::Tensor(const at::Tensor& target_pos, const at::Tensor& source_pos)>;
 
+// What a layer adds to its attention scores. `fn` builds the whole bias (every model). When
+// `causal_alibi_slopes` (H) is defined, fn is causal ALiBi with these slopes, and on LibTorch 2.x
+// contiguous windows take causal_alibi_attention instead: the same function with no bias tensor.
+struct AttentionBias {
+  template <class Fn, class = std::enable_if_t<std::is_convertible_v<Fn, BiasFn>>>
+  AttentionBias(Fn&& bias) : fn(std::forward<Fn>(bias)) {}  // NOLINT(google-explicit-constructor): any BiasFn is one
+  AttentionBias(BiasFn bias, at::Tensor slopes) : fn(std::move(bias)), causal_alibi_slopes(std::move(slopes)) {}
+  BiasFn fn;
+  at::Tensor causal_alibi_slopes;
+};
+
+// Whether subsampled_attention takes causal_alibi_attention for causal ALiBi (LibTorch 2.1+, where
+// scaled_dot_product_attention has fused kernels; 1.13 keeps the bias tensor, which is faster there).
+bool uses_alibi_channels(const AttentionBias& bias, const SourceSample& sample, int64_t length);
+
 // q, k, v: (B, H, T, D). Window w of targets attends to sample.sources[w].
 // Returns (B, H, T, D). Gather-based; dense attention is subsampled_attention with dense_sample(T).
 at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                const SourceSample& sample, const BiasFn& bias, double dropout_p,
+                                const SourceSample& sample, const AttentionBias& bias, double dropout_p,
                                 bool training);
 
 // Score entries computed by `sample` relative to the full T x T matrix (1/n_w, k/T, or 1).
@@ -50,10 +67,10 @@ class SsaSelfAttentionImpl : public torch::nn::Module {
 
   // x: (B, T, C) -> (B, T, C). Subsamples on an SSA layer in mode kSubsampled, also in eval mode
   // (self-ensembling); evaluation with dense attention sets kDense explicitly.
-  at::Tensor forward(const at::Tensor& x, const BiasFn& bias);
+  at::Tensor forward(const at::Tensor& x, const AttentionBias& bias);
   // Incremental decoding, dense and causal: x (B, Tn, C) holds the positions following the
   // cache's t; their keys and values are appended, and they attend to all t + Tn. -> (B, Tn, C)
-  at::Tensor forward_cached(const at::Tensor& x, const BiasFn& bias, KeyValueCache& cache);
+  at::Tensor forward_cached(const at::Tensor& x, const AttentionBias& bias, KeyValueCache& cache);
 
   void set_mode(AttentionMode mode) { mode_ = mode; }
   bool is_ssa_layer() const { return options_.sigma_fraction.has_value(); }

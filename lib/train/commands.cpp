@@ -26,6 +26,7 @@
 #include "lib/train/build_info.h"
 #include "lib/train/fault_injection.h"
 #include "lib/train/generation.h"
+#include "lib/train/machine_limits.h"
 #include "lib/train/stop_request.h"
 #include "lib/train/trainer.h"
 #include "models/decoder/decoder.h"
@@ -34,6 +35,14 @@
 
 namespace ssa::train {
 namespace {
+
+// The experiment of a command that runs it (train, eval, sample, inspect-sampling), its resource
+// settings checked against this machine before anything is loaded.
+config::ExperimentConfig load_to_run(const CommandLine& cli) {
+  auto config = config::load_experiment(cli.config_path, cli.overrides);
+  check_machine_limits(config);
+  return config;
+}
 
 // The paper's Fig. 7 as a table: validation metrics vs the number of ensembled SSA samples.
 std::string ensemble_table_markdown(const EvalResult& r) {
@@ -97,7 +106,7 @@ data::TaskData load_data_on_every_rank(const config::ExperimentConfig& config, d
 
 int command_train(const CommandLine& cli) {
   install_stop_handlers();  // a stop signal during the data load counts, after the first step
-  const auto config = config::load_experiment(cli.config_path, cli.overrides);
+  const auto config = load_to_run(cli);
   const auto launch = dist::discover_launch();
   if (launch.rank != 0) spdlog::set_level(spdlog::level::warn);  // rank 0 speaks for the job
   if (!launch.warning.empty()) spdlog::warn("{}", launch.warning);
@@ -132,7 +141,7 @@ int command_check(const CommandLine& cli) {
 }
 
 int command_eval(const CommandLine& cli) {
-  const auto config = config::load_experiment(cli.config_path, cli.overrides);
+  const auto config = load_to_run(cli);
   apply_run_settings(config.run);
   const at::Device device = resolve_device(config.run);
   const data::TaskData data = load_data(config);
@@ -245,7 +254,7 @@ std::string sample_words(models::Decoder& model, const CommandLine& cli, int64_t
 // Text models continue --prompt (bytes, or words with --dict) and print it with the continuation
 // (or write it to --out); pixel models write one image to --out.
 int command_sample(const CommandLine& cli) {
-  const auto config = config::load_experiment(cli.config_path, cli.overrides);
+  const auto config = load_to_run(cli);
   apply_run_settings(config.run);
   const auto model = std::dynamic_pointer_cast<models::Decoder>(models::build_model(config.model, 0));
   if (!model) throw ConfigError(std::string("sample: model.type ") + models::family_name(config.model.type) + " does not generate; use a decoder");
@@ -275,7 +284,7 @@ int command_sample(const CommandLine& cli) {
 }
 
 int command_inspect_sampling(const CommandLine& cli) {
-  const auto config = config::load_experiment(cli.config_path, cli.overrides);
+  const auto config = load_to_run(cli);
   apply_run_settings(config.run);
   const auto layers = sampled_layers(config);
   const auto count = static_cast<int64_t>(layers.sigma.size());

@@ -2,17 +2,24 @@
 #include "lib/train/stop_request.h"
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
+#include <cstdlib>
+#include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "lib/core/error.h"
 #include "lib/dist/slurm_time_limit.h"
 
 namespace ssa::train {
 namespace {
 
 volatile std::sig_atomic_t g_signal = 0;  // the first stop signal received, 0 if none
+std::atomic<bool> g_training_started{false};
+std::atomic<bool> g_watchdog_running{false};
 
 extern "C" void on_stop_signal(int signal) { g_signal = signal; }
 
@@ -30,6 +37,23 @@ const char* signal_name(int signal) {
     case SIGUSR1: return "SIGUSR1";
     case SIGINT: return "SIGINT";
     default: return "a signal";
+  }
+}
+
+// Polls every 0.1 s until training starts; ends the process if a stop signal waits too long.
+void watch_startup() {
+  using Clock = std::chrono::steady_clock;
+  std::optional<Clock::time_point> signalled;
+  while (!g_training_started.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (g_signal == 0) continue;
+    if (!signalled) signalled = Clock::now();
+    if (std::chrono::duration<double>(Clock::now() - *signalled).count() < kStartupStopGraceSeconds) continue;
+    if (g_training_started.load()) return;
+    spdlog::error("stopped during start-up ({}): training had not begun {:.0f} s after the signal; nothing was "
+                  "trained since the last checkpoint", signal_name(g_signal), kStartupStopGraceSeconds);
+    spdlog::shutdown();
+    std::_Exit(static_cast<int>(ExitCode::kStopped));
   }
 }
 
@@ -52,6 +76,7 @@ TimeLimit time_limit_of(const RunConfig& run) {
 void install_stop_handlers() {
   if (g_signal != 0) return;  // one came already: its handler is reset, so a second one ends the process
   for (const int s : {SIGTERM, SIGUSR1, SIGINT}) install(s);
+  if (!g_training_started.load() && !g_watchdog_running.exchange(true)) std::thread(watch_startup).detach();
 }
 
 StopRequest::StopRequest(TimeLimit limit)
@@ -60,6 +85,7 @@ StopRequest::StopRequest(TimeLimit limit)
 }
 
 std::string StopRequest::reason() {
+  g_training_started.store(true);  // the loop runs: a stop signal now ends it with a checkpoint
   if (g_signal != 0) return signal_name(g_signal);
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - start_).count();

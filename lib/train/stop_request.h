@@ -21,7 +21,12 @@ TimeLimit time_limit_of(const RunConfig& run);
 // Installs the handlers of SIGTERM, SIGUSR1 and SIGINT. Called first thing by `train`, so that a
 // signal during the data load or the rendezvous is a stop request too (after the first step),
 // not the default action: death, and no requeue. StopRequest installs them as well.
+// It also starts the start-up watchdog: when a stop signal came and training has not reached its
+// first step kStartupStopGraceSeconds later (a long data load, a rendezvous waiting for ranks),
+// the process ends with ExitCode::kStopped and one line. Nothing was trained since the last
+// checkpoint, so nothing is lost; the first StopRequest::reason() call disarms it.
 void install_stop_handlers();
+inline constexpr double kStartupStopGraceSeconds = 10;
 
 class StopRequest {
  public:

@@ -20,6 +20,7 @@
 #include "lib/dist/agreement.h"
 #include "lib/train/evaluator.h"
 #include "lib/train/lr_schedule.h"
+#include "lib/train/machine_limits.h"
 #include "lib/train/optimizer.h"
 #include "models/model_factory.h"
 
@@ -49,8 +50,7 @@ void inject_nan_gradient(models::Model& model) {
 }  // namespace
 
 void apply_run_settings(const RunConfig& run) {
-  const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
-  set_cpu_threads(static_cast<int>(run.threads > 0 ? run.threads : cores));
+  set_cpu_threads(run.threads > 0 ? static_cast<int>(run.threads) : usable_cores());
   torch::manual_seed(static_cast<uint64_t>(run.seed));
   use_deterministic_kernels(run.deterministic);
 }
@@ -105,6 +105,7 @@ void Trainer::build_model() {
   model_->to(device_);
   model_->train();
   spdlog::info("model: {} with {} parameters", models::family_name(config_.model.type), model_->parameter_count());
+  if (!device_.is_cuda()) check_training_state_fits(model_->parameter_count(), available_memory_bytes());
 }
 
 // run.precision -> the autocast dtype; train.loss_scale.mode -> whether the loss scaler runs.

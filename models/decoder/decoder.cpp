@@ -43,7 +43,7 @@ DecoderBlockImpl::DecoderBlockImpl(const DecoderConfig& c, std::optional<double>
   }
 }
 
-at::Tensor DecoderBlockImpl::forward(const at::Tensor& x, const attn::BiasFn& bias, attn::KeyValueCache* cache) {
+at::Tensor DecoderBlockImpl::forward(const at::Tensor& x, const attn::AttentionBias& bias, attn::KeyValueCache* cache) {
   const auto drop = [this](const at::Tensor& t, double p) {
     return F::dropout(t, F::DropoutFuncOptions().p(p).training(is_training()));
   };
@@ -98,11 +98,12 @@ Decoder::Decoder(const DecoderConfig& config, uint64_t sampler_seed)
                             at::tensor(std::vector<float>(slopes.begin(), slopes.end()), at::kFloat));
 }
 
-attn::BiasFn Decoder::causal_alibi() const {
+attn::AttentionBias Decoder::causal_alibi() const {
   const at::Tensor slopes = slopes_;
-  return [slopes](const at::Tensor& targets, const at::Tensor& sources) {
+  const attn::BiasFn bias = [slopes](const at::Tensor& targets, const at::Tensor& sources) {
     return nn::alibi_bias(slopes, targets, sources, /*causal=*/true);  // (H, G, Tq, S)
   };
+  return {bias, slopes};
 }
 
 attn::BiasFn Decoder::causal_grid_bias(const DecoderBlockImpl& block) const {

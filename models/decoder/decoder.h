@@ -29,7 +29,7 @@ class DecoderBlockImpl : public torch::nn::Module {
                    std::shared_ptr<attn::SourceSampler> sampler);
   // x: (B, T, C) -> (B, T, C). With a cache: incremental decoding (dense), x holds the positions
   // after the cached ones.
-  at::Tensor forward(const at::Tensor& x, const attn::BiasFn& bias, attn::KeyValueCache* cache = nullptr);
+  at::Tensor forward(const at::Tensor& x, const attn::AttentionBias& bias, attn::KeyValueCache* cache = nullptr);
 
   torch::nn::LayerNorm attn_norm{nullptr}, ffn_norm{nullptr};
   attn::SsaSelfAttention attn{nullptr};
@@ -73,7 +73,7 @@ class Decoder : public Model {
   // (B, T) -> (B, T, C); the DistAug condition is added at position 0 when `tokens` start the
   // sequence (not when they continue a cached one).
   at::Tensor embed_tokens(const at::Tensor& tokens, const at::Tensor& condition, bool starts_sequence);
-  attn::BiasFn causal_alibi() const;
+  attn::AttentionBias causal_alibi() const;
   attn::BiasFn causal_grid_bias(const DecoderBlockImpl& block) const;
   bool adaptive() const { return !config_.adaptive_cutoffs.empty(); }
 

@@ -2,7 +2,7 @@
 // format, corrupt compression, out-of-range values; text and image datasets) exits 3 with one
 // line on stderr naming the file, and writes nothing: the run directory is never created. On two
 // ranks the same failure ends both ranks quickly instead of leaving one waiting.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <chrono>
 #include <cstdint>

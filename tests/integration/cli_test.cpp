@@ -1,6 +1,6 @@
 // The command-line contract: check prints parameter counts (paper shapes), bad configs and
 // bad data end with one line and their exit codes, and nothing is written on a config error.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <filesystem>
 #include <fstream>
@@ -128,6 +128,23 @@ TEST_CASE("a bad config exits 2 with one line and writes nothing", "[integration
   CHECK(r.err.rfind("ssa-train: error: ", 0) == 0);
   CHECK(r.err.find("model.ssa.windows") != std::string::npos);
   CHECK_FALSE(fs::exists(dir));
+}
+
+// 10^5 threads once held a run for minutes at 3.7 GB before the first step, deaf to SIGTERM.
+TEST_CASE("thread counts above this machine's cores exit 2 with one line, for every running command", "[integration][cli]") {
+  const std::string dir = fresh_run_dir("too_many_threads");
+  const std::string config = source_path("configs/test/tiny_decoder.yaml");
+  const auto check_refused = [&](const ssa::test::RunResult& r, const std::string& key) {
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(line_count(r.err) == 1);
+    CHECK(r.err.rfind("ssa-train: error: " + key + ": is 100000 but this process may use ", 0) == 0);
+  };
+  check_refused(run_ssa_train({config, "run.dir=" + dir, "run.threads=100000"}), "run.threads");
+  check_refused(run_ssa_train({"eval", config, "--checkpoint", dir, "run.threads=100000"}), "run.threads");
+  check_refused(run_ssa_train({config, "run.dir=" + dir, "data.molecules.threads=100000"}), "data.molecules.threads");
+  CHECK_FALSE(fs::exists(dir));
+  CHECK(run_ssa_train({"check", config, "run.threads=100000"}).exit_code == 0);  // a config for another machine
 }
 
 TEST_CASE("missing data exits 3 naming the key and file", "[integration][cli]") {

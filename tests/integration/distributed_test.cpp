@@ -3,7 +3,7 @@
 // equals the one after it, a killed rank ends the job quickly with a clear non-zero exit on
 // the survivors, a rank slow to load its data is waited for (dist.load_timeout_s), and a
 // checkpoint resumes on another number of ranks.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

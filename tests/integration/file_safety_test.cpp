@@ -4,7 +4,7 @@
 //   creates other than by appending is created with O_EXCL | O_NOFOLLOW (the run's .lock file,
 //   reused by every run of the directory, with O_NOFOLLOW);
 // - its files and directories take their permissions from the umask.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <sys/stat.h>
 

@@ -4,7 +4,7 @@
 // machine differ by about 1e-7 over these runs). A change that moves them without meaning to (the
 // data order, an initialization, the SSA draws, a kernel) fails here; a change that means to
 // moves them with update.sh in the same commit. Each runs with run.deterministic off and on.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <fstream>
 

@@ -1,7 +1,7 @@
 // End-to-end runs of the pixel decoder (Fashion-MNIST sub-pixels with DistAug, BPD) and EGT (TPSA of RDKit's
 // NCI first_5k molecules, MAE) on real data through SSA and the dense fine-tune, plus a bitwise
 // kill/resume of these and of Swin (its learning run is in vision_test.cpp), on 1 and 2 ranks.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <cmath>
 #include <filesystem>

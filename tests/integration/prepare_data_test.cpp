@@ -1,7 +1,7 @@
 // prepare-data through the real binary: the enwik8 size check, and WikiText-103-format files made
 // from Debian's fortunes -> token files -> a short run of an adaptive-softmax decoder on them,
 // with a sliding-window evaluation and a self-ensemble.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <cmath>
 #include <filesystem>

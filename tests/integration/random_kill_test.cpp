@@ -8,7 +8,7 @@
 // equal the uninterrupted run's byte for byte, and its metrics line for line.
 // SSA_KILL_TRIALS sets the random kills per family (default 2 in CI; docs/reliability.md gives a
 // 20-kill run).
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <cstdio>
 #include <random>

@@ -1,9 +1,10 @@
 // Graceful stop: SIGTERM (or SIGUSR1 to one rank of two, or the time limit) stops every rank
 // after the same step, saves a checkpoint of that step, exits 143, and the same command resumes.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <signal.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <random>
@@ -86,6 +87,24 @@ TEST_CASE("SIGTERM during the data load stops after the first step with a checkp
   CHECK(r.exit_code == 143);
   CHECK(r.err.find("stopped at step 1 (SIGTERM on rank 0); checkpoint saved") != std::string::npos);
   CHECK(newest_checkpoint_step(dir) == 1);
+}
+
+// A start-up that outlasts the signal by more than the grace (a long load, ranks that never come)
+// must not hold the job: the process ends with 143 soon after kStartupStopGraceSeconds (10 s).
+TEST_CASE("SIGTERM during a start-up that outlasts the grace ends the process within seconds", "[integration][stop]") {
+  const std::string dir = fresh_run_dir("sigterm_long_start");
+  setenv("SSA_FAULT", "slow_load@0/120000", 1);  // the data load takes 2 minutes longer
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = run_and_signal_after({kConfig, "run.dir=" + dir, "train.steps=50", "eval.every=0"},
+                                      std::chrono::milliseconds(1000), SIGTERM);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  unsetenv("SSA_FAULT");
+  INFO(r.err);
+  CHECK(r.exit_code == 143);
+  CHECK(seconds < 20);
+  CHECK(r.err.find("stopped during start-up (SIGTERM): training had not begun 10 s after the signal") !=
+        std::string::npos);
+  CHECK((!fs::exists(dir + "/checkpoints") || fs::is_empty(dir + "/checkpoints")));
 }
 
 TEST_CASE("SIGUSR1 to one of two ranks stops both at the same step with one checkpoint", "[integration][stop][dist]") {

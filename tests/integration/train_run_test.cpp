@@ -3,7 +3,7 @@
 // (across the dense fine-tune boundary) and its TensorBoard events show each step once, eval
 // reproduces the logged validation loss, sample continues text, run.init_from starts a fine-tune
 // from the weights, and secrets in the environment stay out of every output.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <algorithm>
 #include <csignal>

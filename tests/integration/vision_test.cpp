@@ -2,7 +2,7 @@
 // above chance through SSA and the dense fine-tune, and eval reproduces the logged metrics (its
 // kill/resume is in model_zoo_test.cpp); and a short run on a generated JPEG folder
 // (configs/test/tiny_imagenet.yaml).
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <cmath>
 #include <filesystem>

@@ -1,7 +1,7 @@
 // Catch2 main for every test binary. Pins LibTorch and OpenBLAS to one thread so results are
 // bitwise reproducible from run to run.
-#define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
+#define CATCH_CONFIG_RUNNER  // v2: this file defines main
+#include "tests/support/catch.h"
 
 #include "lib/core/cpu_threads.h"
 

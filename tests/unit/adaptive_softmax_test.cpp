@@ -1,7 +1,7 @@
 // Adaptive input and tied adaptive softmax: a distribution over the whole vocabulary, equal to a
 // naive full softmax built from the same weights, exact target log-likelihoods in loss and
 // predict, gradients reaching the tied weights through the output, and the WT103 parameter count.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <cmath>
 

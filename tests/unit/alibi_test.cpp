@@ -1,5 +1,5 @@
 // ALiBi slopes (power-of-two and not) and the exact -m(i - j) causal bias.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <cmath>
 #include <limits>

@@ -1,7 +1,7 @@
 // Checkpoints: exact round trip of model, optimizer, RNG and data position, and of the bytes of a
 // re-saved checkpoint; only complete checkpoints count; a bit flipped in any file of the newest
 // checkpoint falls back to the previous one; keep_last.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <filesystem>
 #include <fstream>

@@ -1,6 +1,6 @@
 // Config: defaults, overrides, the resolved config round trip, one-line errors with file:line
 // for the corpus of bad configs in tests/configs/bad/, and the generated reference in docs/.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <set>
 

@@ -1,6 +1,6 @@
 // set_cpu_threads reaches OpenBLAS's pool as well as LibTorch's (Debian's LibTorch multiplies
 // matrices in OpenBLAS, whose pool at::set_num_threads leaves at one thread per core).
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <ATen/Parallel.h>
 

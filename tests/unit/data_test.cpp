@@ -1,5 +1,5 @@
 // Token files, batch construction and the resumable training order.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <unistd.h>
 

@@ -1,6 +1,6 @@
 // Decoder shapes, SSA wiring (dense in eval and in dense mode, one window = dense), parameter
 // counts against the formula, and the checkpoint key names (golden list).
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <ATen/ATen.h>
 #include <torch/torch.h>

@@ -1,6 +1,6 @@
 // run.deterministic: LibTorch's deterministic algorithms and cuDNN settings are switched on, and
 // the cuBLAS and NCCL environment is set unless the user set it already.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <cstdlib>
 #include <string>

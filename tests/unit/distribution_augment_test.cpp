@@ -1,7 +1,7 @@
 // DistAug: each transform against its index formula from the DistAug code (np.rot90 with
 // axes=(1, 0), itertools permutation order), the family order, uniform id draws, the pixel
 // dataset's conditioned batches, geometry errors, and the decoder's condition embedding.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <map>
 #include <set>

@@ -1,7 +1,7 @@
 // EGT: shapes, exact parameter counts of the flavors, golden checkpoint keys, padding and node-order
 // invariance, graph SSA in a layer against a masked dense oracle (double precision), dense mode equal
 // to the dense model, finite-difference gradients with SSA on, and a loss that falls on a toy task.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <algorithm>
 #include <array>

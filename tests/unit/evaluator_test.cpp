@@ -1,7 +1,7 @@
 // Evaluation: sliding windows score every target exactly once with the promised context
 // (fairseq semantics), sliding evaluation matches a brute-force per-token oracle, a 1-sample
 // ensemble with SSA off equals dense evaluation, and evaluation leaves training state untouched.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <cmath>
 

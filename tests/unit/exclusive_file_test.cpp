@@ -1,7 +1,7 @@
 // ExclusiveFile, make_directory_exclusive and replace_file_atomically: a file or link already at
 // the path is an I/O error naming it and is left as it was; a link planted at a temporary path is
 // replaced, never written through; permissions come from the umask.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <sys/stat.h>
 

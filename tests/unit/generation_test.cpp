@@ -1,6 +1,6 @@
 // Sampling from a decoder: the next-token rule (greedy, temperature, top-k, seeded draws) and
 // generation that agrees with the model's own teacher-forced predictions.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>

@@ -1,7 +1,7 @@
 // Graph SSA samplers: kept sources are VNs and real nodes only, never empty, ceil((1 - drop) n)
 // real ones, uniform inclusion, draws from the sampler's generator; graph orders (BFS, RCM); the
 // locally biased variant's windows and locality.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <algorithm>
 #include <cmath>

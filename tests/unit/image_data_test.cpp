@@ -1,7 +1,7 @@
 // Image data: idx (plain and gzipped) and CIFAR-10 readers on small files written in the real
 // formats, clear errors for broken files, the training transforms, pixel sequences, the example
 // order, and the real Fashion-MNIST files of the Debian package.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <unistd.h>
 #include <zlib.h>

@@ -2,7 +2,7 @@
 // within JPEG tolerance, clear errors for broken files, the folder index and its class list, the
 // RandomResizedCrop box sampler, the training and evaluation views, RandAugment and random erasing
 // (their PIL cross-check is tests/scripts/rand_augment_crosscheck.py), and whole batches.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -1,6 +1,6 @@
 // read_input_file, check_input_file and read_maybe_gzipped: every input reader's problems come out
 // as one line "<label>: <path>: <problem>", and the bytes read are exactly the file's.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <unistd.h>
 #include <zlib.h>

@@ -1,6 +1,6 @@
 // Rank discovery from each launcher's environment, the SLURM hostlist expander, the one-line
 // errors for incomplete or impossible environments, and the SLURM job's time left.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <map>
 

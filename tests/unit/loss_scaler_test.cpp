@@ -1,6 +1,6 @@
 // Dynamic loss scaling: unscaling restores the true gradients and detects overflow; the scale
 // backs off on overflow and grows after growth_interval finite steps.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <cmath>
 

@@ -1,5 +1,5 @@
 // Builds without RDKit (SSA_WITH_RDKIT=OFF): asking for molecules is one clear ConfigError.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <string>
 

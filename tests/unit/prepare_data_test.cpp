@@ -1,7 +1,7 @@
 // prepare-data: the fairseq dictionary order and padding against a hand-computed example, the
 // enwik8 split and byte ids, WikiText-103 token files read back by the trainer's loader, input
 // errors naming the file, and sentencepiece train + encode on Debian's fortunes.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -1,6 +1,6 @@
 // The run directory's resume check: re-preparing a directory with another architecture of any
 // model family is refused naming the keys; other changes (dropout, steps) are accepted.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <unistd.h>
 

@@ -1,7 +1,7 @@
 // safetensors: exact round trip of every dtype we write, and a mutation fuzz of the reader:
 // thousands of flipped bytes, truncations and rewritten header lengths must each either load the
 // original tensors exactly or throw InputError, never crash or return wrong data.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <cstdlib>
 #include <filesystem>

@@ -2,7 +2,7 @@
 // promises: one window is exactly dense, sigma 0 is block-diagonal, causal variants put no mass
 // above the diagonal, unbiased sampling is uniform at keep_ratio, and local mass sits near the
 // diagonal.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <ATen/ATen.h>
 

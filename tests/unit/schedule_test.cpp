@@ -1,5 +1,5 @@
 // Learning-rate shapes and phase boundaries.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include "lib/train/lr_schedule.h"
 #include "lib/train/phase_schedule.h"

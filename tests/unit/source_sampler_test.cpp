@@ -1,6 +1,6 @@
 // Properties of every SSA sampling variant: causality, legal sources, window 0 dense, sigma 0
 // block-local, sampling without replacement, uniform inclusion for the unbiased variant, locality.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <set>
 

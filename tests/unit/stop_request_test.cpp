@@ -1,6 +1,6 @@
 // StopRequest's time limit: the run stops once the time left is less than the last step took,
 // so the next step does not end past the limit; no limit never stops.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <chrono>
 #include <thread>

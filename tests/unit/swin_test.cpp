@@ -1,6 +1,6 @@
 // Swin Transformer: the paper's parameter counts, output shapes, the shifted-window mask and
 // relative position index, which blocks can use sub-window SSA, and SSA against dense attention.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <set>
 

@@ -1,7 +1,7 @@
 // TensorBoard event files: CRC-32C against its published check values, the TFRecord framing, the
 // Event encoding as an independent protobuf decoder (protoc --decode_raw) reads it, and the restart
 // rule as scripts/read_tfevents.py (standard-library Python) applies it to two files.
-#include <catch2/catch.hpp>
+#include "tests/support/catch.h"
 
 #include <unistd.h>
 

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The training-step comparison (bench/compare_pytorch.sh) and the attention microbenchmark on both
+# platforms in one run, one after the other on an otherwise idle machine: here (Debian 12,
+# LibTorch 1.13, build/) and inside the Debian 13 root of scripts/debian13_check.sh (LibTorch 2.6
+# CPU; its CPU packages are put back and its build/ brought up to date first). As root.
+#   bench/compare_versions.sh [ROOT_DIR] [compare_pytorch.sh options...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(realpath -m "${1:-build-debian13-root}")
+[ $# -gt 0 ] && shift
+[ -x "$root/usr/bin/apt-get" ] || { echo "no Debian 13 root at $root; run scripts/debian13_check.sh first" >&2; exit 2; }
+for fs in proc sys dev; do mountpoint -q "$root/$fs" || mount --rbind "/$fs" "$root/$fs"; done
+trap 'for fs in dev sys proc; do umount -R "$root/$fs" 2>/dev/null || true; done' EXIT
+rm -rf "$root/root/ssa-train" && mkdir -p "$root/root/ssa-train"
+git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -C "$root/root/ssa-train" -xf -
+in_root() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin bash -c "cd /root/ssa-train && $1"; }
+in_root "bash scripts/install-deps.sh >/dev/null && bash scripts/build.sh >/dev/null"
+attention_bench="--threads 2 --lengths 1024,2048"
+for side in "Debian 12" "Debian 13"; do
+  echo "## $side"
+  if [ "$side" = "Debian 12" ]; then
+    bench/compare_pytorch.sh build "$@"
+    build/bench/ssa_bench_attention $attention_bench
+  else
+    in_root "bench/compare_pytorch.sh build $* && build/bench/ssa_bench_attention $attention_bench"
+  fi
+done
