@@ -9,11 +9,10 @@ cd "$(dirname "$0")/.."
 root=$(realpath -m "${1:-build-debian13-root}")
 [ $# -gt 0 ] && shift
 [ -x "$root/usr/bin/apt-get" ] || { echo "no Debian 13 root at $root; run scripts/debian13_check.sh first" >&2; exit 2; }
-for fs in proc sys dev; do mountpoint -q "$root/$fs" || mount --rbind "/$fs" "$root/$fs"; done
-trap 'for fs in dev sys proc; do umount -R "$root/$fs" 2>/dev/null || true; done' EXIT
-rm -rf "$root/root/ssa-train" && mkdir -p "$root/root/ssa-train"
-git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -C "$root/root/ssa-train" -xf -
-in_root() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin bash -c "cd /root/ssa-train && $1"; }
+. scripts/debian13_root.sh
+trap unmount_root EXIT
+mount_root
+copy_tree
 in_root "bash scripts/install-deps.sh >/dev/null && bash scripts/build.sh >/dev/null"
 attention_bench="--threads 2 --lengths 1024,2048"
 for side in "Debian 12" "Debian 13"; do

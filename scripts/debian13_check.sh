@@ -11,33 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(realpath -m "${1:-build-debian13-root}")
 step() { echo "== debian13_check: $* ($(date +%T))"; }
-
-make_root() {
-  [ -x "$root/usr/bin/apt-get" ] && return
-  command -v debootstrap >/dev/null || apt-get install -y --no-install-recommends debootstrap
-  step "debootstrap trixie into $root"
-  debootstrap --variant=minbase --components=main,contrib,non-free trixie "$root" http://deb.debian.org/debian
-}
-
-mount_root() {
-  for fs in proc sys dev; do
-    mountpoint -q "$root/$fs" || mount --rbind "/$fs" "$root/$fs"
-    mount --make-rslave "$root/$fs"
-  done
-  cp /etc/resolv.conf "$root/etc/resolv.conf"
-}
-
-unmount_root() {
-  for fs in dev sys proc; do umount -R "$root/$fs" 2>/dev/null || true; done
-}
-
-copy_tree() {  # the working tree as git sees it (tracked and untracked, not ignored)
-  rm -rf "$root/root/ssa-train"
-  mkdir -p "$root/root/ssa-train"
-  git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -C "$root/root/ssa-train" -xf -
-}
-
-in_root() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb bash -c "cd /root/ssa-train && $1"; }
+. scripts/debian13_root.sh
 
 # cuDNN 9 for the local nvidia-cudnn package (docs/gpu-build.md): SSA_CUDNN_DIR, else the host's
 # CUDA toolkit's, copied into the root.

@@ -56,6 +56,16 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const LaunchInfo& launch)
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
 
+// LibTorch 2.4+ asks for libuv's TCPStore server by default, and Debian's 2.6 is built without libuv
+// ("use_libuv was requested but PyTorch was build without libuv support"). The classic server is
+// in every version; options before 2.2 have no such field to clear (the second overload).
+template <class Options>
+auto use_classic_store_server(Options& options, int) -> decltype(options.useLibUV = false, void()) {
+  options.useLibUV = false;
+}
+template <class Options>
+void use_classic_store_server(Options&, long) {}
+
 }  // namespace
 
 Communicator::Communicator(const LaunchInfo& launch, const c10::Device& device, std::chrono::milliseconds timeout,
@@ -70,6 +80,7 @@ Communicator::Communicator(const LaunchInfo& launch, const c10::Device& device, 
     options.numWorkers = static_cast<size_t>(launch_.world_size);
     options.waitWorkers = true;
     options.timeout = timeout_;
+    use_classic_store_server(options, 0);
     backend_->store = c10::make_intrusive<c10d::TCPStore>(launch_.master_addr, options);
     if (device_.is_cuda()) {
 #ifdef USE_C10D_NCCL

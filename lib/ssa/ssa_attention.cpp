@@ -11,15 +11,15 @@
 
 namespace ssa::attn {
 
-bool uses_alibi_channels(const AttentionBias& bias, const SourceSample& sample, int64_t length) {
+bool uses_alibi_channels(const AttentionBias& bias, const SourceSample& sample, at::ScalarType type) {
   return compat::kFusedAttention && bias.causal_alibi_slopes.defined() && !sample.targets.defined() &&
-         length <= kMaxAlibiChannelLength;
+         (type == at::kFloat || type == at::kDouble);
 }
 
 at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                 const SourceSample& sample, const AttentionBias& bias, double dropout_p,
                                 bool training) {
-  if (uses_alibi_channels(bias, sample, q.size(2))) {
+  if (uses_alibi_channels(bias, sample, q.scalar_type())) {
     return causal_alibi_attention(q, k, v, sample, bias.causal_alibi_slopes, dropout_p, training);
   }
   const int64_t batch = q.size(0), heads = q.size(1), length = q.size(2), dim = q.size(3);

@@ -22,8 +22,8 @@ namespace ssa::attn {
 using BiasFn = std::function<at::Tensor(const at::Tensor& target_pos, const at::Tensor& source_pos)>;
 
 // What a layer adds to its attention scores. `fn` builds the whole bias (every model). When
-// `causal_alibi_slopes` (H) is defined, fn is causal ALiBi with these slopes, and on LibTorch 2.x
-// contiguous windows take causal_alibi_attention instead: the same function with no bias tensor.
+// `causal_alibi_slopes` (H) is defined, fn is causal ALiBi with these slopes, and subsampled_attention
+// may take causal_alibi_attention instead (uses_alibi_channels): the same function, no bias tensor.
 struct AttentionBias {
   template <class Fn, class = std::enable_if_t<std::is_convertible_v<Fn, BiasFn>>>
   AttentionBias(Fn&& bias) : fn(std::forward<Fn>(bias)) {}  // NOLINT(google-explicit-constructor): any BiasFn is one
@@ -32,9 +32,10 @@ struct AttentionBias {
   at::Tensor causal_alibi_slopes;
 };
 
-// Whether subsampled_attention takes causal_alibi_attention for causal ALiBi (LibTorch 2.1+, where
-// scaled_dot_product_attention has fused kernels; 1.13 keeps the bias tensor, which is faster there).
-bool uses_alibi_channels(const AttentionBias& bias, const SourceSample& sample, int64_t length);
+// Whether subsampled_attention takes causal_alibi_attention for causal ALiBi: on LibTorch 2.1+
+// (fused scaled_dot_product_attention; 1.13 keeps the bias tensor), contiguous windows, fp32/fp64
+// scores (16-bit ones keep the bias tensor: alibi_attention.h).
+bool uses_alibi_channels(const AttentionBias& bias, const SourceSample& sample, at::ScalarType type);
 
 // q, k, v: (B, H, T, D). Window w of targets attends to sample.sources[w].
 // Returns (B, H, T, D). Gather-based; dense attention is subsampled_attention with dense_sample(T).
