@@ -14,7 +14,7 @@ mount_root() {  # /proc, /sys and /dev (with /dev/shm for Gloo and Open MPI); un
     mountpoint -q "$root/$fs" || mount --rbind "/$fs" "$root/$fs"
     mount --make-rslave "$root/$fs"
   done
-  cp /etc/resolv.conf "$root/etc/resolv.conf"
+  cp /etc/resolv.conf /etc/hosts "$root/etc/"  # the host's own name resolves there too (srun's master)
 }
 
 unmount_root() {
