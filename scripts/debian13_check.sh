@@ -20,7 +20,7 @@ step() { echo "== debian13_check: $* ($(date +%T))"; }
 check_cuda_build() {
   step "CUDA + NCCL variant against libtorch-cuda-dev"
   local found
-  found=$(ls -d "${SSA_CUDNN_DIR:-/nonexistent}"/libcudnn.so.9 /usr/local/cuda*/lib64/libcudnn.so.9 2>/dev/null | head -n1)
+  found=$(ls -d "${SSA_CUDNN_DIR:-/nonexistent}"/libcudnn.so.9 /usr/local/cuda*/lib64/libcudnn.so.9 2>/dev/null | head -n1 || true)
   if [ -z "$found" ]; then
     echo "debian13_check: no cuDNN 9 (libcudnn.so.9) in SSA_CUDNN_DIR or /usr/local/cuda*/lib64" >&2
     exit 2

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
-cudnn_dir=${1:-$(dirname "$(ls -d /usr/local/cuda*/lib64/libcudnn.so.9 2>/dev/null | head -n1)")}
+cudnn_dir=${1:-$(dirname "$(ls -d /usr/local/cuda*/lib64/libcudnn.so.9 2>/dev/null | head -n1 || true)")}
 if [ ! -e "$cudnn_dir/libcudnn.so.9" ]; then
   echo "install-cuda-deps.sh: no cuDNN 9 (libcudnn.so.9) in '${cudnn_dir}'; pass the folder that has it" >&2
   exit 2
@@ -21,4 +21,5 @@ bash scripts/make_cudnn_deb.sh "$cudnn_dir" "$deb"
 $SUDO apt-get update
 # contrib and non-free must be enabled: libtorch-cuda-dev is in contrib, its CUDA libraries in non-free.
 $SUDO apt-get install -y --no-install-recommends "$deb"
-$SUDO apt-get install -y --no-install-recommends libtorch-cuda-dev libnccl-dev nvidia-cuda-toolkit
+# libgloo-cuda-dev: the Gloo headers of ProcessGroupGloo (the CUDA build of Gloo replaces libgloo-dev).
+$SUDO apt-get install -y --no-install-recommends libtorch-cuda-dev libgloo-cuda-dev libnccl-dev nvidia-cuda-toolkit

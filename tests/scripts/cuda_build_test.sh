@@ -17,7 +17,7 @@ echo "$version"
 [ -e "$out/cpu/checkpoints/step_00000004/COMPLETE" ] || fail "no checkpoint of step 4"
 
 set +e
-"$bin" configs/test/tiny_decoder.yaml "run.dir=$out/gpu" run.device=cuda train.steps=4 >"$out/gpu.out" 2>"$out/gpu.err"
+"$bin" configs/test/tiny_decoder.yaml "run.dir=$out/gpu" run.device=cuda train.steps=4 train.lr_schedule.warmup_steps=2 >"$out/gpu.out" 2>"$out/gpu.err"
 code=$?
 set -e
 cat "$out/gpu.err"
