@@ -14,7 +14,7 @@ trap unmount_root EXIT
 mount_root
 copy_tree
 in_root "bash scripts/install-deps.sh >/dev/null && bash scripts/build.sh >/dev/null"
-attention_bench="--threads 2 --lengths 1024,2048"
+attention_bench="--threads 2 --lengths 1024 --reps 5"
 for side in "Debian 12" "Debian 13"; do
   echo "## $side"
   if [ "$side" = "Debian 12" ]; then
