@@ -1,7 +1,7 @@
 // Causal ALiBi attention over SSA windows without a bias tensor. Within one target row i,
 // -m_h (i - j) = m_h j - m_h i, and softmax ignores the row's constant -m_h i: so m_h sqrt(D) rides
 // on one extra query channel and j on the matching key channel, and only causality (j <= i) is left
-// to mask. With dense attention that is scaled_dot_product_attention's is_causal, its fastest kernel;
+// to mask. With dense attention that is scaled_dot_product_attention's is_causal (no mask at all);
 // with SSA windows, one boolean (G, Tq, S) mask shared by every head and sequence.
 // fp32 and fp64 only: the scores now reach m_h T in size, and LibTorch 2.6's CPU flash kernel
 // rounds bf16 scores to bf16 (measured: errors of 0.4 where the bias tensor gives 0.016).
