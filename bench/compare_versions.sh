@@ -15,12 +15,8 @@ mount_root
 copy_tree
 in_root "bash scripts/install-deps.sh >/dev/null && bash scripts/build.sh >/dev/null"
 attention_bench="--threads 2 --lengths 1024 --reps 5"
-for side in "Debian 12" "Debian 13"; do
-  echo "## $side"
-  if [ "$side" = "Debian 12" ]; then
-    bench/compare_pytorch.sh build "$@"
-    build/bench/ssa_bench_attention $attention_bench
-  else
-    in_root "bench/compare_pytorch.sh build $* && build/bench/ssa_bench_attention $attention_bench"
-  fi
-done
+echo "## Debian 12"
+bench/compare_pytorch.sh build "$@"
+build/bench/ssa_bench_attention $attention_bench
+echo "## Debian 13"
+in_root "bench/compare_pytorch.sh build $* && build/bench/ssa_bench_attention $attention_bench"

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
-#include <thread>
 
 #include <unistd.h>
 
@@ -101,7 +100,7 @@ int main(int argc, char** argv) {
   MoleculeDataConfig config;
   config.path = csv;
   config.cache_dir = cache_dir.string();
-  const int64_t threads = std::max<int64_t>(1, std::thread::hardware_concurrency());
+  const int64_t threads = ssa::usable_cores();  // what data.molecules.threads = 0 (the default) uses
   const auto start = Clock::now();
   const MoleculeSplits splits = load_molecule_splits(config);
   print_row("cache build (featurize + write)", threads, static_cast<int64_t>(rows.size()), seconds_since(start));

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <csignal>
 #include <filesystem>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 #include <torch/cuda.h>
