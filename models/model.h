@@ -6,7 +6,7 @@
 
 #include <torch/nn/module.h>
 
-#include "lib/data/batch.h"
+#include "lib/core/batch.h"
 #include "lib/ssa/source_sampler.h"
 
 namespace ssa::models {

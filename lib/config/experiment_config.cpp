@@ -12,9 +12,7 @@
 #include "lib/config/yaml_writer.h"
 #include "lib/core/input_file.h"
 #include "lib/data/distribution_augment.h"
-#include "models/decoder/decoder.h"
-#include "models/model_factory.h"
-#include "models/swin/swin.h"
+#include "models/model_registry.h"
 #include "yaml-cpp/depthguard.h"
 
 namespace ssa::config {
@@ -22,114 +20,38 @@ namespace {
 
 constexpr size_t kMaxConfigBytes = 1 << 20;  // configs are small; refuse anything huge
 
-using FailFn = std::function<void(const std::string& key, const std::string& problem)>;
+using FailFn = models::ReportProblem;
 
-// Runs a model-side check and reports its ModelConfigError via fail, at the key's position.
-void report_config_error(const std::function<void()>& check, const FailFn& fail) {
-  try {
-    check();
-  } catch (const ModelConfigError& e) {
-    fail(e.key(), e.problem());
+// What the model family's validation may know of data.* and eval.*.
+models::DataFacts data_facts(const ExperimentConfig& c) {
+  models::DataFacts facts;
+  facts.dataset = choice_text(c.data.dataset, kDatasetKinds);
+  facts.byte_tokens = c.data.dataset == data::DatasetKind::kText && c.data.format == data::TokenFormat::kBytes;
+  facts.seq_len = c.data.seq_len;
+  facts.eval_context = c.eval.context;
+  for (const auto& family : data::distaug_families(c.data.augment.distaug)) {
+    facts.distaug.push_back(family.name);
+    facts.distaug_ids.push_back(family.ids);
   }
+  return facts;
 }
 
-// DistAug: only for pixel generation, and a conditioned decoder has one id count per family.
-void validate_distaug(const ExperimentConfig& c, const FailFn& fail) {
-  const auto families = data::distaug_families(c.data.augment.distaug);
-  if (!families.empty() && !(data::in_memory_images(c.data.dataset) && c.model.type == models::ModelFamily::kDecoder)) {
+// The family's own rules, then whether it reads this dataset.
+void validate_model(const ExperimentConfig& c, const models::DataFacts& facts, const FailFn& fail) {
+  const auto& family = models::find_family(c.model.type);
+  family.validate(c.model.settings, facts, fail);
+  bool reads = false;
+  for (const auto& dataset : family.datasets) reads = reads || dataset == facts.dataset;
+  if (!reads) fail("data.dataset", family.datasets_problem);
+}
+
+// Image transforms that belong to one pipeline.
+void validate_augment(const ExperimentConfig& c, const FailFn& fail) {
+  if (!data::distaug_families(c.data.augment.distaug).empty() && task_of(c) != data::Task::kImageGeneration) {
     fail("data.augment.distaug", "is for pixel generation (the decoder on fashion_mnist or cifar10)");
   }
-  const auto& conditions = c.model.decoder.conditions;
-  if (conditions.empty()) return;  // unconditional augmentation (or none)
-  std::string names, sizes;
-  std::vector<int64_t> expected;
-  for (const auto& family : families) {
-    names += (names.empty() ? "" : ", ") + family.name;
-    sizes += (sizes.empty() ? "" : ", ") + std::to_string(family.ids);
-    expected.push_back(family.ids);
-  }
-  if (families.empty()) {
-    fail("model.conditions", "conditions the model on DistAug ids, but data.augment.distaug enables no family");
-  } else if (conditions != expected) {
-    fail("model.conditions", "must list the ids of data.augment.distaug's families (" + names + "): [" + sizes + "]");
-  }
-}
-
-// The decoder: heads, SSA layers and windows against the sequence length.
-void validate_decoder(const ExperimentConfig& c, const FailFn& fail) {
-  const auto& m = c.model.decoder;
-  if (m.d_model % m.heads != 0) {
-    fail("model.heads", "must divide model.d_model (" + std::to_string(m.d_model) + "), got " +
-                            std::to_string(m.heads));
-  }
-  if (m.ssa.layers > m.layers) {
-    fail("model.ssa.layers", "is " + std::to_string(m.ssa.layers) + " but the model has only " +
-                                 std::to_string(m.layers) + " layers");
-  }
-  if (!attn::is_causal(m.ssa.variant)) {
-    fail("model.ssa.variant", "the decoder is causal; use causal_local, causal_unbiased or causal_2d");
-  }
-  const bool grid = m.ssa.variant == attn::SsaVariant::kCausalGrid || m.ssa.variant == attn::SsaVariant::kLocalGrid;
-  const int64_t row_length = attn::grid_row_length(m.ssa, c.data.seq_len);
-  if (grid && (row_length < 0 || (c.data.seq_len / row_length) % m.ssa.windows != 0)) {
-    fail("model.ssa.row_length", "data.seq_len (" + std::to_string(c.data.seq_len) + ") must be a grid of rows of " +
-                                     (m.ssa.row_length > 0 ? std::to_string(m.ssa.row_length) : "sqrt(data.seq_len)") +
-                                     " tokens whose row count is a multiple of " + std::to_string(m.ssa.windows) +
-                                     " windows");
-  }
-  const bool windowed = m.ssa.variant != attn::SsaVariant::kUnbiased;
-  if (!grid && windowed && c.data.seq_len % m.ssa.windows != 0) {
-    fail("model.ssa.windows", "data.seq_len (" + std::to_string(c.data.seq_len) +
-                                  ") must be a multiple of the window count (" +
-                                  std::to_string(m.ssa.windows) + ")");
-  }
-  if (c.data.dataset == data::DatasetKind::kImageNet || c.data.dataset == data::DatasetKind::kMolecules) {
-    fail("data.dataset", "the decoder reads text, fashion_mnist or cifar10");
-  }
-  if (c.data.dataset == data::DatasetKind::kText && c.data.format == data::TokenFormat::kBytes && m.vocab_size < 256) {
-    fail("model.vocab_size", "byte-level data needs at least 256 entries, got " + std::to_string(m.vocab_size));
-  }
-  if (m.position == "grid_2d" && m.image_height * m.image_width * m.image_channels != c.data.seq_len) {
-    fail("model.image_height", "grid_2d needs image_height x image_width x image_channels (" +
-                                   std::to_string(m.image_height * m.image_width * m.image_channels) +
-                                   ") = data.seq_len (" + std::to_string(c.data.seq_len) + ")");
-  }
-  if (!m.adaptive_cutoffs.empty()) {
-    report_config_error([&] { models::decoder_adaptive_bands(m); }, fail);
-  }
-  if (c.eval.context >= c.data.seq_len) {
-    fail("eval.context", "must be smaller than data.seq_len (" + std::to_string(c.data.seq_len) + ")");
-  }
-}
-
-// EGT: heads divide the node width; SSA layers exist; the data are molecules.
-void validate_egt(const ExperimentConfig& c, const FailFn& fail) {
-  const auto& m = c.model.egt;
-  if (m.d_node % m.heads != 0) {
-    fail("model.heads", "must divide model.d_node (" + std::to_string(m.d_node) + "), got " + std::to_string(m.heads));
-  }
-  if (m.ssa.layers > m.layers) {
-    fail("model.ssa.layers", "is " + std::to_string(m.ssa.layers) + " but the model has only " +
-                                 std::to_string(m.layers) + " layers");
-  }
-  if (c.data.dataset != data::DatasetKind::kMolecules) fail("data.dataset", "egt reads molecules; use molecules");
-}
-
-// Swin: the stage geometry must divide evenly; SSA is the sub-window or the unbiased variant.
-void validate_swin(const ExperimentConfig& c, const FailFn& fail) {
-  const auto& m = c.model.swin;
-  report_config_error([&] { models::swin_geometry(m); }, fail);
-  if (m.ssa.variant != attn::SsaVariant::kSwinSubwindow && m.ssa.variant != attn::SsaVariant::kUnbiased) {
-    fail("model.ssa.variant", "Swin subsamples within windows; use swin_subwindow or unbiased");
-  }
-  if (c.data.dataset == data::DatasetKind::kText || c.data.dataset == data::DatasetKind::kMolecules) {
-    fail("data.dataset", "swin classifies images; use fashion_mnist, cifar10 or imagenet");
-  }
-  if (c.data.dataset == data::DatasetKind::kImageNet) {
-    if (m.in_channels != 3) fail("model.in_channels", "imagenet images are RGB; use 3");
-    if (c.data.augment.crop_padding > 0) {
-      fail("data.augment.crop_padding", "imagenet crops with resized_crop_min_scale / resized_crop_max_ratio; use 0");
-    }
+  if (c.data.dataset == data::DatasetKind::kImageNet && c.data.augment.crop_padding > 0) {
+    fail("data.augment.crop_padding", "imagenet crops with resized_crop_min_scale / resized_crop_max_ratio; use 0");
   }
 }
 
@@ -139,10 +61,8 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
     const auto it = ctx.located.find(key);
     ctx.fail(it != ctx.located.end() ? it->second : ctx.source, key, problem);
   };
-  if (c.model.type == models::ModelFamily::kDecoder) validate_decoder(c, fail);
-  if (c.model.type == models::ModelFamily::kSwin) validate_swin(c, fail);
-  if (c.model.type == models::ModelFamily::kEgt) validate_egt(c, fail);
-  validate_distaug(c, fail);
+  validate_model(c, data_facts(c), fail);
+  validate_augment(c, fail);
   if (c.data.train_images > 0 && !data::in_memory_images(c.data.dataset)) {
     fail("data.train_images", "applies to fashion_mnist and cifar10 only");
   }
@@ -236,9 +156,7 @@ YAML::Node parse_yaml(const std::string& text, const std::string& source) {
 }  // namespace
 
 data::Task task_of(const ExperimentConfig& config) {
-  if (config.model.type == models::ModelFamily::kSwin) return data::Task::kImageClassification;
-  if (config.model.type == models::ModelFamily::kEgt) return data::Task::kGraphRegression;
-  return config.data.dataset == data::DatasetKind::kText ? data::Task::kLanguageModel : data::Task::kImageGeneration;
+  return models::find_family(config.model.type).task(config.model.settings, data_facts(config));
 }
 
 ExperimentConfig parse_experiment(const std::string& yaml_text, const std::string& source_name,
@@ -286,23 +204,23 @@ FlatConfig flatten(const ExperimentConfig& config) {
 }
 
 std::string config_reference_markdown() {
-  using models::ModelFamily;
-  const auto rows = [](ModelFamily type) {
+  const auto rows = [](const std::string& family) {
     ExperimentConfig defaults;
-    defaults.model.type = type;
+    models::select_family(defaults.model, family);
     std::string out;
     ReferenceVisitor ref(out, "");
     describe(ref, defaults);
     return out;
   };
-  std::string out = "| key | default | allowed | meaning |\n|---|---|---|---|\n" + rows(ModelFamily::kDecoder);
+  const auto families = models::family_names();
+  std::string out = "| key | default | allowed | meaning |\n|---|---|---|---|\n" + rows(families.front());
   // The keys of the other model families, after the shared table, marked with their family.
-  for (const auto type : models::model_families()) {
-    if (type == ModelFamily::kDecoder) continue;
+  for (const auto& type : families) {
+    if (type == families.front()) continue;
     std::istringstream lines(rows(type));
     for (std::string line; std::getline(lines, line);) {
       if (line.rfind("| `model.", 0) == 0 && out.find(line.substr(0, line.find(" |", 2))) == std::string::npos) {
-        out += line + " (" + models::family_name(type) + ")\n";
+        out += line + " (" + type + ")\n";
       }
     }
   }

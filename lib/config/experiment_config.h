@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "lib/data/data_config.h"
-#include "lib/train/train_config.h"
+#include "lib/config/train_config.h"
 #include "models/model_config.h"
 
 namespace ssa::config {

@@ -4,34 +4,18 @@
 // Defaults live in the structs' member initialisers, nowhere else.
 #pragma once
 #include "lib/config/experiment_config.h"
-#include "lib/config/field_spec.h"
-#include "models/model_factory.h"
+#include "lib/config/field_visitor_adapter.h"
+#include "lib/core/field_spec.h"
+#include "models/model_registry.h"
 
 namespace ssa::config {
 
-inline const ChoiceNames<models::ModelFamily> kModelFamilies = {
-    {models::family_name(models::ModelFamily::kDecoder), models::ModelFamily::kDecoder},
-    {models::family_name(models::ModelFamily::kSwin), models::ModelFamily::kSwin},
-    {models::family_name(models::ModelFamily::kEgt), models::ModelFamily::kEgt}};
-
-inline const ChoiceNames<attn::SsaVariant> kSsaVariants = {
-    {"causal_local", attn::SsaVariant::kCausalLocal},
-    {"causal_unbiased", attn::SsaVariant::kCausalUnbiased},
-    {"unbiased", attn::SsaVariant::kUnbiased},
-    {"local", attn::SsaVariant::kLocal},
-    {"causal_2d", attn::SsaVariant::kCausalGrid},
-    {"local_2d", attn::SsaVariant::kLocalGrid},
-    {"swin_subwindow", attn::SsaVariant::kSwinSubwindow}};
 inline const ChoiceNames<data::DatasetKind> kDatasetKinds = {
     {"text", data::DatasetKind::kText},
     {"fashion_mnist", data::DatasetKind::kFashionMnist},
     {"cifar10", data::DatasetKind::kCifar10},
     {"imagenet", data::DatasetKind::kImageNet},
     {"molecules", data::DatasetKind::kMolecules}};
-inline const ChoiceNames<attn::GraphSsaVariant> kGraphSsaVariants = {
-    {"unbiased", attn::GraphSsaVariant::kUnbiased}, {"local", attn::GraphSsaVariant::kLocal}};
-inline const ChoiceNames<attn::GraphOrder> kGraphOrders = {
-    {"bfs", attn::GraphOrder::kBfs}, {"rcm", attn::GraphOrder::kReverseCuthillMcKee}};
 inline const ChoiceNames<data::Interpolation> kInterpolations = {
     {"bilinear", data::Interpolation::kBilinear}, {"bicubic", data::Interpolation::kBicubic}};
 inline const ChoiceNames<data::TokenFormat> kTokenFormats = {
@@ -54,112 +38,19 @@ inline const ChoiceNames<attn::AttentionMode> kAttentionModes = {
     {attn::attention_mode_name(attn::AttentionMode::kSubsampled), attn::AttentionMode::kSubsampled},
     {attn::attention_mode_name(attn::AttentionMode::kDense), attn::AttentionMode::kDense}};
 
-template <class V>
-void describe(V& v, attn::SsaConfig& c) {
-  v.choice("variant", c.variant, kSsaVariants, FieldSpec("how sources are sampled"));
-  v.field("windows", c.windows, FieldSpec("n_w: each target sees 1/n_w of the sources").at_least(1));
-  v.field("keep_ratio", c.keep_ratio,
-          FieldSpec("unbiased only: fraction of sources kept").greater_than(0).at_most(1));
-  v.field("layers", c.layers, FieldSpec("SSA in the last N layers; -1 = all").at_least(-1));
-  v.field("sigma_first", c.sigma_first,
-          FieldSpec("local noise std / length, first SSA layer").at_least(0));
-  v.field("sigma_last", c.sigma_last,
-          FieldSpec("local noise std / length, last layer (linear between)").at_least(0));
-  v.field("row_length", c.row_length, FieldSpec("2D variants: tokens per grid row; 0 = square grid").at_least(0));
-}
-
-template <class V>
-void describe(V& v, models::DecoderConfig& c) {
-  v.field("vocab_size", c.vocab_size, FieldSpec("input and output vocabulary").at_least(2).architecture());
-  v.field("layers", c.layers, FieldSpec("decoder layers").at_least(1).architecture());
-  v.field("d_model", c.d_model, FieldSpec("model width").at_least(1).architecture());
-  v.field("heads", c.heads, FieldSpec("attention heads; must divide d_model").at_least(1).architecture());
-  v.field("d_ff", c.d_ff, FieldSpec("feed-forward width").at_least(1).architecture());
-  v.field("dropout", c.dropout, FieldSpec("embedding and residual dropout").at_least(0).below(1));
-  v.field("attention_dropout", c.attention_dropout,
-          FieldSpec("dropout on attention probabilities").at_least(0).below(1));
-  v.field("activation_dropout", c.activation_dropout,
-          FieldSpec("dropout after the GELU").at_least(0).below(1));
-  v.field("final_norm", c.final_norm, FieldSpec("LayerNorm before the output projection").architecture());
-  v.field("tie_embeddings", c.tie_embeddings, FieldSpec("output projection = input embedding").architecture());
-  v.field("scale_embedding", c.scale_embedding, FieldSpec("scale embeddings by sqrt(d_model)"));
-  v.field("adaptive_cutoffs", c.adaptive_cutoffs,
-          FieldSpec("adaptive input + tied adaptive softmax band edges (ids by frequency); empty = off").at_least(1).architecture());
-  v.field("adaptive_factor", c.adaptive_factor, FieldSpec("band i has d_model / factor^i dimensions").at_least(1).architecture());
-  v.field("adaptive_dropout", c.adaptive_dropout,
-          FieldSpec("adaptive softmax dropout (head input, inside tails)").at_least(0).below(1));
-  v.field("position", c.position, FieldSpec("alibi (text) or grid_2d (learned 2D relative bias, images)")
-                                      .one_of({"alibi", "grid_2d"}).architecture());
-  v.field("image_height", c.image_height, FieldSpec("grid_2d: image rows").at_least(0));
-  v.field("image_width", c.image_width, FieldSpec("grid_2d: image columns").at_least(0));
-  v.field("image_channels", c.image_channels, FieldSpec("grid_2d: sub-pixels per pixel").at_least(1).architecture());
-  v.field("conditions", c.conditions,
-          FieldSpec("DistAug: ids per data.augment.distaug family, in its order; empty = unconditional").at_least(1).architecture());
-  v.section("ssa", c.ssa, "stochastically subsampled self-attention");
-}
-
-template <class V>
-void describe(V& v, attn::GraphSsaConfig& c) {
-  v.choice("variant", c.variant, kGraphSsaVariants, FieldSpec("unbiased (paper, U<drop>) or local (graph windows)"));
-  v.field("drop_ratio", c.drop_ratio,
-          FieldSpec("unbiased: share of real source nodes dropped (U20 = 0.2)").at_least(0).below(1));
-  v.field("layers", c.layers, FieldSpec("SSA in the last N layers; -1 = all, 0 = none").at_least(-1));
-  v.field("windows", c.windows, FieldSpec("local: windows of targets, each with its own sources").at_least(1));
-  v.choice("order", c.order, kGraphOrders, FieldSpec("local: node order that defines locality"));
-  v.field("sigma_first", c.sigma_first, FieldSpec("local: noise std / node count, first SSA layer").at_least(0));
-  v.field("sigma_last", c.sigma_last,
-          FieldSpec("local: noise std / node count, last layer (linear between)").at_least(0));
-  v.field("rescale_degree", c.rescale_degree,
-          FieldSpec("scale kept real nodes' gates by n_real / n_kept in the degree scaler"));
-}
-
-template <class V>
-void describe(V& v, models::EgtConfig& c) {
-  v.field("layers", c.layers, FieldSpec("EGT layers").at_least(1).architecture());
-  v.field("d_node", c.d_node, FieldSpec("node channel width d_h").at_least(1).architecture());
-  v.field("d_edge", c.d_edge, FieldSpec("edge channel width d_e").at_least(1).architecture());
-  v.field("heads", c.heads, FieldSpec("attention heads; must divide d_node").at_least(1).architecture());
-  v.field("virtual_nodes", c.virtual_nodes, FieldSpec("virtual nodes; the readout reads them").at_least(1).architecture());
-  v.field("svd_rank", c.svd_rank, FieldSpec("r: SVD encodings per node are 2r values").at_least(1).architecture());
-  v.field("upto_hop", c.upto_hop, FieldSpec("distances clamp to upto_hop + 1").at_least(1).architecture());
-  v.field("ffn_multiplier", c.ffn_multiplier, FieldSpec("node FFN width / d_node").greater_than(0).architecture());
-  v.field("edge_ffn_multiplier", c.edge_ffn_multiplier,
-          FieldSpec("edge FFN width / d_edge (full EGT)").greater_than(0).architecture());
-  v.field("attention_dropout", c.attention_dropout,
-          FieldSpec("dropout on gated attention weights").at_least(0).below(1));
-  v.field("clip_logits", c.clip_logits, FieldSpec("logits clamp to [-clip, clip]").greater_than(0));
-  v.field("scale_degree", c.scale_degree, FieldSpec("scale attention by log(1 + sum of gates)"));
-  v.field("egt_simple", c.egt_simple, FieldSpec("static edge stream (no edge updates)").architecture());
-  v.field("svd_sign_flip", c.svd_sign_flip, FieldSpec("random SVD component signs in training"));
-  v.field("target_mean", c.target_mean, FieldSpec("readout offset: predicts target_mean + target_std * y"));
-  v.field("target_std", c.target_std, FieldSpec("readout scale (see target_mean)").greater_than(0));
-  v.section("ssa", c.ssa, "graph SSA: subsampled source nodes");
-}
-
-template <class V>
-void describe(V& v, models::SwinConfig& c) {
-  v.field("image_size", c.image_size, FieldSpec("square input side in pixels").at_least(1));
-  v.field("in_channels", c.in_channels, FieldSpec("image channels").at_least(1).architecture());
-  v.field("num_classes", c.num_classes, FieldSpec("classifier outputs").at_least(2).architecture());
-  v.field("patch_size", c.patch_size, FieldSpec("patch embedding kernel and stride").at_least(1).architecture());
-  v.field("embed_dim", c.embed_dim, FieldSpec("stage-1 channels; doubled per stage").at_least(1).architecture());
-  v.field("depths", c.depths, FieldSpec("blocks per stage").at_least(1).not_empty().architecture());
-  v.field("heads", c.heads, FieldSpec("attention heads per stage").at_least(1).not_empty().architecture());
-  v.field("window_size", c.window_size, FieldSpec("attention window side in tokens").at_least(1).architecture());
-  v.field("mlp_ratio", c.mlp_ratio, FieldSpec("MLP width / channels").greater_than(0).architecture());
-  v.field("drop_path", c.drop_path, FieldSpec("stochastic depth of the last block").at_least(0).below(1));
-  v.field("attention_dropout", c.attention_dropout,
-          FieldSpec("dropout on attention probabilities").at_least(0).below(1));
-  v.section("ssa", c.ssa, "sub-window SSA inside each window");
-}
-
+// model.type and model.flavor, then the keys the family registered (models/model_registry.h).
 template <class V>
 void describe(V& v, models::ModelConfig& c) {
-  v.choice("type", c.type, kModelFamilies, FieldSpec("model family").architecture());
+  static const auto families = [] {
+    ChoiceNames<std::string> names;
+    for (const auto& family : models::model_families()) names.emplace_back(family.name.c_str(), family.name);
+    return names;
+  }();
+  v.choice("type", c.type, families, FieldSpec("model family").architecture());
+  models::select_family(c, c.type);
   v.flavor("flavor", c);
-  if (c.type == models::ModelFamily::kDecoder) describe(v, c.decoder);
-  if (c.type == models::ModelFamily::kSwin) describe(v, c.swin);
-  if (c.type == models::ModelFamily::kEgt) describe(v, c.egt);
+  VisitorAdapter<V> erased(v);
+  models::find_family(c.type).describe(erased, c.settings);
 }
 
 template <class V>

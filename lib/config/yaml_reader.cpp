@@ -1,7 +1,7 @@
 // Strict YAML reading: conversions, range checks and unknown-key detection (see yaml_reader.h).
 #include "lib/config/yaml_reader.h"
 
-#include "models/model_factory.h"
+#include "models/model_registry.h"
 
 #include <cctype>
 #include <cerrno>
@@ -199,7 +199,7 @@ void ReadVisitor::flavor(const char* key, models::ModelConfig& c) {
   if (!found) return;
   const YAML::Node& n = *found;
   read_value(n, c.flavor, dotted(key), ctx_);
-  if (!models::apply_flavor(c, c.flavor)) fail_unknown_value(key, n, c.flavor, models::flavor_names(c.type));
+  if (!models::apply_flavor(c, c.flavor)) fail_unknown_value(key, n, c.flavor, models::find_family(c.type).flavor_names);
 }
 
 void ReadVisitor::finish() const {

@@ -11,7 +11,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "lib/config/field_spec.h"
+#include "lib/core/field_spec.h"
 #include "lib/core/error.h"
 #include "lib/core/string_distance.h"
 #include "models/model_config.h"

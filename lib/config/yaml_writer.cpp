@@ -1,7 +1,7 @@
 // Text forms of config values and the line writers (see yaml_writer.h).
 #include "lib/config/yaml_writer.h"
 
-#include "models/model_factory.h"
+#include "models/model_registry.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -59,8 +59,8 @@ std::string ReferenceVisitor::join_allowed(const std::vector<std::string>& v) {
 
 void ReferenceVisitor::flavor(const char* key, models::ModelConfig&) {
   std::vector<std::string> all;
-  for (const auto type : models::model_families()) {
-    for (const auto& name : models::flavor_names(type)) all.push_back(std::string(models::family_name(type)) + ": " + name);
+  for (const auto& family : models::model_families()) {
+    for (const auto& name : family.flavor_names) all.push_back(family.name + ": " + name);
   }
   row(key, "\"\"", join_allowed(all),
       "named preset; keys given beside it override the preset");

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/config/field_spec.h"
+#include "lib/core/field_spec.h"
 #include "models/model_config.h"
 
 namespace ssa::config {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/core/batch.h"
 #include "lib/data/molecule_config.h"
 
 namespace ssa::data {
@@ -91,14 +92,6 @@ struct DataConfig {
   // Molecules:
   MoleculeDataConfig molecules;
   bool prefetch = true;  // the next step's training batches are built while this one computes
-};
-
-// What the model learns from the data; decides how a dataset becomes batches.
-enum class Task {
-  kLanguageModel,        // next token of a text stream
-  kImageClassification,  // class of an image
-  kImageGeneration,      // next sub-pixel of an image in raster order
-  kGraphRegression,      // a real value per molecule
 };
 
 }  // namespace ssa::data

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/data/batch.h"
+#include "lib/core/batch.h"
 
 namespace ssa::data {
 

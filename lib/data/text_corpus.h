@@ -5,7 +5,7 @@
 
 #include <ATen/core/Tensor.h>
 
-#include "lib/data/batch.h"
+#include "lib/core/batch.h"
 #include "lib/data/data_config.h"
 
 namespace ssa::data {

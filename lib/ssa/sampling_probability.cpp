@@ -3,6 +3,8 @@
 
 #include <ATen/ATen.h>
 
+#include "lib/ssa/ssa_variants.h"
+
 namespace ssa::attn {
 
 at::Tensor sampling_probability(SourceSampler& sampler, const SsaConfig& config, int64_t length,

@@ -8,23 +8,14 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "lib/core/error.h"
+#include "lib/ssa/ssa_variants.h"
 
 namespace ssa::attn {
 
 SourceSampler::SourceSampler(uint64_t seed) : generator_(at::detail::createCPUGenerator(seed)) {}
 
 SourceSample SourceSampler::sample(const SsaConfig& config, int64_t length, double sigma_fraction) {
-  const double sigma = sigma_fraction * static_cast<double>(length);
-  switch (config.variant) {
-    case SsaVariant::kCausalLocal: return causal_local(length, config.windows, sigma);
-    case SsaVariant::kCausalUnbiased: return causal_unbiased(length, config.windows);
-    case SsaVariant::kUnbiased: return unbiased(length, config.keep_ratio);
-    case SsaVariant::kLocal: return local(length, config.windows, sigma);
-    case SsaVariant::kCausalGrid:
-    case SsaVariant::kLocalGrid:
-    case SsaVariant::kSwinSubwindow: return grid_sample(config, length, sigma_fraction);
-  }
-  throw Error(ExitCode::kInternal, "SSA: unknown variant " + std::to_string(static_cast<int>(config.variant)));
+  return variant_row(config.variant).sample(*this, config, length, sigma_fraction);
 }
 
 // scores: (n_w, T). Keeps, per window w, the W highest-scoring positions below (w+1)W.

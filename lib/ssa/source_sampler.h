@@ -23,7 +23,8 @@ class SourceSampler {
  public:
   explicit SourceSampler(uint64_t seed);
 
-  // Dispatches on config.variant. sigma_fraction scales with T (locally biased variants only).
+  // The sampler of config.variant's row (ssa_variants.h). sigma_fraction scales with T (or the
+  // grid's sides; locally biased variants only).
   SourceSample sample(const SsaConfig& config, int64_t length, double sigma_fraction);
 
   // Causal, locally biased: window w draws W = T/n_w sources from [0, (w+1)W) by the W largest
@@ -56,8 +57,6 @@ class SourceSampler {
   SourceSample top_scores_per_window(const at::Tensor& scores, int64_t length, int64_t windows);
   // (rows, cols) original positions r * cols + c after the two localrandperm shuffles.
   at::Tensor shuffled_grid(int64_t rows, int64_t cols, double sigma_rows, double sigma_cols);
-  // The 2D variants with the grid geometry taken from the config and the length.
-  SourceSample grid_sample(const SsaConfig& config, int64_t length, double sigma_fraction);
   at::Generator generator_;
 };
 

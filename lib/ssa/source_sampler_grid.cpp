@@ -58,28 +58,4 @@ SourceSample SourceSampler::swin_subwindows(int64_t side, int64_t per_side, doub
   return {sorted_sets(tiles(shuffled_grid(side, side, sigma, sigma)), windows), windows, tiles(identity)};
 }
 
-SourceSample SourceSampler::grid_sample(const SsaConfig& config, int64_t length, double sigma_fraction) {
-  const int64_t row_length = grid_row_length(config, length);
-  SSA_CHECK(row_length > 0, ExitCode::kConfig,
-            "SSA: length {} is not a grid of rows ({})",
-            length, config.row_length > 0 ? "row_length " + std::to_string(config.row_length) : "not a square");
-  const int64_t rows = length / row_length;
-  const double sigma_rows = sigma_fraction * static_cast<double>(rows);
-  const double sigma_cols = sigma_fraction * static_cast<double>(row_length);
-  switch (config.variant) {
-    case SsaVariant::kCausalGrid: return causal_grid(rows, row_length, config.windows, sigma_rows, sigma_cols);
-    case SsaVariant::kLocalGrid: return local_grid(rows, row_length, config.windows, sigma_rows, sigma_cols);
-    case SsaVariant::kSwinSubwindow: {
-      const int64_t per_side = exact_sqrt(config.windows);
-      SSA_CHECK(per_side > 0 && rows == row_length, ExitCode::kConfig,
-                "SSA swin_subwindow: needs a square window and a square number of sub-windows, got {}x{} and {}",
-                rows, row_length, config.windows);
-      return swin_subwindows(rows, per_side, sigma_rows);
-    }
-    default: break;
-  }
-  throw Error(ExitCode::kInternal, "SSA grid_sample: variant " + std::to_string(static_cast<int>(config.variant)) +
-                                       " is not a 2D variant");
-}
-
 }  // namespace ssa::attn

@@ -7,7 +7,8 @@
 
 namespace ssa::attn {
 
-// How each SSA layer picks the sources (keys/values) of its targets (queries).
+// How each SSA layer picks the sources (keys/values) of its targets (queries). Each has a row in
+// ssa_variants.cpp: its name, causality, sequence shape and sampler.
 enum class SsaVariant {
   kCausalLocal,     // causal, locally biased: per target window, W sources from [0, end of window)
   kCausalUnbiased,  // causal, uniform: per target window, W sources uniformly from [0, end of window)
@@ -18,11 +19,6 @@ enum class SsaVariant {
   kLocalGrid,       // non-causal: the 2D-shuffled grid split into `windows` bands of rows
   kSwinSubwindow,   // a square Swin window split into windows = p*p sub-windows, shuffled within the window
 };
-
-// Causal variants: sources never lie beyond the end of their target window.
-inline bool is_causal(SsaVariant v) {
-  return v == SsaVariant::kCausalLocal || v == SsaVariant::kCausalUnbiased || v == SsaVariant::kCausalGrid;
-}
 
 // Whether SSA layers subsample (training) or attend densely (+FT phase, default evaluation).
 enum class AttentionMode { kSubsampled, kDense };

@@ -30,8 +30,7 @@
 #include "lib/train/stop_request.h"
 #include "lib/train/trainer.h"
 #include "models/decoder/decoder.h"
-#include "models/model_factory.h"
-#include "models/swin/swin.h"
+#include "models/model_registry.h"
 
 namespace ssa::train {
 namespace {
@@ -134,7 +133,7 @@ int command_check(const CommandLine& cli) {
   const auto config = config::load_experiment(cli.config_path, cli.overrides);
   const auto model = models::build_model(config.model, /*sampler_seed=*/0);
   std::printf("config %s is valid\n", cli.config_path.c_str());
-  std::printf("model: %s%s\n", models::family_name(config.model.type),
+  std::printf("model: %s%s\n", config.model.type.c_str(),
               config.model.flavor.empty() ? "" : (" (" + config.model.flavor + ")").c_str());
   std::printf("parameters: %s\n", with_commas(model->parameter_count()).c_str());
   return static_cast<int>(ExitCode::kOk);
@@ -172,30 +171,14 @@ int command_eval(const CommandLine& cli) {
 
 namespace {
 
-// What inspect-sampling needs of a model's attention layers: the SSA settings, and per layer
-// (decoder layer or Swin block) its sigma fraction (none: dense) and the tokens it attends over.
-struct SampledLayers {
-  attn::SsaConfig ssa;
-  std::vector<std::optional<double>> sigma;
-  std::vector<int64_t> length;
-};
-
-SampledLayers sampled_layers(const config::ExperimentConfig& config) {
-  const auto type = config.model.type;
-  if (type == models::ModelFamily::kDecoder) {
-    const auto& d = config.model.decoder;
-    const auto plan = attn::ssa_layer_plan(d.ssa, d.layers);
-    return {d.ssa, plan, std::vector<int64_t>(plan.size(), config.data.seq_len)};
+// What inspect-sampling draws from: the family's per-layer SSA plan (models/model_registry.h).
+models::SampledLayers sampled_layers(const config::ExperimentConfig& config) {
+  const auto layers = models::find_family(config.model.type).sampled_layers(config.model.settings, config.data.seq_len);
+  if (!layers) {
+    throw ConfigError("inspect-sampling: model.type " + config.model.type +
+                      " draws its sources per example, not per layer; use a decoder, swin or vit config");
   }
-  if (type != models::ModelFamily::kSwin) {
-    throw ConfigError(std::string("inspect-sampling: model.type ") + models::family_name(type) +
-                      " subsamples per graph; use a decoder or swin config");
-  }
-  const auto& s = config.model.swin;
-  const auto geometry = models::swin_geometry(s);
-  SampledLayers layers{s.ssa, models::swin_ssa_plan(geometry, s.ssa), {}};
-  for (const auto& g : geometry) layers.length.push_back(g.window * g.window);  // one window
-  return layers;
+  return *layers;
 }
 
 // Token ids (N) as N bytes: byte-level text, or sub-pixel values (a token above 255 becomes 255).
@@ -257,13 +240,13 @@ int command_sample(const CommandLine& cli) {
   const auto config = load_to_run(cli);
   apply_run_settings(config.run);
   const auto model = std::dynamic_pointer_cast<models::Decoder>(models::build_model(config.model, 0));
-  if (!model) throw ConfigError(std::string("sample: model.type ") + models::family_name(config.model.type) + " does not generate; use a decoder");
+  if (!model) throw ConfigError("sample: model.type " + config.model.type + " does not generate; use a decoder");
   load_weights(resolve_checkpoint(cli.checkpoint), *model);
   model->to(resolve_device(config.run));
   const GenerationOptions& options = cli.generation;
   if (config::task_of(config) == data::Task::kImageGeneration) {
     if (cli.out_path.empty()) throw ConfigError("sample: a pixel model needs --out FILE for its image");
-    replace_file_atomically(cli.out_path, sample_image(*model, config.model.decoder, options));
+    replace_file_atomically(cli.out_path, sample_image(*model, config.model.as<models::DecoderConfig>(), options));
     std::printf("%s\n", cli.out_path.c_str());
     return static_cast<int>(ExitCode::kOk);
   }

@@ -10,7 +10,7 @@
 
 #include "lib/data/data_config.h"
 #include "lib/data/dataset.h"
-#include "lib/train/train_config.h"
+#include "lib/config/train_config.h"
 #include "models/model.h"
 
 namespace ssa::train {

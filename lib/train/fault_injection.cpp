@@ -77,6 +77,15 @@ const FaultInjection::Fault* FaultInjection::find(const std::string& kind, int64
   return nullptr;
 }
 
+bool FaultInjection::armed(const std::vector<std::string>& kinds) const {
+  for (const auto& f : faults_) {
+    for (const auto& kind : kinds) {
+      if (f.kind == kind) return true;
+    }
+  }
+  return false;
+}
+
 bool FaultInjection::fires(const std::string& kind, int64_t step, int rank) const {
   return find(kind, step, rank) != nullptr;
 }

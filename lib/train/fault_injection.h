@@ -34,6 +34,8 @@ class FaultInjection {
   FaultInjection();                           // from $SSA_FAULT
   explicit FaultInjection(const std::string& spec);
 
+  // True if any fault of these kinds is armed, at any step and rank.
+  bool armed(const std::vector<std::string>& kinds) const;
   // True if fault `kind` is armed for this (1-based) step on this rank.
   bool fires(const std::string& kind, int64_t step, int rank) const;
   // The amount of an armed kind@step/amount on this rank (bytes of save_error and save_kill,

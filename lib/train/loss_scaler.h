@@ -10,7 +10,7 @@
 
 #include <ATen/core/Tensor.h>
 
-#include "lib/train/train_config.h"
+#include "lib/config/train_config.h"
 #include "lib/train/train_state.h"
 
 namespace ssa::train {

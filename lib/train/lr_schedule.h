@@ -3,7 +3,7 @@
 #pragma once
 #include <cstdint>
 
-#include "lib/train/train_config.h"
+#include "lib/config/train_config.h"
 
 namespace ssa::train {
 

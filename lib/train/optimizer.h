@@ -5,7 +5,7 @@
 #include <torch/nn/module.h>
 #include <torch/optim/adamw.h>
 
-#include "lib/train/train_config.h"
+#include "lib/config/train_config.h"
 
 namespace ssa::train {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/train/train_config.h"
+#include "lib/config/train_config.h"
 
 namespace ssa::train {
 

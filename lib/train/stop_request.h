@@ -6,7 +6,7 @@
 #include <chrono>
 #include <string>
 
-#include "lib/train/train_config.h"
+#include "lib/config/train_config.h"
 
 namespace ssa::train {
 

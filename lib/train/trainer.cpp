@@ -21,7 +21,7 @@
 #include "lib/train/lr_schedule.h"
 #include "lib/train/machine_limits.h"
 #include "lib/train/optimizer.h"
-#include "models/model_factory.h"
+#include "models/model_registry.h"
 
 namespace ssa::train {
 namespace {
@@ -30,21 +30,6 @@ namespace {
 constexpr uint64_t kDataOrderSalt = 0xDA7A;
 constexpr uint64_t kSamplerSalt = 0x55A;  // + rank: every rank draws its own SSA sources
 constexpr uint64_t kAugmentSalt = 0xA06;
-
-// SSA_FAULT diverge: a replica that silently differs, as a hardware fault or a bug would leave it.
-void nudge_a_parameter(models::Model& model) {
-  torch::NoGradGuard no_grad;
-  model.parameters().front().view(-1)[0].add_(1e-3);
-}
-
-// SSA_FAULT nan_grad: poisons the first parameter's gradient before the last backward, so the NaN
-// travels the same way (gradient hooks or not) as one that backward produced.
-void inject_nan_gradient(models::Model& model) {
-  auto p = model.parameters().front();
-  torch::NoGradGuard no_grad;
-  if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
-  p.mutable_grad().view(-1)[0] = std::nan("");
-}
 
 }  // namespace
 
@@ -57,10 +42,11 @@ void apply_run_settings(const RunConfig& run) {
 data::TaskData load_data(const config::ExperimentConfig& config) {
   data::TaskDataOptions options;
   options.task = config::task_of(config);
-  options.vocab_size = config.model.decoder.vocab_size;
+  const auto needs = models::find_family(config.model.type).data_needs(config.model.settings);
+  options.vocab_size = needs.vocab_size;
   options.eval_context = config.eval.context;
-  options.image_side = config.model.swin.image_size;
-  options.num_classes = config.model.swin.num_classes;
+  options.image_side = needs.image_side;
+  options.num_classes = needs.num_classes;
   options.order_seed = mix_seed(static_cast<uint64_t>(config.run.seed), kDataOrderSalt);
   return data::load_task_data(config.data, options);
 }
@@ -81,7 +67,8 @@ Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, 
       comm_(comm),
       device_(resolve_device(config.run, comm.launch().local_rank)),
       data_(std::move(data)),
-      stop_request_(time_limit_of(config.run)) {
+      stop_request_(time_limit_of(config.run)),
+      hooks_(make_step_hooks(faults_, comm.rank())) {
   SSA_CHECK(config_.train.batch_size % comm_.world_size() == 0 && local_batch() % micro_batch() == 0,
             ExitCode::kConfig, "train.batch_size ({}) must split into {} ranks of whole micro-batches ({})",
             config_.train.batch_size, comm_.world_size(), micro_batch());
@@ -103,7 +90,7 @@ void Trainer::build_model() {
   model_ = models::build_model(config_.model, mix_seed(static_cast<uint64_t>(config_.run.seed), kSamplerSalt + rank));
   model_->to(device_);
   model_->train();
-  spdlog::info("model: {} with {} parameters", models::family_name(config_.model.type), model_->parameter_count());
+  spdlog::info("model: {} with {} parameters", config_.model.type, model_->parameter_count());
   if (!device_.is_cuda()) check_training_state_fits(model_->parameter_count(), available_memory_bytes());
 }
 
@@ -241,7 +228,7 @@ StepStats Trainer::train_step() {
   const StepBatches batches = take_batches();
   optimizer_->zero_grad();
   const LocalLoss local = accumulate_gradients(batches);
-  if (faults_.fires("kill", state_.step + 1, comm_.rank())) std::raise(SIGKILL);  // a kill -9 mid-step
+  hooks_->after_backward(state_.step + 1);
   grad_sync_->average();
   StepStats stats = step_cost(batches);
   stats.targets = local.targets * comm_.world_size();  // shards are equal
@@ -256,7 +243,7 @@ StepStats Trainer::train_step() {
   }
   if (stats.skipped) ++state_.skips.steps;
   ++state_.step;
-  if (faults_.fires("diverge", state_.step, comm_.rank())) nudge_a_parameter(*model_);
+  hooks_->after_update(*model_, state_.step);
   state_.targets += stats.targets;
   state_.data = batches.position_after;
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -286,12 +273,12 @@ Trainer::LocalLoss Trainer::accumulate_gradients(const StepBatches& batches) {
     }
     // Every micro-batch holds the same number of targets, so this is the mean over the rank's batch.
     const double normalizer = static_cast<double>(out.count) * static_cast<double>(micro_count);
-    const bool poisoned = faults_.fires("nan_loss", state_.step + 1, comm_.rank());
+    const at::Tensor loss_sum = hooks_->micro_batch_loss(out.sum, state_.step + 1);
     const bool last_micro_batch = i + 1 == micro_count;
-    if (last_micro_batch && faults_.fires("nan_grad", state_.step + 1, comm_.rank())) inject_nan_gradient(*model_);
+    if (last_micro_batch) hooks_->before_last_backward(*model_, state_.step + 1);
     if (last_micro_batch && config_.dist.overlap) grad_sync_->arm_for_last_backward();
-    (poisoned ? out.sum * std::nan("") : out.sum).div(normalizer).mul(state_.loss_scale.scale).backward();
-    local.sum += poisoned ? std::nan("") : out.sum.item<double>();
+    loss_sum.div(normalizer).mul(state_.loss_scale.scale).backward();
+    local.sum += loss_sum.item<double>();
     local.targets += out.count;
   }
   return local;

@@ -12,6 +12,7 @@
 #include "lib/dist/gradient_sync.h"
 #include "lib/train/checkpointer.h"
 #include "lib/train/fault_injection.h"
+#include "lib/train/step_hooks.h"
 #include "lib/train/loss_scaler.h"
 #include "lib/train/batch_pipeline.h"
 #include "lib/train/metrics_sink.h"
@@ -92,6 +93,7 @@ class Trainer {
   std::unique_ptr<BatchPipeline> batches_;
   StopRequest stop_request_;
   FaultInjection faults_;  // test-only, from $SSA_FAULT
+  std::unique_ptr<StepHooks> hooks_;  // named points of the step; SSA_FAULT's faults, else none
   std::optional<at::ScalarType> autocast_dtype_;  // forward precision; nullopt = fp32
   std::unique_ptr<LossScaler> scaler_;
   TrainState state_;

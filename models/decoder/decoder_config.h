@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "lib/ssa/ssa_config.h"
+#include "models/flavor_table.h"
 
 namespace ssa::models {
 
@@ -43,5 +44,6 @@ struct DecoderConfig {
 // A named preset ("small", "tiny", "enwik8", "wt103", ...), or throws naming the known ones.
 DecoderConfig decoder_flavor(const std::string& name);
 std::vector<std::string> decoder_flavor_names();
+const FlavorTable<DecoderConfig>& decoder_flavor_table();
 
 }  // namespace ssa::models

@@ -84,17 +84,17 @@ DecoderConfig fmnist_pixels() {
   return c;
 }
 
-const FlavorTable<DecoderConfig>& flavors() {
+}  // namespace
+
+const FlavorTable<DecoderConfig>& decoder_flavor_table() {
   static const FlavorTable<DecoderConfig> table = {
       {"small", [] { return DecoderConfig{}; }}, {"tiny", tiny}, {"enwik8", enwik8}, {"wt103", wt103},
       {"cifar10-pixels", cifar10_pixels}, {"fmnist-pixels", fmnist_pixels}};
   return table;
 }
 
-}  // namespace
+DecoderConfig decoder_flavor(const std::string& name) { return flavor_from_table(decoder_flavor_table(), "decoder", name); }
 
-DecoderConfig decoder_flavor(const std::string& name) { return flavor_from_table(flavors(), "decoder", name); }
-
-std::vector<std::string> decoder_flavor_names() { return flavor_table_names(flavors()); }
+std::vector<std::string> decoder_flavor_names() { return flavor_table_names(decoder_flavor_table()); }
 
 }  // namespace ssa::models

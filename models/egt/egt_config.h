@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "lib/ssa/graph_ssa_config.h"
+#include "models/flavor_table.h"
 
 namespace ssa::models {
 
@@ -35,5 +36,6 @@ struct EgtConfig {
 // A named preset ("debug", "tiny", "egt-small", "egt-small-full", "egt-47m"), or throws naming the known ones.
 EgtConfig egt_flavor(const std::string& name);
 std::vector<std::string> egt_flavor_names();
+const FlavorTable<EgtConfig>& egt_flavor_table();
 
 }  // namespace ssa::models

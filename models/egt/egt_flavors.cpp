@@ -51,7 +51,9 @@ EgtConfig egt_47m() {
   return c;
 }
 
-const FlavorTable<EgtConfig>& flavors() {
+}  // namespace
+
+const FlavorTable<EgtConfig>& egt_flavor_table() {
   static const FlavorTable<EgtConfig> table = {
       {"debug", [] { return EgtConfig{}; }},
       {"tiny", tiny},
@@ -61,10 +63,8 @@ const FlavorTable<EgtConfig>& flavors() {
   return table;
 }
 
-}  // namespace
+EgtConfig egt_flavor(const std::string& name) { return flavor_from_table(egt_flavor_table(), "egt", name); }
 
-EgtConfig egt_flavor(const std::string& name) { return flavor_from_table(flavors(), "egt", name); }
-
-std::vector<std::string> egt_flavor_names() { return flavor_table_names(flavors()); }
+std::vector<std::string> egt_flavor_names() { return flavor_table_names(egt_flavor_table()); }
 
 }  // namespace ssa::models

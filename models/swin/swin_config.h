@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "lib/ssa/ssa_config.h"
+#include "models/flavor_table.h"
 
 namespace ssa::models {
 
@@ -33,5 +34,6 @@ struct SwinConfig {
 // A named preset ("fmnist-w7", "fmnist-w14", "tiny", "swin-t-w7", "swin-t-w14"), or throws.
 SwinConfig swin_flavor(const std::string& name);
 std::vector<std::string> swin_flavor_names();
+const FlavorTable<SwinConfig>& swin_flavor_table();
 
 }  // namespace ssa::models

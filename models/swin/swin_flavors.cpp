@@ -41,7 +41,9 @@ SwinConfig tiny() {
   return c;
 }
 
-const FlavorTable<SwinConfig>& flavors() {
+}  // namespace
+
+const FlavorTable<SwinConfig>& swin_flavor_table() {
   static const FlavorTable<SwinConfig> table = {
       {"fmnist-w7", [] { return fmnist(7); }},     {"fmnist-w14", [] { return fmnist(14); }},
       {"swin-t-w7", [] { return swin_tiny(7); }}, {"swin-t-w14", [] { return swin_tiny(14); }},
@@ -49,10 +51,8 @@ const FlavorTable<SwinConfig>& flavors() {
   return table;
 }
 
-}  // namespace
+SwinConfig swin_flavor(const std::string& name) { return flavor_from_table(swin_flavor_table(), "swin", name); }
 
-SwinConfig swin_flavor(const std::string& name) { return flavor_from_table(flavors(), "swin", name); }
-
-std::vector<std::string> swin_flavor_names() { return flavor_table_names(flavors()); }
+std::vector<std::string> swin_flavor_names() { return flavor_table_names(swin_flavor_table()); }
 
 }  // namespace ssa::models

@@ -9,6 +9,7 @@
 
 #include "lib/config/experiment_config.h"
 #include "lib/core/error.h"
+#include "models/decoder/decoder_config.h"
 #include "tests/support/text_io.h"
 
 using namespace ssa;
@@ -32,7 +33,7 @@ std::string error_of(const std::string& yaml, const std::vector<std::string>& ov
 TEST_CASE("a minimal config gets the struct defaults", "[config]") {
   const auto c = parse_experiment(kMinimal, "test.yaml");
   REQUIRE(c.data.train_paths == std::vector<std::string>{"a.txt"});
-  REQUIRE(c.model.decoder.d_model == models::DecoderConfig{}.d_model);
+  REQUIRE(c.model.as<models::DecoderConfig>().d_model == models::DecoderConfig{}.d_model);
   REQUIRE(c.train.phases.size() == 1);
 }
 
@@ -41,7 +42,7 @@ TEST_CASE("overrides reach nested keys and list items and are validated", "[conf
       kMinimal + "train:\n  phases:\n    - {name: a, fraction: 0.5}\n    - {name: b, fraction: 0.5, attention: dense}\n",
       "test.yaml", {"model.ssa.windows=8", "train.optimizer.lr=3e-4", "train.phases.1.fraction=0.25",
                     "train.phases.0.fraction=0.75", "data.valid_paths=[v1, v2]"});
-  REQUIRE(c.model.decoder.ssa.windows == 8);
+  REQUIRE(c.model.as<models::DecoderConfig>().ssa.windows == 8);
   REQUIRE(c.train.optimizer.lr == Approx(3e-4));
   REQUIRE(c.train.phases[1].fraction == Approx(0.25));
   REQUIRE(c.data.valid_paths.size() == 2);
@@ -66,8 +67,8 @@ TEST_CASE("causal_2d needs a square grid or row_length, the same rule the sample
 TEST_CASE("a flavor sets the preset and explicit keys override it", "[config]") {
   const auto c = parse_experiment(kMinimal + "model:\n  flavor: enwik8\n  layers: 14\n", "test.yaml",
                                   {"data.format=uint16"});
-  REQUIRE(c.model.decoder.d_model == 1024);
-  REQUIRE(c.model.decoder.layers == 14);
+  REQUIRE(c.model.as<models::DecoderConfig>().d_model == 1024);
+  REQUIRE(c.model.as<models::DecoderConfig>().layers == 14);
 }
 
 TEST_CASE("the schema marks the keys that shape the parameters, for each model family", "[config]") {

@@ -488,11 +488,11 @@ TEST_CASE("model.type egt reads its flavor, keys and graph SSA section", "[egt][
       "data:\n  dataset: molecules\n"
       "model:\n  type: egt\n  flavor: egt-small\n  layers: 4\n  ssa: {variant: local, order: rcm, windows: 3}\n";
   const auto c = config::parse_experiment(yaml, "test.yaml");
-  REQUIRE(c.model.egt.d_node == 512);
-  REQUIRE(c.model.egt.layers == 4);
-  REQUIRE(c.model.egt.ssa.variant == attn::GraphSsaVariant::kLocal);
-  REQUIRE(c.model.egt.ssa.order == attn::GraphOrder::kReverseCuthillMcKee);
-  REQUIRE(c.model.egt.ssa.windows == 3);
+  REQUIRE(c.model.as<models::EgtConfig>().d_node == 512);
+  REQUIRE(c.model.as<models::EgtConfig>().layers == 4);
+  REQUIRE(c.model.as<models::EgtConfig>().ssa.variant == attn::GraphSsaVariant::kLocal);
+  REQUIRE(c.model.as<models::EgtConfig>().ssa.order == attn::GraphOrder::kReverseCuthillMcKee);
+  REQUIRE(c.model.as<models::EgtConfig>().ssa.windows == 3);
   const auto again = config::parse_experiment(config::to_yaml(c), "resolved.yaml");
   REQUIRE(config::flatten(again).values == config::flatten(c).values);
   const auto error_of = [](const std::string& text) {

@@ -1,5 +1,5 @@
 // Range text and checks for config fields (see field_spec.h).
-#include "lib/config/field_spec.h"
+#include "lib/core/field_spec.h"
 
 #include <cstdio>
 

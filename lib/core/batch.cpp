@@ -1,5 +1,5 @@
 // Moving a batch between devices (see batch.h).
-#include "lib/data/batch.h"
+#include "lib/core/batch.h"
 
 namespace ssa::data {
 namespace {

@@ -1,10 +1,20 @@
-// A batch of examples: the shared currency of data, models and the trainer. Every task fills
-// input and target; graph batches also fill the pair and padding fields (undefined otherwise).
+// The shared vocabulary of data, models and the trainer: the task a model learns from its data,
+// and a batch of examples. Every task fills input and target; graph batches also fill the pair
+// and padding fields (undefined otherwise). In lib/core so that models and data, which do not
+// depend on each other, both see it; the namespace stays data::, where batches are made.
 #pragma once
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
 namespace ssa::data {
+
+// What the model learns from the data; decides how a dataset becomes batches.
+enum class Task {
+  kLanguageModel,        // next token of a text stream
+  kImageClassification,  // class of an image
+  kImageGeneration,      // next sub-pixel of an image in raster order
+  kGraphRegression,      // a real value per molecule
+};
 
 struct Batch {
   // Language model:   input (B, T) int64 tokens,     target (B, T) int64, the input shifted by one.
