@@ -76,7 +76,8 @@ CLI::App* add_sample(CLI::App& app, CommandLine& cli) {
 
 CLI::App* add_inspect_sampling(CLI::App& app, CommandLine& cli) {
   auto* inspect = app.add_subcommand("inspect-sampling", "export a layer's source-sampling probabilities");
-  inspect->add_option("--layer", cli.layer, "layer index, 0 = first (decoder layer, or Swin block counted over all stages)")
+  inspect
+      ->add_option("--layer", cli.layer, "layer index, 0 = first (decoder layer, or Swin block counted over all stages)")
       ->required();
   inspect->add_option("--samples", cli.samples, "draws to average")->check(CLI::PositiveNumber);
   inspect->add_option("--out", cli.out_path, "CSV: row = target, column = source")->required();
@@ -89,9 +90,11 @@ CLI::App* add_prepare_data(CLI::App& app, CommandLine& cli) {
   prepare->add_option("dataset", cli.dataset, "enwik8, wikitext-103 or sentencepiece")
       ->required()
       ->check(CLI::IsMember({"enwik8", "wikitext-103", "sentencepiece"}));
-  prepare->add_option("--input", cli.input,
-                      "enwik8: the raw 100,000,000-byte file; wikitext-103: folder of wiki.*.tokens; "
-                      "sentencepiece: training text")->required();
+  prepare
+      ->add_option("--input", cli.input,
+                   "enwik8: the raw 100,000,000-byte file; wikitext-103: folder of wiki.*.tokens; "
+                   "sentencepiece: training text")
+      ->required();
   prepare->add_option("--out", cli.out_path, "output directory")->required();
   prepare->add_option("--valid", cli.sentencepiece.valid_text, "sentencepiece: validation text to encode");
   prepare->add_option("--test", cli.sentencepiece.test_text, "sentencepiece: test text to encode");
@@ -106,13 +109,14 @@ CLI::App* add_prepare_data(CLI::App& app, CommandLine& cli) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"ssa-train: train transformers with Stochastically Subsampled self-Attention.\n"
-               "  ssa-train CONFIG.yaml [key=value ...]   train, or resume in the same run directory\n"
-               "  ssa-train check CONFIG.yaml [key=value ...]\n"
-               "  ssa-train eval CONFIG.yaml --checkpoint PATH [--table FILE.md] [key=value ...]\n"
-               "  ssa-train sample CONFIG.yaml --checkpoint PATH [--prompt TEXT] [--length N] [--out FILE]\n"
-               "  ssa-train inspect-sampling CONFIG.yaml --layer K --samples N --out FILE.csv\n"
-               "  ssa-train prepare-data enwik8|wikitext-103|sentencepiece --input PATH --out DIR"};
+  CLI::App app{
+      "ssa-train: train transformers with Stochastically Subsampled self-Attention.\n"
+      "  ssa-train CONFIG.yaml [key=value ...]   train, or resume in the same run directory\n"
+      "  ssa-train check CONFIG.yaml [key=value ...]\n"
+      "  ssa-train eval CONFIG.yaml --checkpoint PATH [--table FILE.md] [key=value ...]\n"
+      "  ssa-train sample CONFIG.yaml --checkpoint PATH [--prompt TEXT] [--length N] [--out FILE]\n"
+      "  ssa-train inspect-sampling CONFIG.yaml --layer K --samples N --out FILE.csv\n"
+      "  ssa-train prepare-data enwik8|wikitext-103|sentencepiece --input PATH --out DIR"};
   CommandLine train_cli, check_cli, eval_cli, sample_cli, inspect_cli, prepare_cli;
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "debug logging");

@@ -32,7 +32,7 @@ struct Variant {
   std::string name;
   bool causal;
   std::function<SourceSample(SourceSampler&, int64_t)> draw;  // (sampler, T) -> sample
-  bool alibi_channels = false;  // causal_alibi_attention instead of the bias tensor
+  bool alibi_channels = false;                                // causal_alibi_attention instead of the bias tensor
 };
 
 std::vector<Variant> variants() {
@@ -44,7 +44,8 @@ std::vector<Variant> variants() {
        [](SourceSampler& s, int64_t t) { return s.causal_local(t, 4, 0.2 * t); }, true},
       {"causal_local L8", true, [](SourceSampler& s, int64_t t) { return s.causal_local(t, 8, 0.2 * t); }},
       {"causal_unbiased L4", true, [](SourceSampler& s, int64_t t) { return s.causal_unbiased(t, 4); }},
-      {"causal_2d L4 (rows of 32)", true, [](SourceSampler& s, int64_t t) { return s.causal_grid(t / 32, 32, 4, 0.25 * t / 32, 8.0); }},
+      {"causal_2d L4 (rows of 32)", true,
+       [](SourceSampler& s, int64_t t) { return s.causal_grid(t / 32, 32, 4, 0.25 * t / 32, 8.0); }},
       {"dense (non-causal)", false, [](SourceSampler&, int64_t t) { return dense_sample(t); }},
       {"unbiased U50", false, [](SourceSampler& s, int64_t t) { return s.unbiased(t, 0.5); }},
       {"local L4", false, [](SourceSampler& s, int64_t t) { return s.local(t, 4, 0.2 * t); }},
@@ -59,7 +60,7 @@ std::vector<int64_t> parse_list(const char* text) {
 }
 
 struct Measured {
-  double seconds = 0;    // median
+  double seconds = 0;      // median
   int64_t peak_bytes = 0;  // the largest peak over the runs
 };
 
@@ -67,7 +68,9 @@ struct Measured {
 Measured measure_variant(const Variant& v, int64_t length, int reps) {
   constexpr int64_t kBatch = 4, kHeads = 8, kDim = 64;
   const auto slopes = at::tensor(ssa::nn::alibi_slopes(kHeads), at::kFloat);  // (H)
-  const BiasFn bias = [&](const at::Tensor& t, const at::Tensor& s) { return ssa::nn::alibi_bias(slopes, t, s, v.causal); };
+  const BiasFn bias = [&](const at::Tensor& t, const at::Tensor& s) {
+    return ssa::nn::alibi_bias(slopes, t, s, v.causal);
+  };
   SourceSampler sampler(1);
   std::vector<double> seconds;
   int64_t peak = 0;
@@ -104,8 +107,9 @@ int main(int argc, char** argv) {
   torch::manual_seed(0);
   std::printf("attention forward+backward, B=4 H=8 D=64 fp32 CPU, LibTorch %s, %d threads, median of %d\n\n",
               TORCH_VERSION, threads, reps);
-  std::printf("| variant | T | ms | speed vs dense | peak MiB | memory vs dense | score entries vs dense |\n"
-              "|---|---:|---:|---:|---:|---:|---:|\n");
+  std::printf(
+      "| variant | T | ms | speed vs dense | peak MiB | memory vs dense | score entries vs dense |\n"
+      "|---|---:|---:|---:|---:|---:|---:|\n");
   for (const int64_t t : lengths) {
     Measured dense_causal, dense_full;
     for (const auto& v : variants()) {

@@ -33,7 +33,8 @@ void print_row(const char* stage, int64_t threads, int64_t graphs, double second
 
 GraphEdges edges_of(const MoleculeGraph& g) {
   GraphEdges edges;
-  for (int64_t b = 0; b < g.num_edges() / 2; ++b) edges.emplace_back(g.edge_index[2 * b], g.edge_index[g.num_edges() + 2 * b]);
+  for (int64_t b = 0; b < g.num_edges() / 2; ++b)
+    edges.emplace_back(g.edge_index[2 * b], g.edge_index[g.num_edges() + 2 * b]);
   return edges;
 }
 

@@ -33,17 +33,28 @@ Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
-    if (key == "--threads") o.threads = std::stoi(value);
-    else if (key == "--reps") o.reps = std::stoi(value);
-    else if (key == "--length") o.length = std::stoll(value);
-    else if (key == "--batch") o.batch = std::stoll(value);
-    else if (key == "--layers") o.layers = std::stoll(value);
-    else if (key == "--d-model") o.d_model = std::stoll(value);
-    else if (key == "--heads") o.heads = std::stoll(value);
-    else if (key == "--d-ff") o.d_ff = std::stoll(value);
-    else if (key == "--attention") o.attention = value;
-    else if (key == "--weights-out") o.weights_out = value;
-    else throw std::invalid_argument("unknown option " + key);
+    if (key == "--threads")
+      o.threads = std::stoi(value);
+    else if (key == "--reps")
+      o.reps = std::stoi(value);
+    else if (key == "--length")
+      o.length = std::stoll(value);
+    else if (key == "--batch")
+      o.batch = std::stoll(value);
+    else if (key == "--layers")
+      o.layers = std::stoll(value);
+    else if (key == "--d-model")
+      o.d_model = std::stoll(value);
+    else if (key == "--heads")
+      o.heads = std::stoll(value);
+    else if (key == "--d-ff")
+      o.d_ff = std::stoll(value);
+    else if (key == "--attention")
+      o.attention = value;
+    else if (key == "--weights-out")
+      o.weights_out = value;
+    else
+      throw std::invalid_argument("unknown option " + key);
   }
   if (o.attention != "dense" && o.attention != "ssa") throw std::invalid_argument("--attention: dense or ssa");
   return o;
@@ -51,8 +62,8 @@ Options parse(int argc, char** argv) {
 
 // tokens[b, t] = (7919 b + 31 t + t^2 mod 17) mod 256 for t in [0, T]; input is t < T, target t > 0.
 ssa::data::Batch fixed_batch(int64_t batch, int64_t length) {
-  const auto b = at::arange(batch, at::kLong).unsqueeze(1);      // (B, 1)
-  const auto t = at::arange(length + 1, at::kLong).unsqueeze(0);  // (1, T+1)
+  const auto b = at::arange(batch, at::kLong).unsqueeze(1);                        // (B, 1)
+  const auto t = at::arange(length + 1, at::kLong).unsqueeze(0);                   // (1, T+1)
   const auto tokens = (b * 7919 + t * 31 + (t * t).remainder(17)).remainder(256);  // (B, T+1)
   ssa::data::Batch out;
   out.input = tokens.slice(1, 0, length).contiguous();

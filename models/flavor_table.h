@@ -26,8 +26,8 @@ template <class Config>
 Config flavor_from_table(const FlavorTable<Config>& table, const std::string& family, const std::string& name) {
   const auto it = table.find(name);
   if (it == table.end()) {
-    throw ModelConfigError("flavor", "unknown " + family + " flavor '" + name + "'; known: " +
-                      join(flavor_table_names(table)));
+    throw ModelConfigError("flavor",
+                           "unknown " + family + " flavor '" + name + "'; known: " + join(flavor_table_names(table)));
   }
   return it->second();
 }

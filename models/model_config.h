@@ -7,7 +7,7 @@
 namespace ssa::models {
 
 struct ModelConfig {
-  ModelConfig();  // the default family with its defaults (model_registry.cpp)
+  ModelConfig();       // the default family with its defaults (model_registry.cpp)
   std::string type;    // model.type: a registered family name
   std::string flavor;  // optional named preset the other keys override
   std::any settings;   // the config struct of family `type`

@@ -22,12 +22,12 @@ namespace ssa::models {
 
 // What config validation tells a family about the rest of the experiment (lib/config fills it).
 struct DataFacts {
-  std::string dataset;                 // data.dataset: text, fashion_mnist, cifar10, imagenet, molecules
-  bool byte_tokens = false;            // text read as bytes (data.format: bytes)
-  int64_t seq_len = 0;                 // data.seq_len
-  int64_t eval_context = 0;            // eval.context
-  std::vector<std::string> distaug;    // names of the enabled data.augment.distaug families, in order
-  std::vector<int64_t> distaug_ids;    // their id counts
+  std::string dataset;               // data.dataset: text, fashion_mnist, cifar10, imagenet, molecules
+  bool byte_tokens = false;          // text read as bytes (data.format: bytes)
+  int64_t seq_len = 0;               // data.seq_len
+  int64_t eval_context = 0;          // eval.context
+  std::vector<std::string> distaug;  // names of the enabled data.augment.distaug families, in order
+  std::vector<int64_t> distaug_ids;  // their id counts
 };
 
 // What the family's model needs the data loader to check or match.
@@ -51,9 +51,9 @@ using ReportProblem = std::function<void(const std::string& key, const std::stri
 // A family as its folder defines it, typed by its config struct.
 template <class Config>
 struct Family {
-  const char* name;                      // model.type
-  std::vector<std::string> datasets;     // the data.dataset values it reads ...
-  const char* datasets_problem;          // ... and what to tell a config with another one
+  const char* name;                         // model.type
+  std::vector<std::string> datasets;        // the data.dataset values it reads ...
+  const char* datasets_problem;             // ... and what to tell a config with another one
   const FlavorTable<Config>& (*flavors)();  // model.flavor presets
   void (*describe)(config::FieldVisitor& v, Config& c);
   void (*validate)(const Config& c, const DataFacts& data, const ReportProblem& fail);
@@ -83,7 +83,10 @@ struct RegisteredFamily {
 template <class Config>
 RegisteredFamily registered(const Family<Config>& f) {
   const auto cfg = [](const std::any& a) -> const Config& { return std::any_cast<const Config&>(a); };
-  return {f.name, f.datasets, f.datasets_problem, flavor_table_names(f.flavors()),
+  return {f.name,
+          f.datasets,
+          f.datasets_problem,
+          flavor_table_names(f.flavors()),
           [] { return std::any(Config{}); },
           [table = f.flavors, name = std::string(f.name)](const std::string& flavor) {
             return std::any(flavor_from_table(table(), name, flavor));

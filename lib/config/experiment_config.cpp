@@ -75,12 +75,14 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
     }
   }
   if (c.run.resume != "auto" && c.run.resume != "never" && !c.run.init_from.empty()) {
-    fail("run.resume", "continuing from a checkpoint and run.init_from (weights only) exclude each other; "
-                       "set one of them");
+    fail("run.resume",
+         "continuing from a checkpoint and run.init_from (weights only) exclude each other; "
+         "set one of them");
   }
   if (c.run.precision == train::Precision::kFp16 && c.run.device != train::DeviceKind::kCuda) {
-    fail("run.precision", "fp16 autocast needs run.device: cuda; on CPU use bf16 (train.loss_scale.mode: dynamic "
-                          "runs the loss scaler in any precision)");
+    fail("run.precision",
+         "fp16 autocast needs run.device: cuda; on CPU use bf16 (train.loss_scale.mode: dynamic "
+         "runs the loss scaler in any precision)");
   }
   double total = 0;
   for (const auto& p : c.train.phases) total += p.fraction;
@@ -89,13 +91,11 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
   }
   const int64_t micro = c.train.micro_batch_size ? c.train.micro_batch_size : c.train.batch_size;
   if (c.train.batch_size % micro != 0) {
-    fail("train.micro_batch_size", "must divide train.batch_size (" +
-                                       std::to_string(c.train.batch_size) + "), got " +
-                                       std::to_string(micro));
+    fail("train.micro_batch_size",
+         "must divide train.batch_size (" + std::to_string(c.train.batch_size) + "), got " + std::to_string(micro));
   }
   if (c.train.lr_schedule.warmup_steps > c.train.steps) {
-    fail("train.lr_schedule.warmup_steps", "is longer than train.steps (" +
-                                               std::to_string(c.train.steps) + ")");
+    fail("train.lr_schedule.warmup_steps", "is longer than train.steps (" + std::to_string(c.train.steps) + ")");
   }
   if (c.train.lr_schedule.min_lr > c.train.optimizer.lr) {
     fail("train.lr_schedule.min_lr", "must not exceed train.optimizer.lr");
@@ -114,8 +114,10 @@ int unclosed_quote_line(const std::string& text) {
     if (quote == '"' && c == '\\') {
       ++i;
     } else if (quote && c == quote) {
-      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') ++i;  // '' inside '...'
-      else quote = 0;
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'')
+        ++i;  // '' inside '...'
+      else
+        quote = 0;
     } else if (!quote && c == '#' && (i == 0 || std::isspace(static_cast<unsigned char>(text[i - 1])))) {
       while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
     } else if (!quote && (c == '"' || c == '\'') && std::string(":-[{,\n").find(previous) != std::string::npos) {
@@ -146,8 +148,8 @@ YAML::Node parse_yaml(const std::string& text, const std::string& source) {
     throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
                       ": YAML nested too deeply (the limit is 500 levels)");
   } catch (const YAML::ParserException& e) {
-    throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ":" +
-                      std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
+    throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                      ": YAML syntax error: " + e.msg);
   } catch (const YAML::Exception& e) {
     throw ConfigError(source + ": YAML error: " + e.msg);
   }

@@ -20,9 +20,7 @@ std::vector<std::string> split_dots(const std::string& key) {
   return parts;
 }
 
-bool is_index(const std::string& s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
-}
+bool is_index(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
 
 // The dotted path as the reader names it: list indices in brackets.
 std::string reader_path(const std::vector<std::string>& parts) {

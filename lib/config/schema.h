@@ -10,30 +10,28 @@
 
 namespace ssa::config {
 
-inline const ChoiceNames<data::DatasetKind> kDatasetKinds = {
-    {"text", data::DatasetKind::kText},
-    {"fashion_mnist", data::DatasetKind::kFashionMnist},
-    {"cifar10", data::DatasetKind::kCifar10},
-    {"imagenet", data::DatasetKind::kImageNet},
-    {"molecules", data::DatasetKind::kMolecules}};
-inline const ChoiceNames<data::Interpolation> kInterpolations = {
-    {"bilinear", data::Interpolation::kBilinear}, {"bicubic", data::Interpolation::kBicubic}};
+inline const ChoiceNames<data::DatasetKind> kDatasetKinds = {{"text", data::DatasetKind::kText},
+                                                             {"fashion_mnist", data::DatasetKind::kFashionMnist},
+                                                             {"cifar10", data::DatasetKind::kCifar10},
+                                                             {"imagenet", data::DatasetKind::kImageNet},
+                                                             {"molecules", data::DatasetKind::kMolecules}};
+inline const ChoiceNames<data::Interpolation> kInterpolations = {{"bilinear", data::Interpolation::kBilinear},
+                                                                 {"bicubic", data::Interpolation::kBicubic}};
 inline const ChoiceNames<data::TokenFormat> kTokenFormats = {
-    {"bytes", data::TokenFormat::kBytes},
-    {"uint16", data::TokenFormat::kUint16},
-    {"uint32", data::TokenFormat::kUint32}};
-inline const ChoiceNames<train::DecayShape> kDecayShapes = {
-    {"cosine", train::DecayShape::kCosine},
-    {"linear", train::DecayShape::kLinear},
-    {"constant", train::DecayShape::kConstant}};
-inline const ChoiceNames<train::DeviceKind> kDevices = {{"cpu", train::DeviceKind::kCpu}, {"cuda", train::DeviceKind::kCuda}};
+    {"bytes", data::TokenFormat::kBytes}, {"uint16", data::TokenFormat::kUint16}, {"uint32", data::TokenFormat::kUint32}};
+inline const ChoiceNames<train::DecayShape> kDecayShapes = {{"cosine", train::DecayShape::kCosine},
+                                                            {"linear", train::DecayShape::kLinear},
+                                                            {"constant", train::DecayShape::kConstant}};
+inline const ChoiceNames<train::DeviceKind> kDevices = {{"cpu", train::DeviceKind::kCpu},
+                                                        {"cuda", train::DeviceKind::kCuda}};
 inline const ChoiceNames<train::Precision> kPrecisions = {
     {train::precision_name(train::Precision::kAuto), train::Precision::kAuto},
     {train::precision_name(train::Precision::kFp32), train::Precision::kFp32},
     {train::precision_name(train::Precision::kBf16), train::Precision::kBf16},
     {train::precision_name(train::Precision::kFp16), train::Precision::kFp16}};
-inline const ChoiceNames<train::LossScaleMode> kLossScaleModes = {
-    {"auto", train::LossScaleMode::kAuto}, {"dynamic", train::LossScaleMode::kDynamic}, {"off", train::LossScaleMode::kOff}};
+inline const ChoiceNames<train::LossScaleMode> kLossScaleModes = {{"auto", train::LossScaleMode::kAuto},
+                                                                  {"dynamic", train::LossScaleMode::kDynamic},
+                                                                  {"off", train::LossScaleMode::kOff}};
 inline const ChoiceNames<attn::AttentionMode> kAttentionModes = {
     {attn::attention_mode_name(attn::AttentionMode::kSubsampled), attn::AttentionMode::kSubsampled},
     {attn::attention_mode_name(attn::AttentionMode::kDense), attn::AttentionMode::kDense}};
@@ -88,8 +86,8 @@ void describe(V& v, data::ImageAugmentConfig& c) {
   v.section("distaug", c.distaug, "pixel generation: Distribution Augmentation, ids told to the model");
 }
 
-inline const ChoiceNames<data::MoleculeSource> kMoleculeSources = {
-    {"csv", data::MoleculeSource::kCsv}, {"pcqm4mv2", data::MoleculeSource::kPcqm4mv2}};
+inline const ChoiceNames<data::MoleculeSource> kMoleculeSources = {{"csv", data::MoleculeSource::kCsv},
+                                                                   {"pcqm4mv2", data::MoleculeSource::kPcqm4mv2}};
 
 template <class V>
 void describe(V& v, data::MoleculeDataConfig& c) {
@@ -114,8 +112,7 @@ void describe(V& v, data::DataConfig& c) {
   v.field("train_paths", c.train_paths, train_paths);
   v.field("valid_paths", c.valid_paths, FieldSpec("validation files; empty = tail of train"));
   v.field("valid_fraction", c.valid_fraction,
-          FieldSpec("share of the train stream held out when valid_paths is empty")
-              .greater_than(0).below(1));
+          FieldSpec("share of the train stream held out when valid_paths is empty").greater_than(0).below(1));
   v.field("seq_len", c.seq_len, FieldSpec("tokens per training sequence (T); pixels: H*W*C").at_least(2));
   v.field("root", c.root, FieldSpec("images: directory of the dataset's files (imagenet: holds train/ and val/)"));
   v.section("augment", c.augment, "images: training transforms");
@@ -123,7 +120,8 @@ void describe(V& v, data::DataConfig& c) {
           FieldSpec("fashion_mnist, cifar10: train on the first N images only (data-limited runs); 0 = all").at_least(0));
   v.field("eval_crop_fraction", c.eval_crop_fraction,
           FieldSpec("imagenet: eval resizes the shorter side to image_size / this, then center-crops")
-              .greater_than(0).at_most(1));
+              .greater_than(0)
+              .at_most(1));
   v.choice("interpolation", c.interpolation, kInterpolations, FieldSpec("imagenet: resize filter (antialiased)"));
   v.section("molecules", c.molecules, "molecules: source, split and cache");
   v.field("prefetch", c.prefetch,
@@ -134,9 +132,9 @@ template <class V>
 void describe(V& v, train::RunConfig& c) {
   v.field("dir", c.dir, FieldSpec("run directory; empty = runs/<config stem>"));
   v.field("seed", c.seed, FieldSpec("seed for init, dropout, SSA and data order").at_least(0));
-  v.field("threads", c.threads,
-          FieldSpec("CPU threads of LibTorch and OpenBLAS; 0 = all cores this process may use; more is refused")
-              .at_least(0));
+  v.field(
+      "threads", c.threads,
+      FieldSpec("CPU threads of LibTorch and OpenBLAS; 0 = all cores this process may use; more is refused").at_least(0));
   v.choice("device", c.device, kDevices, FieldSpec("compute device"));
   v.choice("precision", c.precision, kPrecisions, FieldSpec("autocast precision; auto = bf16 on cuda, fp32 on cpu"));
   v.field("deterministic", c.deterministic,
@@ -186,7 +184,8 @@ template <class V>
 void describe(V& v, train::LossScaleConfig& c) {
   v.choice("mode", c.mode, kLossScaleModes, FieldSpec("dynamic, off, or auto (dynamic iff run.precision is fp16)"));
   v.field("init", c.init, FieldSpec("initial loss scale").greater_than(0));
-  v.field("growth_factor", c.growth_factor, FieldSpec("scale multiplier after growth_interval good steps").greater_than(1));
+  v.field("growth_factor", c.growth_factor,
+          FieldSpec("scale multiplier after growth_interval good steps").greater_than(1));
   v.field("backoff_factor", c.backoff_factor, FieldSpec("scale multiplier after an overflow").greater_than(0).below(1));
   v.field("growth_interval", c.growth_interval, FieldSpec("finite steps in a row before growing").at_least(1));
   v.field("min_scale", c.min_scale, FieldSpec("below this scale the run stops as diverged").greater_than(0));
@@ -196,8 +195,7 @@ template <class V>
 void describe(V& v, train::TrainConfig& c) {
   v.field("steps", c.steps, FieldSpec("optimizer steps").at_least(1));
   v.field("batch_size", c.batch_size, FieldSpec("sequences per optimizer step").at_least(1));
-  v.field("micro_batch_size", c.micro_batch_size,
-          FieldSpec("sequences per forward; 0 = batch_size").at_least(0));
+  v.field("micro_batch_size", c.micro_batch_size, FieldSpec("sequences per forward; 0 = batch_size").at_least(0));
   v.list("phases", c.phases, "training phases in order, e.g. ssa then dense fine-tune");
   v.section("optimizer", c.optimizer, "AdamW");
   v.section("lr_schedule", c.lr_schedule, "warmup then decay");
@@ -232,7 +230,8 @@ template <class V>
 void describe(V& v, train::LogConfig& c) {
   v.field("every", c.every, FieldSpec("steps between metrics lines").at_least(1));
   v.field("progress", c.progress, FieldSpec("live progress line on a terminal"));
-  v.field("tensorboard", c.tensorboard, FieldSpec("also write the metrics as TensorBoard events in <run dir>/tensorboard/"));
+  v.field("tensorboard", c.tensorboard,
+          FieldSpec("also write the metrics as TensorBoard events in <run dir>/tensorboard/"));
 }
 
 template <class V>
@@ -240,7 +239,8 @@ void describe(V& v, train::DistConfig& c) {
   v.field("timeout_s", c.timeout_s, FieldSpec("rendezvous and collective timeout, seconds").greater_than(0));
   v.field("load_timeout_s", c.load_timeout_s,
           FieldSpec("how long ranks wait for the slowest one to load the data, or for rank 0 to write a "
-                    "checkpoint, seconds").greater_than(0));
+                    "checkpoint, seconds")
+              .greater_than(0));
   v.field("bucket_mb", c.bucket_mb, FieldSpec("gradient all-reduce bucket size, MiB").greater_than(0));
   v.field("overlap", c.overlap,
           FieldSpec("all-reduce each bucket from gradient hooks during the last backward (false: after it)"));

@@ -44,8 +44,7 @@ std::string ReadContext::location(const std::string& dotted, const YAML::Mark& m
   return source + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
 }
 
-void ReadContext::fail(const std::string& where, const std::string& dotted,
-                       const std::string& problem) const {
+void ReadContext::fail(const std::string& where, const std::string& dotted, const std::string& problem) const {
   throw ConfigError(where + ": " + dotted + ": " + problem);
 }
 
@@ -81,22 +80,26 @@ void read_value(const YAML::Node& n, double& out, const std::string& dotted, con
 
 void read_value(const YAML::Node& n, bool& out, const std::string& dotted, const ReadContext& ctx) {
   if (n.IsScalar()) {
-    if (n.Scalar() == "true") { out = true; return; }
-    if (n.Scalar() == "false") { out = false; return; }
+    if (n.Scalar() == "true") {
+      out = true;
+      return;
+    }
+    if (n.Scalar() == "false") {
+      out = false;
+      return;
+    }
   }
   ctx.fail(ctx.location(dotted, n.Mark()), dotted, "expected true or false, got " + describe_node(n));
 }
 
-void read_value(const YAML::Node& n, std::string& out, const std::string& dotted,
-                const ReadContext& ctx) {
+void read_value(const YAML::Node& n, std::string& out, const std::string& dotted, const ReadContext& ctx) {
   if (!n.IsScalar()) {
     ctx.fail(ctx.location(dotted, n.Mark()), dotted, "expected a string, got " + describe_node(n));
   }
   out = n.Scalar();
 }
 
-void read_value(const YAML::Node& n, std::vector<std::string>& out, const std::string& dotted,
-                const ReadContext& ctx) {
+void read_value(const YAML::Node& n, std::vector<std::string>& out, const std::string& dotted, const ReadContext& ctx) {
   if (!n.IsSequence()) {
     ctx.fail(ctx.location(dotted, n.Mark()), dotted, "expected a list of strings, got " + describe_node(n));
   }
@@ -120,8 +123,7 @@ void read_value(const YAML::Node& n, std::vector<int64_t>& out, const std::strin
   }
 }
 
-void ReadVisitor::check(const char* key, const YAML::Node& n, const std::vector<int64_t>& v,
-                        const FieldSpec& spec) const {
+void ReadVisitor::check(const char* key, const YAML::Node& n, const std::vector<int64_t>& v, const FieldSpec& spec) const {
   if (spec.non_empty && v.empty()) ctx_.fail(where(key, n), dotted(key), "must not be empty");
   for (size_t i = 0; i < v.size(); ++i) check(key, n[i], v[i], spec);  // names the item's own value
 }
@@ -171,8 +173,7 @@ void ReadVisitor::check(const char* key, const YAML::Node& n, int64_t v, const F
   check(key, n, static_cast<double>(v), spec);
 }
 
-void ReadVisitor::check(const char* key, const YAML::Node& n, const std::string& v,
-                        const FieldSpec& spec) const {
+void ReadVisitor::check(const char* key, const YAML::Node& n, const std::string& v, const FieldSpec& spec) const {
   if (spec.non_empty && v.empty()) ctx_.fail(where(key, n), dotted(key), "must not be empty");
   if (spec.allowed.empty()) return;
   for (const auto& a : spec.allowed) {
@@ -199,7 +200,8 @@ void ReadVisitor::flavor(const char* key, models::ModelConfig& c) {
   if (!found) return;
   const YAML::Node& n = *found;
   read_value(n, c.flavor, dotted(key), ctx_);
-  if (!models::apply_flavor(c, c.flavor)) fail_unknown_value(key, n, c.flavor, models::find_family(c.type).flavor_names);
+  if (!models::apply_flavor(c, c.flavor))
+    fail_unknown_value(key, n, c.flavor, models::find_family(c.type).flavor_names);
 }
 
 void ReadVisitor::finish() const {
@@ -214,8 +216,7 @@ void ReadVisitor::finish() const {
     if (known) continue;
     const std::string hint = closest_match(k, asked_);
     ctx_.fail(loc, path,
-              "unknown key" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                  "; known keys: " + join(asked_));
+              "unknown key" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; known keys: " + join(asked_));
   }
 }
 

@@ -29,18 +29,15 @@ struct ReadContext {
   void raise_missing() const;
 
   std::string location(const std::string& dotted, const YAML::Mark& mark) const;
-  [[noreturn]] void fail(const std::string& where, const std::string& dotted,
-                         const std::string& problem) const;
+  [[noreturn]] void fail(const std::string& where, const std::string& dotted, const std::string& problem) const;
 };
 
 // Scalar and list conversions; each throws ConfigError naming `dotted` on a type problem.
 void read_value(const YAML::Node& n, int64_t& out, const std::string& dotted, const ReadContext& ctx);
 void read_value(const YAML::Node& n, double& out, const std::string& dotted, const ReadContext& ctx);
 void read_value(const YAML::Node& n, bool& out, const std::string& dotted, const ReadContext& ctx);
-void read_value(const YAML::Node& n, std::string& out, const std::string& dotted,
-                const ReadContext& ctx);
-void read_value(const YAML::Node& n, std::vector<std::string>& out, const std::string& dotted,
-                const ReadContext& ctx);
+void read_value(const YAML::Node& n, std::string& out, const std::string& dotted, const ReadContext& ctx);
+void read_value(const YAML::Node& n, std::vector<std::string>& out, const std::string& dotted, const ReadContext& ctx);
 void read_value(const YAML::Node& n, std::vector<int64_t>& out, const std::string& dotted, const ReadContext& ctx);
 
 class ReadVisitor {
@@ -114,8 +111,7 @@ class ReadVisitor {
   void check(const char* key, const YAML::Node& n, double v, const FieldSpec& spec) const;
   void check(const char* key, const YAML::Node& n, int64_t v, const FieldSpec& spec) const;
   void check(const char* key, const YAML::Node& n, const std::string& v, const FieldSpec& spec) const;
-  void check(const char* key, const YAML::Node& n, const std::vector<std::string>& v,
-             const FieldSpec& spec) const;
+  void check(const char* key, const YAML::Node& n, const std::vector<std::string>& v, const FieldSpec& spec) const;
   void check(const char*, const YAML::Node&, bool, const FieldSpec&) const {}
   // Lists of integers: every item within the bounds, and not empty.
   void check(const char* key, const YAML::Node& n, const std::vector<int64_t>& v, const FieldSpec& spec) const;

@@ -62,14 +62,11 @@ void ReferenceVisitor::flavor(const char* key, models::ModelConfig&) {
   for (const auto& family : models::model_families()) {
     for (const auto& name : family.flavor_names) all.push_back(family.name + ": " + name);
   }
-  row(key, "\"\"", join_allowed(all),
-      "named preset; keys given beside it override the preset");
+  row(key, "\"\"", join_allowed(all), "named preset; keys given beside it override the preset");
 }
 
-void ReferenceVisitor::row(const char* key, const std::string& def, const std::string& allowed,
-                           const std::string& doc) {
-  out_ += "| `" + dotted(key) + "` | " + (def.empty() ? "" : "`" + def + "`") + " | " + allowed +
-          " | " + doc + " |\n";
+void ReferenceVisitor::row(const char* key, const std::string& def, const std::string& allowed, const std::string& doc) {
+  out_ += "| `" + dotted(key) + "` | " + (def.empty() ? "" : "`" + def + "`") + " | " + allowed + " | " + doc + " |\n";
 }
 
 }  // namespace ssa::config

@@ -70,7 +70,9 @@ class FlatVisitor {
   FlatVisitor(std::map<std::string, std::string>& out, std::set<std::string>& architecture, std::string prefix)
       : out_(out), architecture_(architecture), prefix_(std::move(prefix)) {}
   template <class T>
-  void field(const char* key, T& value, const FieldSpec& spec) { add(key, value_text(value), spec); }
+  void field(const char* key, T& value, const FieldSpec& spec) {
+    add(key, value_text(value), spec);
+  }
   template <class E>
   void choice(const char* key, E& value, const ChoiceNames<E>& names, const FieldSpec& spec) {
     add(key, choice_text(value, names), spec);

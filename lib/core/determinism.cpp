@@ -10,7 +10,7 @@ namespace ssa {
 void use_deterministic_kernels(bool deterministic) {
   if (!deterministic) return;
   ::setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);  // cuBLAS reductions in a fixed order
-  ::setenv("NCCL_ALGO", "Ring", /*overwrite=*/0);                     // one reduction order for all-reduce
+  ::setenv("NCCL_ALGO", "Ring", /*overwrite=*/0);                   // one reduction order for all-reduce
   auto& context = at::globalContext();
   context.setBenchmarkCuDNN(false);
   context.setDeterministicCuDNN(true);

@@ -63,7 +63,7 @@ class InputError : public Error {
 }  // namespace ssa
 
 // Throws ssa::Error(code, formatted message) when cond is false.
-#define SSA_CHECK(cond, code, ...)                              \
-  do {                                                          \
+#define SSA_CHECK(cond, code, ...)                                     \
+  do {                                                                 \
     if (!(cond)) throw ::ssa::Error((code), fmt::format(__VA_ARGS__)); \
   } while (0)

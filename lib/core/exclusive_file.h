@@ -22,8 +22,8 @@ class ExclusiveFile {
 
   void write(const void* data, size_t bytes);
   void write(std::string_view text) { write(text.data(), text.size()); }
-  void sync();             // fsync: the bytes written so far are on disk
-  void sync_and_close();   // before a rename commits the file
+  void sync();            // fsync: the bytes written so far are on disk
+  void sync_and_close();  // before a rename commits the file
   // Syncs, renames the file to `path` (commit_by_rename) and keeps it open: later writes go to
   // the committed file through this descriptor, whatever is put at `path` afterwards.
   void commit_as(const std::string& path);

@@ -16,8 +16,7 @@ std::string number_text(double v) {
 
 std::string FieldSpec::range_text() const {
   if (min && max) {
-    return std::string(min_open ? "(" : "[") + number_text(*min) + ", " + number_text(*max) +
-           (max_open ? ")" : "]");
+    return std::string(min_open ? "(" : "[") + number_text(*min) + ", " + number_text(*max) + (max_open ? ")" : "]");
   }
   if (min) return std::string(min_open ? "> " : ">= ") + number_text(*min);
   if (max) return std::string(max_open ? "< " : "<= ") + number_text(*max);

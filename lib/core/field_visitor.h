@@ -23,8 +23,7 @@ class FieldVisitor {
   virtual void field(const char* key, std::vector<std::string>& value, const FieldSpec& spec) = 0;
   virtual void field(const char* key, std::vector<int64_t>& value, const FieldSpec& spec) = 0;
   // An enum field, as the index of its value in `names`.
-  virtual void choice_index(const char* key, size_t& index, const ChoiceNames<size_t>& names,
-                            const FieldSpec& spec) = 0;
+  virtual void choice_index(const char* key, size_t& index, const ChoiceNames<size_t>& names, const FieldSpec& spec) = 0;
   // A nested map of keys; `body` describes them to the child visitor.
   virtual void section(const char* key, const char* doc, const std::function<void(FieldVisitor&)>& body) = 0;
 

@@ -11,8 +11,7 @@ enum class EmptyFile { kRefused, kAllowed };
 
 // The size of the regular file at `path`. Problems: "no such file", "is a directory, expected a
 // file", "cannot open (permission denied?)" and, unless allowed, "file is empty".
-int64_t check_input_file(const std::string& path, const std::string& label = "",
-                         EmptyFile empty = EmptyFile::kRefused);
+int64_t check_input_file(const std::string& path, const std::string& label = "", EmptyFile empty = EmptyFile::kRefused);
 
 // The whole file, after the same checks ("read failed after N bytes" if it shrinks or fails).
 std::string read_input_file(const std::string& path, const std::string& label = "",

@@ -22,18 +22,18 @@ inline constexpr bool kFusedAttention = SSA_TORCH_AT_LEAST(2, 1);
 // softmax(q k^T / sqrt(d) + bias) v with dropout on the probabilities. q: (..., Tq, D),
 // k, v: (..., S, D), bias broadcastable to (..., Tq, S). LibTorch 2.x uses the fused
 // scaled_dot_product_attention; 1.13 runs the same math op by op, softmax in at least fp32.
-inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                            const at::Tensor& bias, double dropout_p, bool training) {
+inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& bias,
+                            double dropout_p, bool training) {
 #if SSA_TORCH_AT_LEAST(2, 0)
-  return at::scaled_dot_product_attention(q, k, v, bias.to(q.scalar_type()),
-                                          training ? dropout_p : 0.0, /*is_causal=*/false);
+  return at::scaled_dot_product_attention(q, k, v, bias.to(q.scalar_type()), training ? dropout_p : 0.0,
+                                          /*is_causal=*/false);
 #else
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
   // Scale q (Tq x D entries), not the scores (Tq x S): the scores' elementwise passes dominate on CPU.
   auto scores = at::matmul(q.mul(scale), k.transpose(-2, -1)).add_(bias);  // (..., Tq, S)
   auto probs = at::softmax(scores, -1, at::promote_types(q.scalar_type(), at::kFloat)).to(q.scalar_type());
   if (training && dropout_p > 0) probs = at::dropout(probs, dropout_p, /*train=*/true);
-  return at::matmul(probs, v);                                                // (..., Tq, D)
+  return at::matmul(probs, v);                                       // (..., Tq, D)
 #endif
 }
 
@@ -48,14 +48,14 @@ inline at::Tensor masked_attention(const at::Tensor& q, const at::Tensor& k, con
   const double p = training ? dropout_p : 0.0;
 #if SSA_TORCH_AT_LEAST(2, 1)
   const int64_t pad = q.size(-1) - v.size(-1);
-  const auto v_fused = pad > 0 ? at::constant_pad_nd(v, {0, pad}) : v;            // (..., S, E)
+  const auto v_fused = pad > 0 ? at::constant_pad_nd(v, {0, pad}) : v;  // (..., S, E)
   std::optional<at::Tensor> mask;
   if (allowed.defined()) mask = allowed;
   const auto y = at::scaled_dot_product_attention(q, k, v_fused, mask, p, is_causal, scale);
-  return pad > 0 ? y.narrow(-1, 0, v.size(-1)) : y;                                // (..., Tq, Ev)
+  return pad > 0 ? y.narrow(-1, 0, v.size(-1)) : y;  // (..., Tq, Ev)
 #else
   const auto wide = at::promote_types(q.scalar_type(), at::kFloat);  // scores in at least fp32, as the fused kernels
-  auto scores = at::matmul(q.to(wide).mul(scale), k.to(wide).transpose(-2, -1));   // (..., Tq, S)
+  auto scores = at::matmul(q.to(wide).mul(scale), k.to(wide).transpose(-2, -1));  // (..., Tq, S)
   const auto minus_inf = -std::numeric_limits<double>::infinity();
   if (allowed.defined()) scores.masked_fill_(allowed.logical_not(), minus_inf);
   if (is_causal) {
@@ -63,7 +63,7 @@ inline at::Tensor masked_attention(const at::Tensor& q, const at::Tensor& k, con
   }
   auto probs = at::softmax(scores, -1).to(q.scalar_type());
   if (p > 0) probs = at::dropout(probs, p, /*train=*/true);
-  return at::matmul(probs, v);                                                     // (..., Tq, Ev)
+  return at::matmul(probs, v);  // (..., Tq, Ev)
 #endif
 }
 

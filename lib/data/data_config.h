@@ -24,9 +24,9 @@ inline bool in_memory_images(DatasetKind kind) {
 }
 
 enum class TokenFormat {
-  kBytes,     // any file; each byte is a token (vocab 256)
-  kUint16,    // pre-tokenized little-endian uint16 ids
-  kUint32,    // pre-tokenized little-endian uint32 ids
+  kBytes,   // any file; each byte is a token (vocab 256)
+  kUint16,  // pre-tokenized little-endian uint16 ids
+  kUint32,  // pre-tokenized little-endian uint32 ids
 };
 
 constexpr int64_t bytes_per_token(TokenFormat f) {
@@ -57,8 +57,8 @@ struct DistAugConfig {
 
 // Training-time image transforms (Swin's recipe, scaled to small images). Off in evaluation.
 struct ImageAugmentConfig {
-  bool flip = true;              // mirror left-right with probability 1/2
-  int64_t crop_padding = 0;      // random crop after zero-padding each side by this many pixels
+  bool flip = true;          // mirror left-right with probability 1/2
+  int64_t crop_padding = 0;  // random crop after zero-padding each side by this many pixels
   // imagenet: RandomResizedCrop draws a box of this share of the image area or more (up to all)
   // with an aspect ratio log-uniform in [1 / max_ratio, max_ratio], and resizes it to the model's side.
   double resized_crop_min_scale = 0.08;
@@ -77,14 +77,14 @@ struct DataConfig {
   DatasetKind dataset = DatasetKind::kText;
   // Text:
   TokenFormat format = TokenFormat::kBytes;
-  std::vector<std::string> train_paths;   // required for text; concatenated in order
-  std::vector<std::string> valid_paths;   // optional; if empty, the tail of the train stream
-  double valid_fraction = 0.05;           // used only when valid_paths is empty
-  int64_t seq_len = 256;                  // T: tokens per training sequence (pixel generation: H*W*C)
+  std::vector<std::string> train_paths;  // required for text; concatenated in order
+  std::vector<std::string> valid_paths;  // optional; if empty, the tail of the train stream
+  double valid_fraction = 0.05;          // used only when valid_paths is empty
+  int64_t seq_len = 256;                 // T: tokens per training sequence (pixel generation: H*W*C)
   // Images:
   std::string root = "/usr/share/datasets/fashion-mnist";  // directory holding the dataset's files
   ImageAugmentConfig augment;
-  int64_t train_images = 0;               // fashion_mnist, cifar10: train on the first N images only; 0 = all
+  int64_t train_images = 0;  // fashion_mnist, cifar10: train on the first N images only; 0 = all
   // imagenet (the side is model.image_size): evaluation resizes the shorter side to
   // side / eval_crop_fraction and takes the central side x side crop (timm's crop_pct).
   double eval_crop_fraction = 0.875;

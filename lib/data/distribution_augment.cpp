@@ -57,8 +57,7 @@ void check_distaug_geometry(const DistAugConfig& config, int64_t channels, int64
                       ": needs square images, these are " + shape);
   }
   if (config.jigsaw && (height % 2 != 0 || width % 2 != 0)) {
-    throw ConfigError("data.augment.distaug.jigsaw: needs an even height and width to cut quadrants, these are " +
-                      shape);
+    throw ConfigError("data.augment.distaug.jigsaw: needs an even height and width to cut quadrants, these are " + shape);
   }
   if (config.colour && channels != 3) {
     throw ConfigError("data.augment.distaug.colour: permutes 3 colour channels, these images are " + shape);
@@ -68,13 +67,13 @@ void check_distaug_geometry(const DistAugConfig& config, int64_t channels, int64
 at::Tensor distaug_transform(const at::Tensor& image, const DistAugConfig& config, const at::Tensor& ids) {
   int64_t f = 0;
   const auto next_id = [&] { return ids[f++].item<int64_t>(); };
-  at::Tensor x = image;                                                          // (C, H, W)
+  at::Tensor x = image;  // (C, H, W)
   if (config.rotate) x = rotate_clockwise(x, next_id());
   if (config.colour) x = permute_channels(x, next_id());
   if (config.transpose && next_id() == 1) x = x.transpose(1, 2);
   if (config.reverse && next_id() == 1) x = rotate_clockwise(x, 2);
   if (config.jigsaw) x = permute_quadrants(x, next_id());
-  return x.contiguous();                                                         // (C, H, W)
+  return x.contiguous();  // (C, H, W)
 }
 
 at::Tensor draw_distaug_ids(const DistAugConfig& config, int64_t batch, std::mt19937_64& rng) {

@@ -13,19 +13,18 @@ size_t whitespace_length(std::string_view s, size_t i) {
   const auto at = [&](size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
   const unsigned c = at(i);
   if ((c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20)) return 1;
-  if (c == 0xc2 && (at(i + 1) == 0x85 || at(i + 1) == 0xa0)) return 2;                  // U+0085, U+00A0
-  if (c == 0xe1 && at(i + 1) == 0x9a && at(i + 2) == 0x80) return 3;                     // U+1680
+  if (c == 0xc2 && (at(i + 1) == 0x85 || at(i + 1) == 0xa0)) return 2;  // U+0085, U+00A0
+  if (c == 0xe1 && at(i + 1) == 0x9a && at(i + 2) == 0x80) return 3;    // U+1680
   if (c == 0xe2 && at(i + 1) == 0x80) {
     const unsigned t = at(i + 2);
-    if ((t >= 0x80 && t <= 0x8a) || t == 0xa8 || t == 0xa9 || t == 0xaf) return 3;      // U+2000-200A, 2028, 2029, 202F
+    if ((t >= 0x80 && t <= 0x8a) || t == 0xa8 || t == 0xa9 || t == 0xaf) return 3;  // U+2000-200A, 2028, 2029, 202F
   }
-  if (c == 0xe2 && at(i + 1) == 0x81 && at(i + 2) == 0x9f) return 3;                     // U+205F
-  if (c == 0xe3 && at(i + 1) == 0x80 && at(i + 2) == 0x80) return 3;                     // U+3000
+  if (c == 0xe2 && at(i + 1) == 0x81 && at(i + 2) == 0x9f) return 3;  // U+205F
+  if (c == 0xe3 && at(i + 1) == 0x80 && at(i + 2) == 0x80) return 3;  // U+3000
   return 0;
 }
 
-FairseqDictionary::FairseqDictionary()
-    : symbols_{"<s>", "<pad>", "</s>", "<unk>"}, counts_(kSpecials, 0) {
+FairseqDictionary::FairseqDictionary() : symbols_{"<s>", "<pad>", "</s>", "<unk>"}, counts_(kSpecials, 0) {
   for (int32_t i = 0; i < kSpecials; ++i) ids_[symbols_[static_cast<size_t>(i)]] = i;
 }
 

@@ -35,7 +35,9 @@ void rotate(std::vector<double>& a, std::vector<double>& q_mat, int64_t n, int64
   const double tau = (a[static_cast<size_t>(q * n + q)] - a[static_cast<size_t>(p * n + p)]) / (2.0 * apq);
   const double t = (tau >= 0 ? 1.0 : -1.0) / (std::abs(tau) + std::sqrt(1.0 + tau * tau));
   const double c = 1.0 / std::sqrt(1.0 + t * t), s = t * c;
-  auto at = [n](std::vector<double>& m, int64_t r, int64_t col) -> double& { return m[static_cast<size_t>(r * n + col)]; };
+  auto at = [n](std::vector<double>& m, int64_t r, int64_t col) -> double& {
+    return m[static_cast<size_t>(r * n + col)];
+  };
   for (int64_t k = 0; k < n; ++k) {  // columns p and q
     const double kp = at(a, k, p), kq = at(a, k, q);
     at(a, k, p) = c * kp - s * kq;

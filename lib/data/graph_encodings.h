@@ -8,8 +8,8 @@
 
 namespace ssa::data {
 
-constexpr int64_t kSvdRank = 8;                 // r: leading singular components kept
-constexpr int64_t kUnreachableDistance = 510;   // EGT's hop count for disconnected pairs
+constexpr int64_t kSvdRank = 8;                // r: leading singular components kept
+constexpr int64_t kUnreachableDistance = 510;  // EGT's hop count for disconnected pairs
 
 using GraphEdges = std::vector<std::pair<int64_t, int64_t>>;  // (i, j); one or both directions
 

@@ -53,7 +53,8 @@ void mix_batch(at::Tensor& x, at::Tensor& y, const ImageAugmentConfig& a, std::m
   if (use_cutmix) {
     const int64_t h = x.size(2), w = x.size(3);
     const double cut = std::sqrt(1.0 - lam);
-    const auto ch = static_cast<int64_t>(static_cast<double>(h) * cut), cw = static_cast<int64_t>(static_cast<double>(w) * cut);
+    const auto ch = static_cast<int64_t>(static_cast<double>(h) * cut),
+               cw = static_cast<int64_t>(static_cast<double>(w) * cut);
     std::uniform_int_distribution<int64_t> cy(0, h - 1), cx(0, w - 1);
     const int64_t yc = cy(rng), xc = cx(rng);
     const int64_t y0 = std::clamp<int64_t>(yc - ch / 2, 0, h), y1 = std::clamp<int64_t>(yc + ch / 2, 0, h);
@@ -69,8 +70,8 @@ void mix_batch(at::Tensor& x, at::Tensor& y, const ImageAugmentConfig& a, std::m
 
 }  // namespace
 
-Batch mixed_training_batch(at::Tensor x, const at::Tensor& labels, int64_t classes,
-                           const ImageAugmentConfig& augment, std::mt19937_64& rng) {
+Batch mixed_training_batch(at::Tensor x, const at::Tensor& labels, int64_t classes, const ImageAugmentConfig& augment,
+                           std::mt19937_64& rng) {
   const bool mixing = augment.mixup_alpha > 0 || augment.cutmix_alpha > 0;
   if (!mixing && augment.label_smoothing <= 0) return {x, labels};
   const double eps = augment.label_smoothing;
@@ -84,12 +85,10 @@ ChannelStats channel_stats(const at::Tensor& pixels) {
   return {x.mean(1), x.std(1)};
 }
 
-ImageClassificationDataset::ImageClassificationDataset(ImageSet images, ChannelStats stats,
-                                                       ImageAugmentConfig augment)
+ImageClassificationDataset::ImageClassificationDataset(ImageSet images, ChannelStats stats, ImageAugmentConfig augment)
     : images_(std::move(images)), stats_(std::move(stats)), augment_(augment) {}
 
-Batch ImageClassificationDataset::batch(const std::vector<int64_t>& indices,
-                                        std::optional<uint64_t> augment_seed) const {
+Batch ImageClassificationDataset::batch(const std::vector<int64_t>& indices, std::optional<uint64_t> augment_seed) const {
   auto x = gather_images(images_, indices).to(at::kFloat).div(255.0);  // (B, C, H, W) in [0, 1]
   x = (x - stats_.mean.view({1, -1, 1, 1})) / stats_.std.view({1, -1, 1, 1});
   auto labels = images_.labels.index_select(0, at::tensor(indices, at::kLong));  // (B)
@@ -116,11 +115,11 @@ int64_t PixelSequenceDataset::sequence_length() const {
 }
 
 Batch PixelSequenceDataset::batch(const std::vector<int64_t>& indices, std::optional<uint64_t> augment_seed) const {
-  auto images = gather_images(images_, indices);                                           // (B, C, H, W)
+  auto images = gather_images(images_, indices);  // (B, C, H, W)
   at::Tensor condition;
   if (augment_seed && !distaug_families(distaug_).empty()) {
     std::mt19937_64 rng(*augment_seed);
-    condition = draw_distaug_ids(distaug_, images.size(0), rng);                            // (B, F)
+    condition = draw_distaug_ids(distaug_, images.size(0), rng);  // (B, F)
     std::vector<at::Tensor> transformed;
     for (int64_t i = 0; i < images.size(0); ++i) {
       transformed.push_back(distaug_transform(images[i], distaug_, condition[i]));
@@ -129,7 +128,7 @@ Batch PixelSequenceDataset::batch(const std::vector<int64_t>& indices, std::opti
   }
   const auto target = images.permute({0, 2, 3, 1}).reshape({images.size(0), -1}).to(at::kLong);  // (B, T) raster sub-pixels
   const auto begin = at::full({images.size(0), 1}, kBeginToken, at::kLong);
-  const auto input = at::cat({begin, target.slice(1, 0, -1)}, 1);                           // (B, T)
+  const auto input = at::cat({begin, target.slice(1, 0, -1)}, 1);  // (B, T)
   Batch b{input, target};
   b.condition = condition;
   return b;

@@ -22,8 +22,8 @@ ChannelStats channel_stats(const at::Tensor& pixels);
 // The batch-level end of the training transforms: labels (B) become soft targets (B, K) with
 // label smoothing, then mixup or cutmix mixes x (B, C, H, W) and the targets (timm's batch mode).
 // With all three off the batch keeps its integer labels.
-Batch mixed_training_batch(at::Tensor x, const at::Tensor& labels, int64_t classes,
-                           const ImageAugmentConfig& augment, std::mt19937_64& rng);
+Batch mixed_training_batch(at::Tensor x, const at::Tensor& labels, int64_t classes, const ImageAugmentConfig& augment,
+                           std::mt19937_64& rng);
 
 class ImageClassificationDataset : public Dataset {
  public:

@@ -83,8 +83,8 @@ ImageSet read_cifar10_batches(const std::vector<std::string>& paths) {
                        "CIFAR-10 records (truncated file?)");
     }
     const int64_t n = static_cast<int64_t>(bytes.size()) / kCifarRecord;
-    const auto records = bytes_tensor(bytes, 0, {n, kCifarRecord});                        // (n, 3073)
-    labels.push_back(records.select(1, 0).to(at::kLong));                                  // (n)
+    const auto records = bytes_tensor(bytes, 0, {n, kCifarRecord});  // (n, 3073)
+    labels.push_back(records.select(1, 0).to(at::kLong));            // (n)
     pixels.push_back(records.slice(1, 1).reshape({n, kCifarChannels, kCifarSide, kCifarSide}).contiguous());
     check_labels(labels.back(), 10, path);
   }

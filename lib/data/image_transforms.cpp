@@ -60,16 +60,13 @@ at::Tensor crop_and_resize(const at::Tensor& image, const CropBox& box, int64_t 
   if (box.height == height && box.width == width) return x.squeeze(0);
   F::InterpolateFuncOptions::mode_t kind = torch::kBilinear;
   if (mode == Interpolation::kBicubic) kind = torch::kBicubic;
-  const auto options = F::InterpolateFuncOptions()
-                           .size(std::vector<int64_t>{height, width})
-                           .mode(kind)
-                           .align_corners(false)
-                           .antialias(true);
+  const auto options =
+      F::InterpolateFuncOptions().size(std::vector<int64_t>{height, width}).mode(kind).align_corners(false).antialias(true);
   return F::interpolate(x, options).squeeze(0).clamp_(0.0, 255.0);  // (3, height, width); bicubic overshoots
 }
 
-at::Tensor train_view(const at::Tensor& image, int64_t side, const CropRange& range, bool flip,
-                      Interpolation mode, SplitMix64& rng) {
+at::Tensor train_view(const at::Tensor& image, int64_t side, const CropRange& range, bool flip, Interpolation mode,
+                      SplitMix64& rng) {
   const auto box = sample_resized_crop_box(image.size(1), image.size(2), range, rng);
   auto view = crop_and_resize(image, box, side, side, mode);  // (3, side, side)
   if (flip && (rng.next() & 1u)) view = view.flip({2});

@@ -18,7 +18,7 @@ struct CropBox {
 };
 
 struct CropRange {
-  double min_scale = 0.08, max_scale = 1.0;  // share of the image area
+  double min_scale = 0.08, max_scale = 1.0;             // share of the image area
   double min_ratio = 3.0 / 4.0, max_ratio = 4.0 / 3.0;  // width / height, drawn log-uniformly
 };
 
@@ -38,8 +38,8 @@ at::Tensor crop_and_resize(const at::Tensor& image, const CropBox& box, int64_t 
                            Interpolation mode);
 
 // Training view: random resized crop to side x side, flipped with probability 1/2 when `flip`.
-at::Tensor train_view(const at::Tensor& image, int64_t side, const CropRange& range, bool flip,
-                      Interpolation mode, SplitMix64& rng);
+at::Tensor train_view(const at::Tensor& image, int64_t side, const CropRange& range, bool flip, Interpolation mode,
+                      SplitMix64& rng);
 
 // Evaluation view: shorter side to floor(side / crop_fraction), then the central side x side.
 at::Tensor eval_view(const at::Tensor& image, int64_t side, double crop_fraction, Interpolation mode);

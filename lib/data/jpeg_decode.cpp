@@ -60,12 +60,14 @@ bool decode(FILE* file, jpeg_decompress_struct& info, ErrorManager& errors, at::
   jpeg_start_decompress(&info);
   out = at::empty({info.output_height, info.output_width, 3}, at::kByte);
   JSAMPARRAY row = (*info.mem->alloc_sarray)(reinterpret_cast<j_common_ptr>(&info), JPOOL_IMAGE,
-                                              info.output_width * static_cast<JDIMENSION>(info.output_components), 1);
+                                             info.output_width * static_cast<JDIMENSION>(info.output_components), 1);
   uint8_t* dst = out.data_ptr<uint8_t>();
   while (info.output_scanline < info.output_height) {
     jpeg_read_scanlines(&info, row, 1);
-    if (cmyk) cmyk_to_rgb(row[0], dst, info.output_width);
-    else std::memcpy(dst, row[0], static_cast<size_t>(info.output_width) * 3);
+    if (cmyk)
+      cmyk_to_rgb(row[0], dst, info.output_width);
+    else
+      std::memcpy(dst, row[0], static_cast<size_t>(info.output_width) * 3);
     dst += static_cast<size_t>(info.output_width) * 3;
   }
   jpeg_finish_decompress(&info);

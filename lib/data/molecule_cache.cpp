@@ -53,8 +53,7 @@ class CacheBuildLock {
     }
     if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
     spdlog::info("another process is preparing {}; waiting for it", cache_path);
-    while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
-    }
+    while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {}
   }
   ~CacheBuildLock() {
     if (fd_ >= 0) ::close(fd_);  // releases the lock
@@ -101,7 +100,8 @@ class CacheReader {
     const auto version = read_at<uint32_t>(c_.data_ + 8);
     if (version != kVersion) stale(fmt::format("format version {}, expected {}", version, kVersion));
     const auto key_length = read_at<uint32_t>(c_.data_ + 12);
-    if (static_cast<size_t>(kHeaderFixedBytes + key_length + kTrailerBytes) > c_.size_) corrupt("key runs past the end");
+    if (static_cast<size_t>(kHeaderFixedBytes + key_length + kTrailerBytes) > c_.size_)
+      corrupt("key runs past the end");
     const std::string key(reinterpret_cast<const char*>(c_.data_ + kHeaderFixedBytes), key_length);
     if (key != key_) stale("made from another source file or settings");
     c_.records_ = c_.data_ + kHeaderFixedBytes + key_length;
@@ -114,10 +114,12 @@ class CacheReader {
     if (lines > kMaxStoredLines) corrupt("bad table");
     const uint64_t expected = 8 * (1 + lines + rows + 1);
     if (static_cast<uint64_t>(trailer - table) != expected) corrupt("table size does not match the row count");
-    for (uint64_t i = 0; i < lines; ++i) c_.malformed_lines_.push_back(static_cast<int64_t>(read_at<uint64_t>(table + 8 * (1 + i))));
+    for (uint64_t i = 0; i < lines; ++i)
+      c_.malformed_lines_.push_back(static_cast<int64_t>(read_at<uint64_t>(table + 8 * (1 + i))));
     c_.offsets_.resize(rows + 1);
     std::memcpy(c_.offsets_.data(), table + 8 * (1 + lines), (rows + 1) * 8);
-    if (c_.offsets_.front() != 0 || c_.records_ + c_.offsets_.back() != table) corrupt("record offsets do not span the records");
+    if (c_.offsets_.front() != 0 || c_.records_ + c_.offsets_.back() != table)
+      corrupt("record offsets do not span the records");
   }
 
   void check_records() {
@@ -145,7 +147,8 @@ class CacheReader {
 GraphEdges MoleculeRecord::edges() const {
   GraphEdges out;
   out.reserve(static_cast<size_t>(num_bonds));
-  for (int64_t b = 0; b < num_bonds; ++b) out.emplace_back(bonds[b * kStoredBondWidth], bonds[b * kStoredBondWidth + 1]);
+  for (int64_t b = 0; b < num_bonds; ++b)
+    out.emplace_back(bonds[b * kStoredBondWidth], bonds[b * kStoredBondWidth + 1]);
   return out;
 }
 
@@ -170,7 +173,7 @@ MoleculeCache::~MoleculeCache() {
 }
 
 std::shared_ptr<MoleculeCache> MoleculeCache::map_and_check(const std::string& path, const std::string& key,
-                                                           CacheOrigin origin) {
+                                                            CacheOrigin origin) {
   std::shared_ptr<MoleculeCache> cache(new MoleculeCache());
   cache->path_ = path;
   cache->origin_ = origin;
@@ -187,9 +190,9 @@ std::shared_ptr<MoleculeCache> MoleculeCache::map_and_check(const std::string& p
   return cache;
 }
 
-std::shared_ptr<const MoleculeCache> MoleculeCache::load_or_build(
-    const std::string& path, const std::string& key, const std::function<std::vector<MoleculeRow>()>& read_rows,
-    int64_t threads) {
+std::shared_ptr<const MoleculeCache> MoleculeCache::load_or_build(const std::string& path, const std::string& key,
+                                                                  const std::function<std::vector<MoleculeRow>()>& read_rows,
+                                                                  int64_t threads) {
   CacheUnusable why{CacheOrigin::kBuilt, ""};
   const auto map_if_usable = [&]() -> std::shared_ptr<const MoleculeCache> {
     try {
@@ -202,7 +205,7 @@ std::shared_ptr<const MoleculeCache> MoleculeCache::load_or_build(
     }
   };
   if (auto cache = map_if_usable()) return cache;  // the common case: no lock taken
-  const CacheBuildLock lock(path);                  // one process featurizes, the others wait here
+  const CacheBuildLock lock(path);                 // one process featurizes, the others wait here
   if (auto cache = map_if_usable()) return cache;  // built by the process we waited for
   if (why.rebuild_as == CacheOrigin::kRebuiltCorrupt) {
     spdlog::warn("molecule cache {} is unusable ({}); rebuilding it", path, why.reason);

@@ -21,14 +21,14 @@ constexpr int64_t kStoredBondWidth = 5;   // atom i, atom j, then the 3 OGB bond
 // One molecule as stored: views into the mapped file, valid while its MoleculeCache lives.
 struct MoleculeRecord {
   float target = 0;
-  int64_t num_nodes = 0;                // N
-  int64_t num_bonds = 0;                // E, each bond once
-  const uint8_t* node_feat = nullptr;   // (N, 9) OGB atom feature indices
-  const uint8_t* bonds = nullptr;       // (E, kStoredBondWidth): atom i, atom j, type, stereo, conjugated
-  const uint8_t* svd = nullptr;         // (N, 2r) float32, maybe unaligned: read through svd_row()
+  int64_t num_nodes = 0;               // N
+  int64_t num_bonds = 0;               // E, each bond once
+  const uint8_t* node_feat = nullptr;  // (N, 9) OGB atom feature indices
+  const uint8_t* bonds = nullptr;      // (E, kStoredBondWidth): atom i, atom j, type, stereo, conjugated
+  const uint8_t* svd = nullptr;        // (N, 2r) float32, maybe unaligned: read through svd_row()
 
-  GraphEdges edges() const;                        // the E bonds as (i, j)
-  void svd_row(int64_t node, float* out) const;    // copies the node's 2r encodings to out
+  GraphEdges edges() const;                      // the E bonds as (i, j)
+  void svd_row(int64_t node, float* out) const;  // copies the node's 2r encodings to out
 };
 
 enum class CacheOrigin {
@@ -43,9 +43,9 @@ class MoleculeCache {
   // Maps `path` if it holds `key`; otherwise featurizes read_rows() on `threads` threads, writes
   // the file (temporary name, fsync, rename) and maps that. Logs the parsed / malformed counts.
   // Processes that find it missing at the same time featurize once (a flock on `path`.lock).
-  static std::shared_ptr<const MoleculeCache> load_or_build(
-      const std::string& path, const std::string& key,
-      const std::function<std::vector<MoleculeRow>()>& read_rows, int64_t threads);
+  static std::shared_ptr<const MoleculeCache> load_or_build(const std::string& path, const std::string& key,
+                                                            const std::function<std::vector<MoleculeRow>()>& read_rows,
+                                                            int64_t threads);
 
   MoleculeCache(const MoleculeCache&) = delete;
   MoleculeCache& operator=(const MoleculeCache&) = delete;

@@ -23,8 +23,8 @@ constexpr uint32_t kVersion = 1;
 constexpr uint32_t kEndMagic = 0x444E454D;  // "MEND"
 constexpr int64_t kHeaderFixedBytes = 16;   // magic, version, key length
 constexpr int64_t kTrailerBytes = 32;
-constexpr int64_t kRecordHeaderBytes = 8;   // target, N, E
-constexpr int64_t kMaxStoredLines = 8;      // malformed line numbers kept for the warning
+constexpr int64_t kRecordHeaderBytes = 8;  // target, N, E
+constexpr int64_t kMaxStoredLines = 8;     // malformed line numbers kept for the warning
 
 inline int64_t record_bytes(int64_t num_nodes, int64_t num_bonds) {
   return kRecordHeaderBytes + num_nodes * kAtomFeatures + num_bonds * kStoredBondWidth +

@@ -43,7 +43,8 @@ std::vector<uint8_t> encode_row(const MoleculeRow& row) {
   for (int64_t b = 0; b < e; ++b) {
     *p++ = static_cast<uint8_t>(edges[static_cast<size_t>(b)].first);
     *p++ = static_cast<uint8_t>(edges[static_cast<size_t>(b)].second);
-    for (int64_t f = 0; f < kBondFeatures; ++f) *p++ = static_cast<uint8_t>(graph->edge_feat[2 * b * kBondFeatures + f]);
+    for (int64_t f = 0; f < kBondFeatures; ++f)
+      *p++ = static_cast<uint8_t>(graph->edge_feat[2 * b * kBondFeatures + f]);
   }
   std::memcpy(p, svd.data(), svd.size() * sizeof(float));
   return out;
@@ -77,7 +78,9 @@ class CacheFileWriter {
     position_ += bytes;
   }
   template <class T>
-  void put(const T& value) { write(&value, sizeof(T)); }
+  void put(const T& value) {
+    write(&value, sizeof(T));
+  }
   uint64_t position() const { return position_; }
   uint32_t crc() const { return static_cast<uint32_t>(crc_); }
   void finish() {  // durable before the rename makes it visible
@@ -116,7 +119,8 @@ void write_records(CacheFileWriter& out, const std::vector<MoleculeRow>& rows, i
       const auto& bytes = encoded[i - begin];
       if (bytes.empty()) {
         ++stats.malformed;
-        if (stats.malformed_lines.size() < kMaxStoredLines) stats.malformed_lines.push_back(static_cast<uint64_t>(rows[i].line));
+        if (stats.malformed_lines.size() < kMaxStoredLines)
+          stats.malformed_lines.push_back(static_cast<uint64_t>(rows[i].line));
       }
       out.write(bytes.data(), bytes.size());
       stats.offsets.push_back(stats.offsets.back() + bytes.size());

@@ -80,7 +80,8 @@ Columns choose_columns(const std::vector<std::string_view>& first, const std::st
     return c;
   }
   const auto smiles_it = std::find_if(first.begin(), first.end(), is_smiles);
-  if (smiles_it == first.end()) throw InputError(where + ": header has no 'smiles' column (columns: " + joined(first) + ")");
+  if (smiles_it == first.end())
+    throw InputError(where + ": header has no 'smiles' column (columns: " + joined(first) + ")");
   c.smiles = static_cast<size_t>(smiles_it - first.begin());
   const auto target_it = target_column.empty() ? first.end() - 1 : std::find(first.begin(), first.end(), target_column);
   if (target_it == first.end()) {

@@ -56,12 +56,12 @@ Batch MoleculeDataset::batch(const std::vector<int64_t>& indices, std::optional<
   }
   const auto b = static_cast<int64_t>(indices.size());
   Batch out;
-  out.input = at::full({b, n, kAtomFeatures}, -1, at::kLong);                // (B, N, 9)
-  out.node_mask = at::zeros({b, n}, at::kBool);                              // (B, N)
-  out.edge_feat = at::full({b, n, n, kBondFeatures}, -1, at::kLong);         // (B, N, N, 3)
-  out.distance = at::full({b, n, n}, kUnreachableDistance, at::kLong);       // (B, N, N)
-  out.svd = at::zeros({b, n, 2 * kSvdRank}, at::kFloat);                     // (B, N, 2r)
-  out.target = at::empty({b}, at::kFloat);                                   // (B)
+  out.input = at::full({b, n, kAtomFeatures}, -1, at::kLong);           // (B, N, 9)
+  out.node_mask = at::zeros({b, n}, at::kBool);                         // (B, N)
+  out.edge_feat = at::full({b, n, n, kBondFeatures}, -1, at::kLong);    // (B, N, N, 3)
+  out.distance = at::full({b, n, n}, kUnreachableDistance, at::kLong);  // (B, N, N)
+  out.svd = at::zeros({b, n, 2 * kSvdRank}, at::kFloat);                // (B, N, 2r)
+  out.target = at::empty({b}, at::kFloat);                              // (B)
   float* target = out.target.data_ptr<float>();
   for (int64_t g = 0; g < b; ++g) {
     const GraphSlot slot{out.input.data_ptr<int64_t>() + g * n * kAtomFeatures, out.node_mask.data_ptr<bool>() + g * n,

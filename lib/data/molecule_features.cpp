@@ -76,8 +76,7 @@ std::array<int64_t, kAtomFeatures> atom_features(const RDKit::ROMol& mol, const 
 }
 
 std::array<int64_t, kBondFeatures> bond_features(const RDKit::Bond& bond) {
-  return {bond_type_index(bond.getBondType()), bond_stereo_index(bond.getStereo()),
-          bond.getIsConjugated() ? 1 : 0};
+  return {bond_type_index(bond.getBondType()), bond_stereo_index(bond.getStereo()), bond.getIsConjugated() ? 1 : 0};
 }
 
 // Once initialised (the Python module does it, and so may other code in the process), RDKit's

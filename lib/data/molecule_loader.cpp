@@ -29,7 +29,8 @@ void check_settings(const MoleculeDataConfig& c) {
   if (c.source == MoleculeSource::kCsv && !(c.valid_fraction > 0 && c.valid_fraction < 1)) {
     throw ConfigError(fmt::format("molecule data: valid_fraction must be in (0, 1), got {}", c.valid_fraction));
   }
-  if (c.threads < 0) throw ConfigError(fmt::format("molecule data: threads must be >= 0 (0 = every core), got {}", c.threads));
+  if (c.threads < 0)
+    throw ConfigError(fmt::format("molecule data: threads must be >= 0 (0 = every core), got {}", c.threads));
 }
 
 std::string source_file(const MoleculeDataConfig& c) {
@@ -90,7 +91,8 @@ IndexSplits pcqm_splits(const MoleculeDataConfig& c, int64_t rows, const std::st
     }
     for (int64_t index : splits[needed]) {
       if (index < 0 || index >= rows) {
-        throw InputError(fmt::format("{}: split '{}' has index {}, but {} has {} rows", file, needed, index, source, rows));
+        throw InputError(
+            fmt::format("{}: split '{}' has index {}, but {} has {} rows", file, needed, index, source, rows));
       }
     }
   }
@@ -114,8 +116,9 @@ std::vector<int64_t> usable_rows(const MoleculeCache& cache, const std::vector<i
     }
   }
   if (kept.size() < rows.size()) {
-    spdlog::warn("molecules, {} split: {} of {} rows left out ({} malformed, {} over max_nodes={}, {} without a target)",
-                 name, rows.size() - kept.size(), rows.size(), malformed, too_large, max_nodes, no_target);
+    spdlog::warn(
+        "molecules, {} split: {} of {} rows left out ({} malformed, {} over max_nodes={}, {} without a target)", name,
+        rows.size() - kept.size(), rows.size(), malformed, too_large, max_nodes, no_target);
   }
   if (kept.empty()) throw InputError(fmt::format("{}: the {} split has no usable molecules", cache.path(), name));
   return kept;
@@ -132,8 +135,10 @@ MoleculeSplits load_molecule_splits(const MoleculeDataConfig& config) {
   const IndexSplits splits = config.source == MoleculeSource::kCsv ? csv_splits(config, cache->size())
                                                                    : pcqm_splits(config, cache->size(), source);
   MoleculeSplits out;
-  out.train = std::make_shared<MoleculeDataset>(cache, usable_rows(*cache, splits.at("train"), config.max_nodes, "train"), "train");
-  out.valid = std::make_shared<MoleculeDataset>(cache, usable_rows(*cache, splits.at("valid"), config.max_nodes, "valid"), "valid");
+  out.train = std::make_shared<MoleculeDataset>(
+      cache, usable_rows(*cache, splits.at("train"), config.max_nodes, "train"), "train");
+  out.valid = std::make_shared<MoleculeDataset>(
+      cache, usable_rows(*cache, splits.at("valid"), config.max_nodes, "valid"), "valid");
   return out;
 }
 

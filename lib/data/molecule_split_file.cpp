@@ -17,17 +17,24 @@ namespace {
 std::vector<char> as_vector(const std::string& bytes) { return std::vector<char>(bytes.begin(), bytes.end()); }
 
 std::string numpy_hint(const std::string& path) {
-  return path + ": holds numpy arrays (OGB's original), which LibTorch cannot read; convert it once with\n"
-         "  python3 -c \"import torch; d = torch.load('" + path + "'); "
-         "torch.save({k: torch.as_tensor(v) for k, v in d.items()}, '" + path + ".tensors.pt')\"\n"
-         "and set split_path to " + path + ".tensors.pt";
+  return path +
+         ": holds numpy arrays (OGB's original), which LibTorch cannot read; convert it once with\n"
+         "  python3 -c \"import torch; d = torch.load('" +
+         path +
+         "'); "
+         "torch.save({k: torch.as_tensor(v) for k, v in d.items()}, '" +
+         path +
+         ".tensors.pt')\"\n"
+         "and set split_path to " +
+         path + ".tensors.pt";
 }
 
 std::vector<int64_t> index_list(const at::IValue& value, const std::string& path, const std::string& name) {
   if (!value.isTensor()) throw InputError(path + ": split '" + name + "' is not a tensor");
   const at::Tensor t = value.toTensor();
   if (at::isFloatingType(t.scalar_type()) || t.scalar_type() == at::kBool) {
-    throw InputError(path + ": split '" + name + "' holds " + std::string(c10::toString(t.scalar_type())) + ", expected integer indices");
+    throw InputError(path + ": split '" + name + "' holds " + std::string(c10::toString(t.scalar_type())) +
+                     ", expected integer indices");
   }
   const at::Tensor flat = t.to(at::kLong).reshape({-1}).contiguous();
   const int64_t* p = flat.data_ptr<int64_t>();
@@ -71,7 +78,8 @@ IndexSplits read_text_splits(const std::string& path) {
       continue;  // header
     }
     first = false;
-    if (!numeric) throw InputError(path + ":" + std::to_string(number) + ": expected 'split,index', got '" + line + "'");
+    if (!numeric)
+      throw InputError(path + ":" + std::to_string(number) + ": expected 'split,index', got '" + line + "'");
     splits[line.substr(0, comma)].push_back(index);
   }
   if (splits.empty()) throw InputError(path + ": no 'split,index' lines");

@@ -37,7 +37,8 @@ std::string out_path(const std::string& out_dir, const std::string& split, Token
 // The byte -> id table of an enwik8 dictionary: newline is </s>, unseen bytes <unk>.
 std::array<int32_t, 256> byte_ids(const FairseqDictionary& dict) {
   std::array<int32_t, 256> ids{};
-  for (int b = 0; b < 256; ++b) ids[static_cast<size_t>(b)] = b == '\n' ? FairseqDictionary::kEos : dict.index(std::to_string(b));
+  for (int b = 0; b < 256; ++b)
+    ids[static_cast<size_t>(b)] = b == '\n' ? FairseqDictionary::kEos : dict.index(std::to_string(b));
   return ids;
 }
 
@@ -66,7 +67,8 @@ PreparedData prepare_enwik8(const std::string& input, const std::string& out_dir
   std::array<int64_t, 256> counts{};
   for (int64_t i = 0; i < train_bytes; ++i) ++counts[static_cast<unsigned char>(bytes[static_cast<size_t>(i)])];
   for (int b = 0; b < 256; ++b) {
-    if (b != '\n' && counts[static_cast<size_t>(b)] > 0) dict.add_count(std::to_string(b), counts[static_cast<size_t>(b)]);
+    if (b != '\n' && counts[static_cast<size_t>(b)] > 0)
+      dict.add_count(std::to_string(b), counts[static_cast<size_t>(b)]);
   }
   const bool open_last_line = train_bytes > 0 && bytes[static_cast<size_t>(train_bytes - 1)] != '\n';
   dict.add_count("</s>", counts['\n'] + (open_last_line ? 1 : 0));
@@ -79,8 +81,8 @@ PreparedData prepare_enwik8(const std::string& input, const std::string& out_dir
       {{"train", train_bytes}, {"valid", split.valid_bytes}, {"test", split.test_bytes}}};
   int64_t offset = 0;
   for (const auto& [name, n] : parts) {
-    out.splits.push_back(write_enwik8_split(name, out_path(out_dir, name, out.format), bytes.data() + offset, n, ids,
-                                            dict.size()));
+    out.splits.push_back(
+        write_enwik8_split(name, out_path(out_dir, name, out.format), bytes.data() + offset, n, ids, dict.size()));
     offset += n;
   }
   const std::string dict_path = (fs::path(out_dir) / "dict.txt").string();
@@ -90,7 +92,9 @@ PreparedData prepare_enwik8(const std::string& input, const std::string& out_dir
 }
 
 PreparedData prepare_wikitext103(const std::string& input_dir, const std::string& out_dir) {
-  const auto source = [&](const std::string& split) { return (fs::path(input_dir) / ("wiki." + split + ".tokens")).string(); };
+  const auto source = [&](const std::string& split) {
+    return (fs::path(input_dir) / ("wiki." + split + ".tokens")).string();
+  };
   for (const std::string split : {"train", "valid", "test"}) check_input_file(source(split), "wikitext-103");
   FairseqDictionary dict;
   for_each_line("wikitext-103", source("train"), [&](std::string_view line) { dict.count_line(line); });
@@ -120,16 +124,21 @@ std::string write_manifest(const PreparedData& p) {
     char crc[16];
     std::snprintf(crc, sizeof(crc), "%08x", s.crc32);
     if (!splits.empty()) splits += ",\n";
-    splits += "    " + JsonLine().add("split", s.split).add("path", fs::path(s.path).filename().string())
-                            .add("tokens", s.tokens).add("crc32", std::string(crc)).str();
+    splits += "    " + JsonLine()
+                           .add("split", s.split)
+                           .add("path", fs::path(s.path).filename().string())
+                           .add("tokens", s.tokens)
+                           .add("crc32", std::string(crc))
+                           .str();
     summary_counts += (summary_counts.empty() ? "" : ", ") + s.split + " " + with_commas(s.tokens);
   }
   std::string others;
-  for (const auto& f : p.other_files) others += (others.empty() ? "" : ", ") + json_quote(fs::path(f).filename().string());
-  const std::string manifest = "{\n  \"dataset\": " + json_quote(p.dataset) + ",\n  \"format\": " +
-                               json_quote(format_name(p.format)) + ",\n  \"vocab_size\": " +
-                               std::to_string(p.vocab_size) + ",\n  \"splits\": [\n" + splits +
-                               "\n  ],\n  \"files\": [" + others + "]\n}\n";
+  for (const auto& f : p.other_files)
+    others += (others.empty() ? "" : ", ") + json_quote(fs::path(f).filename().string());
+  const std::string manifest = "{\n  \"dataset\": " + json_quote(p.dataset) +
+                               ",\n  \"format\": " + json_quote(format_name(p.format)) +
+                               ",\n  \"vocab_size\": " + std::to_string(p.vocab_size) + ",\n  \"splits\": [\n" +
+                               splits + "\n  ],\n  \"files\": [" + others + "]\n}\n";
   write_text((fs::path(p.out_dir) / "manifest.json").string(), manifest);
   return "prepared " + p.dataset + " in " + p.out_dir + ": " + format_name(p.format) + " tokens (" + summary_counts +
          "), vocab_size " + std::to_string(p.vocab_size) + " (set model.vocab_size), manifest.json";

@@ -13,11 +13,11 @@ namespace ssa::data {
 
 // What one preparation wrote.
 struct PreparedData {
-  std::string dataset;                 // "enwik8", "wikitext-103", "sentencepiece"
+  std::string dataset;  // "enwik8", "wikitext-103", "sentencepiece"
   std::string out_dir;
   TokenFormat format = TokenFormat::kUint16;
-  int64_t vocab_size = 0;              // set model.vocab_size to this
-  std::vector<TokenFileInfo> splits;   // train first
+  int64_t vocab_size = 0;                // set model.vocab_size to this
+  std::vector<TokenFileInfo> splits;     // train first
   std::vector<std::string> other_files;  // dict.txt, spm.model, ...
 };
 
@@ -40,13 +40,13 @@ PreparedData prepare_enwik8(const std::string& input, const std::string& out_dir
 PreparedData prepare_wikitext103(const std::string& input_dir, const std::string& out_dir);
 
 struct SentencePieceOptions {
-  std::string train_text;                 // encoded as "train"; also the trainer's input
-  std::string valid_text, test_text;      // optional
-  std::string model;                      // an existing .model: encode only, no training
-  int64_t vocab_size = 8000;              // when training
-  std::string model_type = "unigram";     // unigram | bpe | char | word
-  double character_coverage = 0.9995;     // sentencepiece's default for mixed scripts
-  int64_t max_sentences = 0;              // lines sampled for training; 0 = all
+  std::string train_text;              // encoded as "train"; also the trainer's input
+  std::string valid_text, test_text;   // optional
+  std::string model;                   // an existing .model: encode only, no training
+  int64_t vocab_size = 8000;           // when training
+  std::string model_type = "unigram";  // unigram | bpe | char | word
+  double character_coverage = 0.9995;  // sentencepiece's default for mixed scripts
+  int64_t max_sentences = 0;           // lines sampled for training; 0 = all
 };
 
 // Trains (or loads) a sentencepiece model and encodes each text line by line, appending the

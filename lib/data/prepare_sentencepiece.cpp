@@ -33,7 +33,8 @@ std::string shim_path() {
   std::error_code ec;
   const auto exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec && fs::exists(exe.parent_path() / name)) return (exe.parent_path() / name).string();
-  if (!ec && fs::exists(exe.parent_path().parent_path() / name)) return (exe.parent_path().parent_path() / name).string();
+  if (!ec && fs::exists(exe.parent_path().parent_path() / name))
+    return (exe.parent_path().parent_path() / name).string();
   return SSA_SENTENCEPIECE_SHIM;
 }
 

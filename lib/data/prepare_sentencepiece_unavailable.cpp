@@ -5,8 +5,9 @@
 namespace ssa::data {
 
 PreparedData prepare_sentencepiece(const SentencePieceOptions&, const std::string&) {
-  throw ConfigError("prepare-data sentencepiece: this ssa-train was built without sentencepiece "
-                    "(install libsentencepiece-dev and rebuild)");
+  throw ConfigError(
+      "prepare-data sentencepiece: this ssa-train was built without sentencepiece "
+      "(install libsentencepiece-dev and rebuild)");
 }
 
 }  // namespace ssa::data

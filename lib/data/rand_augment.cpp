@@ -23,7 +23,8 @@ uint8_t clip_truncate(double v) {  // PIL's float -> UINT8 for filters, blends a
 
 Lut make_lut(const std::function<int64_t(int64_t)>& f) {
   Lut lut{};
-  for (int64_t i = 0; i < 256; ++i) lut[static_cast<size_t>(i)] = static_cast<uint8_t>(std::clamp<int64_t>(f(i), 0, 255));
+  for (int64_t i = 0; i < 256; ++i)
+    lut[static_cast<size_t>(i)] = static_cast<uint8_t>(std::clamp<int64_t>(f(i), 0, 255));
   return lut;
 }
 
@@ -153,17 +154,34 @@ double gaussian(double mean, double std, SplitMix64& rng) {
 }  // namespace
 
 std::string augment_op_name(AugmentOp op) {
-  static const std::array<const char*, kAugmentOpCount> names = {
-      "AutoContrast", "Equalize", "Invert", "Rotate", "PosterizeIncreasing", "SolarizeIncreasing", "SolarizeAdd",
-      "ColorIncreasing", "ContrastIncreasing", "BrightnessIncreasing", "SharpnessIncreasing", "ShearX", "ShearY",
-      "TranslateXRel", "TranslateYRel"};
+  static const std::array<const char*, kAugmentOpCount> names = {"AutoContrast",
+                                                                 "Equalize",
+                                                                 "Invert",
+                                                                 "Rotate",
+                                                                 "PosterizeIncreasing",
+                                                                 "SolarizeIncreasing",
+                                                                 "SolarizeAdd",
+                                                                 "ColorIncreasing",
+                                                                 "ContrastIncreasing",
+                                                                 "BrightnessIncreasing",
+                                                                 "SharpnessIncreasing",
+                                                                 "ShearX",
+                                                                 "ShearY",
+                                                                 "TranslateXRel",
+                                                                 "TranslateYRel"};
   return names.at(static_cast<size_t>(op));
 }
 
 bool augment_op_is_signed(AugmentOp op) {
   switch (op) {
-    case AugmentOp::kRotate: case AugmentOp::kColor: case AugmentOp::kContrast: case AugmentOp::kBrightness:
-    case AugmentOp::kSharpness: case AugmentOp::kShearX: case AugmentOp::kShearY: case AugmentOp::kTranslateX:
+    case AugmentOp::kRotate:
+    case AugmentOp::kColor:
+    case AugmentOp::kContrast:
+    case AugmentOp::kBrightness:
+    case AugmentOp::kSharpness:
+    case AugmentOp::kShearX:
+    case AugmentOp::kShearY:
+    case AugmentOp::kTranslateX:
     case AugmentOp::kTranslateY: return true;
     default: return false;
   }
@@ -229,8 +247,7 @@ at::Tensor apply_augment_op(const at::Tensor& image, AugmentOp op, double level,
   return image;
 }
 
-at::Tensor rand_augment(const at::Tensor& image, const RandAugmentConfig& config, Interpolation mode,
-                        SplitMix64& rng) {
+at::Tensor rand_augment(const at::Tensor& image, const RandAugmentConfig& config, Interpolation mode, SplitMix64& rng) {
   std::vector<AugmentOp> ops;
   for (int64_t l = 0; l < config.layers; ++l) ops.push_back(static_cast<AugmentOp>(rng.below(kAugmentOpCount)));
   at::Tensor out = image;

@@ -18,8 +18,21 @@ namespace ssa::data {
 
 // timm's _RAND_INCREASING_TRANSFORMS, in its order.
 enum class AugmentOp {
-  kAutoContrast, kEqualize, kInvert, kRotate, kPosterize, kSolarize, kSolarizeAdd, kColor,
-  kContrast, kBrightness, kSharpness, kShearX, kShearY, kTranslateX, kTranslateY
+  kAutoContrast,
+  kEqualize,
+  kInvert,
+  kRotate,
+  kPosterize,
+  kSolarize,
+  kSolarizeAdd,
+  kColor,
+  kContrast,
+  kBrightness,
+  kSharpness,
+  kShearX,
+  kShearY,
+  kTranslateX,
+  kTranslateY
 };
 inline constexpr int kAugmentOpCount = 15;
 inline constexpr double kMaxAugmentLevel = 10.0;  // timm's _LEVEL_DENOM
@@ -41,7 +54,6 @@ at::Tensor apply_augment_op(const at::Tensor& image, AugmentOp op, double level,
 at::Tensor affine_warp(const at::Tensor& image, const std::array<double, 6>& matrix, Interpolation mode);
 
 // One RandAugment draw on a (3, H, W) uint8 image (config.layers ops; none when 0).
-at::Tensor rand_augment(const at::Tensor& image, const RandAugmentConfig& config, Interpolation mode,
-                        SplitMix64& rng);
+at::Tensor rand_augment(const at::Tensor& image, const RandAugmentConfig& config, Interpolation mode, SplitMix64& rng);
 
 }  // namespace ssa::data

@@ -43,13 +43,15 @@ int ssa_spm_piece_size(const void* model) {
   return static_cast<const sentencepiece::SentencePieceProcessor*>(model)->GetPieceSize();
 }
 
-int ssa_spm_eos_id(const void* model) { return static_cast<const sentencepiece::SentencePieceProcessor*>(model)->eos_id(); }
+int ssa_spm_eos_id(const void* model) {
+  return static_cast<const sentencepiece::SentencePieceProcessor*>(model)->eos_id();
+}
 
 long ssa_spm_encode(const void* model, const char* text, size_t size, int* ids, size_t capacity, char* error,
                     size_t error_size) {
   std::vector<int> pieces;
-  const auto status =
-      static_cast<const sentencepiece::SentencePieceProcessor*>(model)->Encode(std::string(text, size), &pieces);
+  const auto status = static_cast<const sentencepiece::SentencePieceProcessor*>(model)->Encode(std::string(text, size),
+                                                                                               &pieces);
   if (!status.ok()) {
     set_error(status.ToString(), error, error_size);
     return -1;

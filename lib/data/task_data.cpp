@@ -40,7 +40,8 @@ ImageSplits load_images(const DataConfig& config) {
                             dataset_file(config.root, "t10k-labels-idx1-ubyte"), 10)};
   }
   std::vector<std::string> train_files;
-  for (int i = 1; i <= 5; ++i) train_files.push_back(dataset_file(config.root, "data_batch_" + std::to_string(i) + ".bin"));
+  for (int i = 1; i <= 5; ++i)
+    train_files.push_back(dataset_file(config.root, "data_batch_" + std::to_string(i) + ".bin"));
   return {read_cifar10_batches(train_files), read_cifar10_batches({dataset_file(config.root, "test_batch.bin")})};
 }
 
@@ -74,8 +75,8 @@ TaskData image_data(const DataConfig& config, const TaskDataOptions& options) {
     const auto& p = images.train.pixels;
     if (p.size(1) * p.size(2) * p.size(3) != config.seq_len) {
       throw ConfigError("data.seq_len: must be H*W*C = " + std::to_string(p.size(1) * p.size(2) * p.size(3)) +
-                        " sub-pixels for these " + std::to_string(p.size(2)) + "x" + std::to_string(p.size(3)) +
-                        "x" + std::to_string(p.size(1)) + " images, got " + std::to_string(config.seq_len));
+                        " sub-pixels for these " + std::to_string(p.size(2)) + "x" + std::to_string(p.size(3)) + "x" +
+                        std::to_string(p.size(1)) + " images, got " + std::to_string(config.seq_len));
     }
     if (options.vocab_size < PixelSequenceDataset::kVocabulary) {
       throw ConfigError("model.vocab_size: pixel generation needs 257 tokens (256 values and the begin token), got " +
@@ -128,8 +129,9 @@ TaskData load_task_data(const DataConfig& config, const TaskDataOptions& options
   if (options.task == Task::kGraphRegression && config.dataset == DatasetKind::kMolecules) {
     return molecule_data(config, options);
   }
-  throw ConfigError("data.dataset: this dataset does not fit the model's task (text -> decoder; fashion_mnist, "
-                    "cifar10 -> swin or decoder; imagenet -> swin; molecules -> egt)");
+  throw ConfigError(
+      "data.dataset: this dataset does not fit the model's task (text -> decoder; fashion_mnist, "
+      "cifar10 -> swin or decoder; imagenet -> swin; molecules -> egt)");
 }
 
 }  // namespace ssa::data

@@ -12,12 +12,11 @@ namespace ssa::data {
 namespace {
 
 // Decodes little-endian ids to int32 (ids above INT32_MAX are rejected).
-at::Tensor decode(const std::string& bytes, TokenFormat format, const std::string& key,
-                  const std::string& path) {
+at::Tensor decode(const std::string& bytes, TokenFormat format, const std::string& key, const std::string& path) {
   const int64_t width = bytes_per_token(format);
   if (static_cast<int64_t>(bytes.size()) % width != 0) {
-    throw InputError(key + ": " + path + ": size " + std::to_string(bytes.size()) +
-                     " is not a multiple of " + std::to_string(width) + " (truncated token file?)");
+    throw InputError(key + ": " + path + ": size " + std::to_string(bytes.size()) + " is not a multiple of " +
+                     std::to_string(width) + " (truncated token file?)");
   }
   const int64_t n = static_cast<int64_t>(bytes.size()) / width;
   auto out = at::empty({n}, at::kInt);
@@ -58,13 +57,12 @@ TokenSplits load_token_splits(const DataConfig& config) {
   const int64_t need = config.seq_len + 1;
   if (splits.train.size(0) < need) {
     throw InputError("data.train_paths: " + std::to_string(splits.train.size(0)) +
-                     " training tokens, fewer than one sequence (data.seq_len + 1 = " +
-                     std::to_string(need) + ")");
+                     " training tokens, fewer than one sequence (data.seq_len + 1 = " + std::to_string(need) + ")");
   }
   if (splits.valid.size(0) < need) {
     throw InputError("data: " + std::to_string(splits.valid.size(0)) +
-                     " validation tokens, fewer than one sequence (data.seq_len + 1 = " +
-                     std::to_string(need) + "); add data.valid_paths or raise data.valid_fraction");
+                     " validation tokens, fewer than one sequence (data.seq_len + 1 = " + std::to_string(need) +
+                     "); add data.valid_paths or raise data.valid_fraction");
   }
   return splits;
 }
@@ -83,7 +81,7 @@ Batch make_batch(const at::Tensor& stream, const std::vector<int64_t>& starts, i
   std::vector<at::Tensor> rows;
   rows.reserve(starts.size());
   for (const int64_t s : starts) rows.push_back(stream.slice(0, s, s + seq_len + 1));
-  const auto windows = at::stack(rows).to(at::kLong);                 // (B, T + 1)
+  const auto windows = at::stack(rows).to(at::kLong);  // (B, T + 1)
   return {windows.slice(1, 0, seq_len).contiguous(), windows.slice(1, 1, seq_len + 1).contiguous()};
 }
 

@@ -42,8 +42,8 @@ Batch TokenWindows::batch(const std::vector<int64_t>& indices, std::optional<uin
     firsts.push_back(windows_[static_cast<size_t>(i)].first_scored);
   }
   Batch b = make_batch(stream_, starts, seq_len_);
-  const auto first = at::tensor(firsts, at::kLong).unsqueeze(1);                  // (B, 1)
-  b.target_mask = at::arange(seq_len_, at::kLong).unsqueeze(0) >= first;           // (B, T)
+  const auto first = at::tensor(firsts, at::kLong).unsqueeze(1);          // (B, 1)
+  b.target_mask = at::arange(seq_len_, at::kLong).unsqueeze(0) >= first;  // (B, T)
   return b;
 }
 

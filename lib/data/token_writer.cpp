@@ -60,8 +60,7 @@ TokenFileInfo TokenFileWriter::close() {
   return info_;
 }
 
-void for_each_line(const std::string& label, const std::string& path,
-                   const std::function<void(std::string_view)>& fn) {
+void for_each_line(const std::string& label, const std::string& path, const std::function<void(std::string_view)>& fn) {
   check_input_file(path, label);
   std::ifstream in(path, std::ios::binary);
   std::vector<char> chunk(kBufferBytes);

@@ -44,7 +44,6 @@ std::string format_extension(TokenFormat format);  // "u16", "u32", "bin"
 // Reads a text file line by line as Python's text mode does (\n, \r\n and \r end a line; the
 // terminator is not part of the line). `label` names the file in errors: missing, a directory,
 // empty or unreadable files are one InputError.
-void for_each_line(const std::string& label, const std::string& path,
-                   const std::function<void(std::string_view)>& fn);
+void for_each_line(const std::string& label, const std::string& path, const std::function<void(std::string_view)>& fn);
 
 }  // namespace ssa::data

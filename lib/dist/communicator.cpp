@@ -86,16 +86,16 @@ Communicator::Communicator(const LaunchInfo& launch, const c10::Device& device, 
 #ifdef USE_C10D_NCCL
       auto nccl_options = c10d::ProcessGroupNCCL::Options::create();
       nccl_options->timeout = timeout_;
-      backend_->nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(backend_->store, launch_.rank,
-                                                                    launch_.world_size, nccl_options);
+      backend_->nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(backend_->store, launch_.rank, launch_.world_size,
+                                                                   nccl_options);
 #else
       throw ConfigError("run.device: cuda with several ranks needs a LibTorch built with NCCL");
 #endif
     } else {
       auto gloo_options = c10d::ProcessGroupGloo::Options::create(timeout_);
       gloo_options->devices.push_back(gloo_device(launch_));
-      backend_->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(backend_->store, launch_.rank,
-                                                                    launch_.world_size, gloo_options);
+      backend_->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(backend_->store, launch_.rank, launch_.world_size,
+                                                                   gloo_options);
     }
   } catch (const std::exception& e) {  // c10::Error, or the socket errors of a client that cannot connect
     throw rendezvous_failure(launch_, timeout_, e);
@@ -169,7 +169,8 @@ void PendingCollective::wait() {
 
 PendingCollective Communicator::start_all_reduce_sum(std::vector<at::Tensor> tensors) {
   if (!backend_ || tensors.empty()) return PendingCollective();
-  auto work = std::make_unique<PendingCollective::Work>(PendingCollective::Work{{}, std::move(tensors), launch_, timeout_});
+  auto work = std::make_unique<PendingCollective::Work>(
+      PendingCollective::Work{{}, std::move(tensors), launch_, timeout_});
   try {
     work->handle = launch_collective(*backend_, device_, [&](auto& pg) { return pg.allreduce(work->tensors); });
   } catch (const std::exception& e) {

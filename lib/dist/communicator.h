@@ -54,7 +54,7 @@ class Communicator {
   // arrive up to agreement_timeout apart (a collective would give up after `timeout`), but a rank
   // that died is also waited for that long. Every rank must make the same sequence of calls.
   double agree_max(double value);
-  void broadcast_from_main(std::vector<at::Tensor>& tensors);  // in place
+  void broadcast_from_main(std::vector<at::Tensor>& tensors);    // in place
   std::vector<at::Tensor> all_gather(const at::Tensor& tensor);  // same shape on every rank
   void barrier();
 
@@ -67,7 +67,7 @@ class Communicator {
   c10::Device device_;
   std::chrono::milliseconds timeout_;
   std::chrono::milliseconds agreement_timeout_;
-  int64_t agreements_ = 0;  // agree_max calls so far: each uses its own store keys
+  int64_t agreements_ = 0;            // agree_max calls so far: each uses its own store keys
   std::unique_ptr<Backend> backend_;  // null for a single process
 };
 

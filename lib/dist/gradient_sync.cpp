@@ -81,7 +81,8 @@ void GradientSync::copy_gradient_in(size_t parameter, const at::Tensor& grad) {
 }
 
 void GradientSync::start_ready_buckets() {
-  while (in_flight_.size() < buckets_.size() && buckets_[in_flight_.size()].ready == buckets_[in_flight_.size()].members.size()) {
+  while (in_flight_.size() < buckets_.size() &&
+         buckets_[in_flight_.size()].ready == buckets_[in_flight_.size()].members.size()) {
     in_flight_.push_back(comm_.start_all_reduce_sum({buckets_[in_flight_.size()].flat}));
   }
 }

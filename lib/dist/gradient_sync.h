@@ -46,14 +46,14 @@ class GradientSync {
 
  private:
   struct Bucket {
-    std::vector<size_t> members;  // parameter indices, one dtype
+    std::vector<size_t> members;   // parameter indices, one dtype
     std::vector<int64_t> offsets;  // start of each member in `flat`
     at::Tensor flat;               // (bucket elements) gradients, then their sum over ranks
     size_t ready = 0;              // members whose gradient is in `flat`
   };
 
   void on_gradient(size_t parameter, const at::Tensor& grad);  // hook body
-  void start_ready_buckets();                                 // in bucket order, under mutex_
+  void start_ready_buckets();                                  // in bucket order, under mutex_
   void copy_gradient_in(size_t parameter, const at::Tensor& grad);
 
   Communicator& comm_;

@@ -39,7 +39,8 @@ struct LauncherVars {
 // where the job runs.
 constexpr LauncherVars kLaunchers[] = {
     {"torchrun", "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE"},
-    {"openmpi", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_SIZE"},
+    {"openmpi", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK",
+     "OMPI_COMM_WORLD_LOCAL_SIZE"},
     {"pmi", "PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "MPI_LOCALNRANKS"},
     {"slurm", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", "SLURM_NTASKS_PER_NODE"},
 };
@@ -135,7 +136,8 @@ void find_master(const EnvLookup& env, const LauncherVars* launcher, LaunchInfo&
   }
   if (addr) info.master_addr = *addr;
   if (const auto port = read_int(env, "MASTER_PORT")) {
-    if (*port < 1 || *port > 65535) throw ConfigError("environment MASTER_PORT=" + std::to_string(*port) + " is not a port");
+    if (*port < 1 || *port > 65535)
+      throw ConfigError("environment MASTER_PORT=" + std::to_string(*port) + " is not a port");
     info.master_port = *port;
   }
   if (launcher == nullptr || info.world_size == 1 || addr || nodes) return;

@@ -12,8 +12,7 @@ namespace ssa::dist {
 
 // Seconds from `now` to the job's end time; nullopt when not in a SLURM job, the job has no
 // limit, or neither source answers. `squeue` is the command run when the variable is absent.
-std::optional<double> slurm_seconds_left(const EnvLookup& env, std::time_t now,
-                                         const std::string& squeue = "squeue");
+std::optional<double> slurm_seconds_left(const EnvLookup& env, std::time_t now, const std::string& squeue = "squeue");
 std::optional<double> slurm_seconds_left();  // from the process environment and clock
 
 // squeue's %e, "2026-11-23T16:00:00" in local time, as a time_t; nullopt for "Unknown", "NONE",

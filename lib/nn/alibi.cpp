@@ -30,12 +30,11 @@ std::vector<double> alibi_slopes(int64_t heads) {
   return slopes;
 }
 
-at::Tensor alibi_bias(const at::Tensor& slopes, const at::Tensor& target_pos,
-                      const at::Tensor& source_pos, bool causal) {
+at::Tensor alibi_bias(const at::Tensor& slopes, const at::Tensor& target_pos, const at::Tensor& source_pos, bool causal) {
   const auto rel = target_pos.unsqueeze(-1) - source_pos.unsqueeze(-2);  // (G, Tq, S) = i - j
   const auto distance = causal ? rel : rel.abs();
-  const auto m = slopes.view({-1, 1, 1, 1});                            // (H, 1, 1, 1)
-  auto bias = -m * distance.unsqueeze(0).to(slopes.scalar_type());     // (H, G, Tq, S)
+  const auto m = slopes.view({-1, 1, 1, 1});                        // (H, 1, 1, 1)
+  auto bias = -m * distance.unsqueeze(0).to(slopes.scalar_type());  // (H, G, Tq, S)
   if (causal) {
     bias = bias.masked_fill((rel < 0).unsqueeze(0), -std::numeric_limits<float>::infinity());
   }

@@ -15,7 +15,6 @@ std::vector<double> alibi_slopes(int64_t heads);
 // Additive bias for targets at `target_pos` (G, Tq) and sources at `source_pos` (G, S), both int64
 // positions in the original sequence. slopes: (H) float. Returns (H, G, Tq, S) float:
 // -m_h * (i - j) when causal (and -inf where j > i), -m_h * |i - j| otherwise.
-at::Tensor alibi_bias(const at::Tensor& slopes, const at::Tensor& target_pos,
-                      const at::Tensor& source_pos, bool causal);
+at::Tensor alibi_bias(const at::Tensor& slopes, const at::Tensor& target_pos, const at::Tensor& source_pos, bool causal);
 
 }  // namespace ssa::nn

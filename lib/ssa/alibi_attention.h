@@ -16,7 +16,6 @@ namespace ssa::attn {
 // undefined); slopes: (H). Equals softmax(q k^T / sqrt(D) + alibi_bias(slopes, targets, sources,
 // causal)) v per window, up to rounding of scores of size m_h T. Returns (B, H, T, D).
 at::Tensor causal_alibi_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                  const SourceSample& sample, const at::Tensor& slopes, double dropout_p,
-                                  bool training);
+                                  const SourceSample& sample, const at::Tensor& slopes, double dropout_p, bool training);
 
 }  // namespace ssa::attn

@@ -101,33 +101,33 @@ GraphSample dense_graph_sample(const at::Tensor& node_mask, int64_t virtual_node
 
 GraphSample unbiased_graph_sample(const at::Tensor& node_mask, int64_t virtual_nodes, double drop_ratio,
                                   at::Generator& generator) {
-  SSA_CHECK(drop_ratio >= 0 && drop_ratio < 1, ExitCode::kConfig,
-            "graph SSA: drop_ratio must be in [0, 1), got {}", drop_ratio);
+  SSA_CHECK(drop_ratio >= 0 && drop_ratio < 1, ExitCode::kConfig, "graph SSA: drop_ratio must be in [0, 1), got {}",
+            drop_ratio);
   const auto mask = node_mask.to(at::kCPU).to(at::kBool);
   const int64_t batch = mask.size(0), nodes = mask.size(1);
   // A uniformly random order of each graph's real nodes; padding sorts after them.
   const auto keys = at::rand({batch, nodes}, generator, at::kDouble).masked_fill(mask.logical_not(), 2.0);
-  const auto rank = keys.argsort(/*dim=*/1, false).argsort(/*dim=*/1, false);                                    // (B, N)
+  const auto rank = keys.argsort(/*dim=*/1, false).argsort(/*dim=*/1, false);  // (B, N)
   const auto counts = mask.sum(1).to(at::kLong).contiguous();
   auto kept = at::empty({batch}, at::kLong);
   for (int64_t b = 0; b < batch; ++b) {
     kept.data_ptr<int64_t>()[b] = kept_real_count(counts.data_ptr<int64_t>()[b], drop_ratio);
   }
-  const auto keep = rank < kept.unsqueeze(1);                                        // (B, N)
+  const auto keep = rank < kept.unsqueeze(1);  // (B, N)
   // Kept positions first, ascending: sort by (dropped, position).
   const auto positions = at::arange(nodes, at::kLong);
   const auto by_kept = std::get<1>((keep.logical_not().to(at::kLong) * nodes + positions).sort(1));
   const int64_t width = kept.max().item<int64_t>();
-  const auto real_valid = positions.slice(0, 0, width).unsqueeze(0) < kept.unsqueeze(1);          // (B, K)
+  const auto real_valid = positions.slice(0, 0, width).unsqueeze(0) < kept.unsqueeze(1);  // (B, K)
   const auto real = (by_kept.slice(1, 0, width) + virtual_nodes).masked_fill(real_valid.logical_not(), 0);
   const auto vns = at::arange(virtual_nodes, at::kLong).unsqueeze(0).expand({batch, virtual_nodes});
-  const auto sources = at::cat({vns, real}, 1).unsqueeze(1);                                       // (B, 1, S)
+  const auto sources = at::cat({vns, real}, 1).unsqueeze(1);  // (B, 1, S)
   const auto valid = at::cat({at::ones({batch, virtual_nodes}, at::kBool), real_valid}, 1).unsqueeze(1);
   return {at::Tensor(), at::Tensor(), sources, valid, /*dense=*/false};
 }
 
-GraphSample local_graph_sample(const at::Tensor& order, int64_t virtual_nodes, int64_t windows,
-                               double sigma_fraction, at::Generator& generator) {
+GraphSample local_graph_sample(const at::Tensor& order, int64_t virtual_nodes, int64_t windows, double sigma_fraction,
+                               at::Generator& generator) {
   SSA_CHECK(windows >= 1, ExitCode::kConfig, "graph SSA: windows must be at least 1, got {}", windows);
   const auto ord = order.to(at::kCPU).to(at::kLong).contiguous();
   const int64_t batch = ord.size(0), nodes = ord.size(1);
@@ -144,8 +144,9 @@ GraphSample local_graph_sample(const at::Tensor& order, int64_t virtual_nodes, i
     for (int64_t j = 0; j < n; ++j) noisy[static_cast<size_t>(j)] = static_cast<double>(j) + sigma * na[b][j];
     std::vector<int64_t> perm(static_cast<size_t>(n));
     std::iota(perm.begin(), perm.end(), 0);
-    std::stable_sort(perm.begin(), perm.end(),
-                     [&](int64_t x, int64_t y) { return noisy[static_cast<size_t>(x)] < noisy[static_cast<size_t>(y)]; });
+    std::stable_sort(perm.begin(), perm.end(), [&](int64_t x, int64_t y) {
+      return noisy[static_cast<size_t>(x)] < noisy[static_cast<size_t>(y)];
+    });
     for (int64_t w = 0; w < windows; ++w) {
       auto& t = targets[static_cast<size_t>(b * windows + w)];
       auto& s = sources[static_cast<size_t>(b * windows + w)];

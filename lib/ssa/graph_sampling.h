@@ -44,8 +44,8 @@ GraphSample unbiased_graph_sample(const at::Tensor& node_mask, int64_t virtual_n
 // near-equal windows; the sources are the order shuffled by localrandperm (noise std
 // sigma_fraction * n_b) and split the same way; window w of targets attends to window w of
 // sources plus every VN. VN v is a target of window v mod windows. Sample on CPU.
-GraphSample local_graph_sample(const at::Tensor& order, int64_t virtual_nodes, int64_t windows,
-                               double sigma_fraction, at::Generator& generator);
+GraphSample local_graph_sample(const at::Tensor& order, int64_t virtual_nodes, int64_t windows, double sigma_fraction,
+                               at::Generator& generator);
 
 // The real nodes of each graph in BFS or reverse Cuthill-McKee order, -1 after them: (B, N) int64
 // on CPU. adjacency: (B, N, N) bool (bonded pairs), node_mask: (B, N) bool.

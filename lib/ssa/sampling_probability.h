@@ -11,7 +11,7 @@ namespace ssa::attn {
 
 // (T, T) double: the fraction of `samples` draws in which target i attends to source j.
 // Causal variants count only j <= i, as the causal mask removes the rest.
-at::Tensor sampling_probability(SourceSampler& sampler, const SsaConfig& config, int64_t length,
-                                double sigma_fraction, int64_t samples);
+at::Tensor sampling_probability(SourceSampler& sampler, const SsaConfig& config, int64_t length, double sigma_fraction,
+                                int64_t samples);
 
 }  // namespace ssa::attn

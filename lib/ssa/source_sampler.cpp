@@ -19,17 +19,16 @@ SourceSample SourceSampler::sample(const SsaConfig& config, int64_t length, doub
 }
 
 // scores: (n_w, T). Keeps, per window w, the W highest-scoring positions below (w+1)W.
-SourceSample SourceSampler::top_scores_per_window(const at::Tensor& scores, int64_t length,
-                                                  int64_t windows) {
+SourceSample SourceSampler::top_scores_per_window(const at::Tensor& scores, int64_t length, int64_t windows) {
   SSA_CHECK(windows >= 1 && length % windows == 0, ExitCode::kConfig,
             "SSA: sequence length {} is not a multiple of {} windows", length, windows);
   const int64_t w = length / windows;
-  const auto positions = at::arange(length, at::kLong);                     // (T)
-  const auto window_end = (at::arange(windows, at::kLong) + 1).mul(w);      // (n_w)
-  const auto beyond = positions.unsqueeze(0) >= window_end.unsqueeze(1);   // (n_w, T)
+  const auto positions = at::arange(length, at::kLong);                   // (T)
+  const auto window_end = (at::arange(windows, at::kLong) + 1).mul(w);    // (n_w)
+  const auto beyond = positions.unsqueeze(0) >= window_end.unsqueeze(1);  // (n_w, T)
   const auto masked = scores.masked_fill(beyond, -std::numeric_limits<double>::infinity());
   auto chosen = std::get<1>(masked.topk(w, /*dim=*/-1, /*largest=*/true, /*sorted=*/false));
-  return {std::get<0>(chosen.sort(-1)), windows};                          // (n_w, W)
+  return {std::get<0>(chosen.sort(-1)), windows};  // (n_w, W)
 }
 
 SourceSample SourceSampler::causal_local(int64_t length, int64_t windows, double sigma) {
@@ -52,7 +51,7 @@ SourceSample SourceSampler::local(int64_t length, int64_t windows, double sigma)
   SSA_CHECK(windows >= 1 && length % windows == 0, ExitCode::kConfig,
             "SSA: sequence length {} is not a multiple of {} windows", length, windows);
   const auto noisy = at::arange(length, at::kDouble) + at::randn({length}, generator_, at::kDouble).mul(sigma);
-  const auto perm = noisy.argsort();                                         // localrandperm
+  const auto perm = noisy.argsort();  // localrandperm
   return {std::get<0>(perm.view({windows, length / windows}).sort(-1)), windows};
 }
 

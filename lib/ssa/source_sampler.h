@@ -14,8 +14,8 @@ namespace ssa::attn {
 // Targets [0, T) are split into `windows` windows of T / windows targets: contiguous unless
 // `targets` lists them; window w attends to the sources sources[w] (original positions, ascending).
 struct SourceSample {
-  at::Tensor sources;   // (n_w, S) int64 on CPU
-  int64_t windows = 1;  // n_w
+  at::Tensor sources;    // (n_w, S) int64 on CPU
+  int64_t windows = 1;   // n_w
   at::Tensor targets{};  // undefined (contiguous windows) or (n_w, T / n_w) int64, a permutation of [0, T)
 };
 
@@ -47,7 +47,7 @@ class SourceSampler {
   // sub-window q attends to sub-window q of the shuffled window, so sources stay in the window.
   SourceSample swin_subwindows(int64_t side, int64_t per_side, double sigma);
 
-  at::Tensor state() const;              // generator state, for checkpoints
+  at::Tensor state() const;  // generator state, for checkpoints
   void set_state(const at::Tensor& state);
   // The generator itself, for samplers of other shapes (graph_sampling.h) that share its
   // checkpointed, per-rank state.

@@ -19,16 +19,16 @@ at::Tensor sorted_sets(const at::Tensor& blocks, int64_t windows) {
 at::Tensor SourceSampler::shuffled_grid(int64_t rows, int64_t cols, double sigma_rows, double sigma_cols) {
   const auto noise_cols = at::randn({rows, cols}, generator_, at::kDouble).mul(sigma_cols);
   const auto col_perm = std::get<1>((at::arange(cols, at::kDouble).unsqueeze(0) + noise_cols).sort(1));  // (rows, cols)
-  const auto horizontal = at::arange(rows, at::kLong).unsqueeze(1).mul(cols) + col_perm;         // (rows, cols)
+  const auto horizontal = at::arange(rows, at::kLong).unsqueeze(1).mul(cols) + col_perm;                 // (rows, cols)
   const auto noise_rows = at::randn({rows, cols}, generator_, at::kDouble).mul(sigma_rows);
   const auto row_perm = std::get<1>((at::arange(rows, at::kDouble).unsqueeze(1) + noise_rows).sort(0));  // (rows, cols)
-  return horizontal.gather(0, row_perm);                                                          // (rows, cols)
+  return horizontal.gather(0, row_perm);                                                                 // (rows, cols)
 }
 
 SourceSample SourceSampler::causal_grid(int64_t rows, int64_t row_length, int64_t windows, double sigma_rows,
                                         double sigma_cols) {
-  SSA_CHECK(windows >= 1 && rows % windows == 0, ExitCode::kConfig,
-            "SSA: {} grid rows do not split into {} windows", rows, windows);
+  SSA_CHECK(windows >= 1 && rows % windows == 0, ExitCode::kConfig, "SSA: {} grid rows do not split into {} windows",
+            rows, windows);
   const int64_t band = rows / windows;
   std::vector<at::Tensor> sets;
   for (int64_t w = 0; w < windows; ++w) {
@@ -40,8 +40,8 @@ SourceSample SourceSampler::causal_grid(int64_t rows, int64_t row_length, int64_
 
 SourceSample SourceSampler::local_grid(int64_t rows, int64_t row_length, int64_t windows, double sigma_rows,
                                        double sigma_cols) {
-  SSA_CHECK(windows >= 1 && rows % windows == 0, ExitCode::kConfig,
-            "SSA: {} grid rows do not split into {} windows", rows, windows);
+  SSA_CHECK(windows >= 1 && rows % windows == 0, ExitCode::kConfig, "SSA: {} grid rows do not split into {} windows",
+            rows, windows);
   return {sorted_sets(shuffled_grid(rows, row_length, sigma_rows, sigma_cols), windows), windows};
 }
 

@@ -17,17 +17,16 @@ bool uses_alibi_channels(const AttentionBias& bias, const SourceSample& sample, 
 }
 
 at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                const SourceSample& sample, const AttentionBias& bias, double dropout_p,
-                                bool training) {
+                                const SourceSample& sample, const AttentionBias& bias, double dropout_p, bool training) {
   if (uses_alibi_channels(bias, sample, q.scalar_type())) {
     return causal_alibi_attention(q, k, v, sample, bias.causal_alibi_slopes, dropout_p, training);
   }
   const int64_t batch = q.size(0), heads = q.size(1), length = q.size(2), dim = q.size(3);
   const int64_t windows = sample.windows;
-  const int64_t per_window = length / windows;                         // Tq
-  const auto sources = sample.sources.to(q.device());                  // (G, S)
-  const int64_t kept = sources.size(1);                                // S
-  const auto flat = sources.reshape({-1});                             // (G*S)
+  const int64_t per_window = length / windows;         // Tq
+  const auto sources = sample.sources.to(q.device());  // (G, S)
+  const int64_t kept = sources.size(1);                // S
+  const auto flat = sources.reshape({-1});             // (G*S)
   // Gather keys and values at the sampled positions: (B, H, G*S, D) -> (B, H*G, S, D). One
   // window of T ascending sources is every position (dense): nothing to gather.
   const bool every_source = windows == 1 && kept == length;
@@ -41,11 +40,11 @@ at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const 
                        .reshape({batch, heads * windows, per_window, dim});  // (B, H*G, Tq, D)
   const auto raw = bias.fn(targets, sources);  // (H, G, Tq, S), or (B, H, G, Tq, S) when it varies by sequence
   const auto b = raw.dim() == 5 ? raw.expand({batch, heads, windows, per_window, kept})
-                                      .reshape({batch, heads * windows, per_window, kept})    // (B, H*G, Tq, S)
+                                      .reshape({batch, heads * windows, per_window, kept})  // (B, H*G, Tq, S)
                                 : raw.expand({heads, windows, per_window, kept})
-                                      .reshape({1, heads * windows, per_window, kept});       // (1, H*G, Tq, S)
+                                      .reshape({1, heads * windows, per_window, kept});  // (1, H*G, Tq, S)
   const auto y = compat::attention(q_w, k_s, v_s, b, dropout_p, training)
-                     .reshape({batch, heads, length, dim});              // (B, H, T, D) in window order
+                     .reshape({batch, heads, length, dim});                // (B, H, T, D) in window order
   return listed ? y.index_select(2, targets.reshape({-1}).argsort()) : y;  // back to sequence order
 }
 
@@ -69,8 +68,7 @@ double attention_fraction(const SourceSample& sample, int64_t length) {
   return computed / (static_cast<double>(length) * static_cast<double>(length));
 }
 
-SsaSelfAttentionImpl::SsaSelfAttentionImpl(const SsaAttentionOptions& options,
-                                           std::shared_ptr<SourceSampler> sampler)
+SsaSelfAttentionImpl::SsaSelfAttentionImpl(const SsaAttentionOptions& options, std::shared_ptr<SourceSampler> sampler)
     : options_(options), sampler_(std::move(sampler)) {
   qkv = register_module("qkv", torch::nn::Linear(options.d_model, 3 * options.d_model));
   out = register_module("out", torch::nn::Linear(options.d_model, options.d_model));
@@ -93,25 +91,25 @@ at::Tensor SsaSelfAttentionImpl::forward(const at::Tensor& x, const AttentionBia
   const SourceSample sample = subsample ? sampler_->sample(options_.ssa, length, *options_.sigma_fraction)
                                         : dense_sample(length);
   last_fraction_ = attention_fraction(sample, length);
-  const auto y = subsampled_attention(parts[0], parts[1], parts[2], sample, bias,
-                                      options_.attention_dropout, is_training());
+  const auto y = subsampled_attention(parts[0], parts[1], parts[2], sample, bias, options_.attention_dropout,
+                                      is_training());
   return out(y.transpose(1, 2).reshape({batch, length, options_.d_model}));  // (B, T, C)
 }
 
 at::Tensor SsaSelfAttentionImpl::forward_cached(const at::Tensor& x, const AttentionBias& bias, KeyValueCache& cache) {
   const int64_t batch = x.size(0), fresh = x.size(1), start = cache.length();
-  const int64_t total = start + fresh;                                                    // S
-  const auto parts = project(x);                                                          // (B, H, Tn, D)
+  const int64_t total = start + fresh;  // S
+  const auto parts = project(x);        // (B, H, Tn, D)
   if (!cache.keys.defined() || cache.keys.size(2) < total) grow(cache, parts[1], std::max(total, 2 * start));
   cache.keys.slice(2, start, total).copy_(parts[1]);
   cache.values.slice(2, start, total).copy_(parts[2]);
   cache.filled = total;
   const auto positions = at::arange(total, at::TensorOptions().dtype(at::kLong).device(x.device()));
-  const auto b = bias.fn(positions.slice(0, start).unsqueeze(0), positions.unsqueeze(0));    // (H, 1, Tn, S)
+  const auto b = bias.fn(positions.slice(0, start).unsqueeze(0), positions.unsqueeze(0));  // (H, 1, Tn, S)
   const auto y = compat::attention(parts[0], cache.keys.slice(2, 0, total), cache.values.slice(2, 0, total),
-                                   b.squeeze(1).unsqueeze(0), 0.0, /*training=*/false);   // (B, H, Tn, D)
+                                   b.squeeze(1).unsqueeze(0), 0.0, /*training=*/false);  // (B, H, Tn, D)
   last_fraction_ = 1.0;
-  return out(y.transpose(1, 2).reshape({batch, fresh, options_.d_model}));                // (B, Tn, C)
+  return out(y.transpose(1, 2).reshape({batch, fresh, options_.d_model}));  // (B, Tn, C)
 }
 
 }  // namespace ssa::attn

@@ -40,8 +40,7 @@ bool uses_alibi_channels(const AttentionBias& bias, const SourceSample& sample, 
 // q, k, v: (B, H, T, D). Window w of targets attends to sample.sources[w].
 // Returns (B, H, T, D). Gather-based; dense attention is subsampled_attention with dense_sample(T).
 at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                const SourceSample& sample, const AttentionBias& bias, double dropout_p,
-                                bool training);
+                                const SourceSample& sample, const AttentionBias& bias, double dropout_p, bool training);
 
 // Score entries computed by `sample` relative to the full T x T matrix (1/n_w, k/T, or 1).
 double attention_fraction(const SourceSample& sample, int64_t length);

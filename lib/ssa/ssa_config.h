@@ -15,9 +15,9 @@ enum class SsaVariant {
   kUnbiased,        // non-causal, Algorithm 1: the same ceil(keep_ratio*N) sources for every target
   kLocal,           // non-causal, Algorithm 2: localrandperm split into `windows` windows
   // 2D, for sequences that are a grid of rows of `row_length` tokens (images, raster order):
-  kCausalGrid,      // image generation: band w of rows attends to a 2D-shuffled set from rows [0, end of band)
-  kLocalGrid,       // non-causal: the 2D-shuffled grid split into `windows` bands of rows
-  kSwinSubwindow,   // a square Swin window split into windows = p*p sub-windows, shuffled within the window
+  kCausalGrid,     // image generation: band w of rows attends to a 2D-shuffled set from rows [0, end of band)
+  kLocalGrid,      // non-causal: the 2D-shuffled grid split into `windows` bands of rows
+  kSwinSubwindow,  // a square Swin window split into windows = p*p sub-windows, shuffled within the window
 };
 
 // Whether SSA layers subsample (training) or attend densely (+FT phase, default evaluation).
@@ -30,12 +30,12 @@ constexpr const char* attention_mode_name(AttentionMode mode) {
 
 struct SsaConfig {
   SsaVariant variant = SsaVariant::kCausalLocal;
-  int64_t windows = 4;        // n_w, the "L" of S16-L4: each target sees 1/n_w of the sources
-  double keep_ratio = 0.5;    // kUnbiased only: fraction of sources kept ("U20" keeps 0.8)
-  int64_t layers = -1;        // SSA in the last `layers` layers ("S12"); -1 means every layer
-  double sigma_first = 0.1;   // noise std / sequence length in the first SSA layer
-  double sigma_last = 0.25;   // ... in the last layer; linear in between
-  int64_t row_length = 0;     // 2D variants: tokens per grid row; 0 = a square grid (sqrt(T))
+  int64_t windows = 4;       // n_w, the "L" of S16-L4: each target sees 1/n_w of the sources
+  double keep_ratio = 0.5;   // kUnbiased only: fraction of sources kept ("U20" keeps 0.8)
+  int64_t layers = -1;       // SSA in the last `layers` layers ("S12"); -1 means every layer
+  double sigma_first = 0.1;  // noise std / sequence length in the first SSA layer
+  double sigma_last = 0.25;  // ... in the last layer; linear in between
+  int64_t row_length = 0;    // 2D variants: tokens per grid row; 0 = a square grid (sqrt(T))
 };
 
 // The integer square root of n, or -1 when n is not a perfect square.

@@ -11,8 +11,7 @@ std::vector<std::optional<double>> ssa_layer_plan(const SsaConfig& config, int64
   for (int64_t k = 0; k < count; ++k) {
     // The deepest layer gets sigma_last; a single SSA layer is the deepest one.
     const double t = count == 1 ? 1.0 : static_cast<double>(k) / static_cast<double>(count - 1);
-    plan[static_cast<size_t>(num_layers - count + k)] =
-        config.sigma_first + t * (config.sigma_last - config.sigma_first);
+    plan[static_cast<size_t>(num_layers - count + k)] = config.sigma_first + t * (config.sigma_last - config.sigma_first);
   }
   return plan;
 }

@@ -11,13 +11,10 @@ void describe(config::FieldVisitor& v, SsaConfig& c) {
   static const auto variants = ssa_variant_names();
   v.choice("variant", c.variant, variants, FieldSpec("how sources are sampled"));
   v.field("windows", c.windows, FieldSpec("n_w: each target sees 1/n_w of the sources").at_least(1));
-  v.field("keep_ratio", c.keep_ratio,
-          FieldSpec("unbiased only: fraction of sources kept").greater_than(0).at_most(1));
+  v.field("keep_ratio", c.keep_ratio, FieldSpec("unbiased only: fraction of sources kept").greater_than(0).at_most(1));
   v.field("layers", c.layers, FieldSpec("SSA in the last N layers; -1 = all").at_least(-1));
-  v.field("sigma_first", c.sigma_first,
-          FieldSpec("local noise std / length, first SSA layer").at_least(0));
-  v.field("sigma_last", c.sigma_last,
-          FieldSpec("local noise std / length, last layer (linear between)").at_least(0));
+  v.field("sigma_first", c.sigma_first, FieldSpec("local noise std / length, first SSA layer").at_least(0));
+  v.field("sigma_last", c.sigma_last, FieldSpec("local noise std / length, last layer (linear between)").at_least(0));
   v.field("row_length", c.row_length, FieldSpec("2D variants: tokens per grid row; 0 = square grid").at_least(0));
 }
 

@@ -97,7 +97,8 @@ std::optional<LayoutProblem> layout_problem(const SsaConfig& c, int64_t length, 
   const int64_t side = exact_sqrt(length), per_side = exact_sqrt(c.windows);
   if (shape == SequenceShape::kSquareWindow && (side < 0 || per_side < 0 || side % per_side != 0)) {
     return LayoutProblem{"windows", of + " tokens must be a square window that sqrt(windows) = " +
-                                        (per_side < 0 ? "(not a square)" : text(per_side)) + " sub-windows per side divide"};
+                                        (per_side < 0 ? "(not a square)" : text(per_side)) +
+                                        " sub-windows per side divide"};
   }
   return std::nullopt;
 }

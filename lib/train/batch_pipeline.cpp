@@ -8,7 +8,8 @@ namespace ssa::train {
 
 StepBatches build_step_batches(const data::Dataset& dataset, const StepPlan& plan) {
   StepBatches out;
-  for (size_t i = 0; i < plan.indices.size(); ++i) out.micro_batches.push_back(dataset.batch(plan.indices[i], plan.seeds[i]));
+  for (size_t i = 0; i < plan.indices.size(); ++i)
+    out.micro_batches.push_back(dataset.batch(plan.indices[i], plan.seeds[i]));
   out.position_after = plan.position_after;
   return out;
 }

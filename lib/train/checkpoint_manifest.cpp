@@ -118,7 +118,8 @@ std::string read_checked(const std::string& dir, const std::string& file, const 
   return bytes;
 }
 
-std::vector<NamedTensor> load_checked(const std::string& dir, const std::string& file, const CheckpointManifest& manifest) {
+std::vector<NamedTensor> load_checked(const std::string& dir, const std::string& file,
+                                      const CheckpointManifest& manifest) {
   const std::string path = (fs::path(dir) / file).string();
   return parse_safetensors(read_checked(dir, file, manifest), path);
 }

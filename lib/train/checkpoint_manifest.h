@@ -38,6 +38,7 @@ CheckpointManifest read_complete_marker(const std::string& dir);
 std::string read_checked(const std::string& dir, const std::string& file, const CheckpointManifest& manifest);
 
 // Loads <dir>/<file> as safetensors, checked against the manifest first.
-std::vector<NamedTensor> load_checked(const std::string& dir, const std::string& file, const CheckpointManifest& manifest);
+std::vector<NamedTensor> load_checked(const std::string& dir, const std::string& file,
+                                      const CheckpointManifest& manifest);
 
 }  // namespace ssa::train

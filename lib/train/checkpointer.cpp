@@ -97,8 +97,10 @@ void read_state(const std::string& path, const std::vector<NamedTensor>& stored,
   // CPU reductions split work by thread: another count gives other roundings from here on.
   const auto threads = by_name.find("threads");
   if (threads != by_name.end() && threads->second.item<int64_t>() != at::get_num_threads()) {
-    spdlog::warn("{}: written with {} CPU threads, this run uses {} (run.threads): training continues, but not "
-                 "bitwise identical to an uninterrupted run", path, threads->second.item<int64_t>(), at::get_num_threads());
+    spdlog::warn(
+        "{}: written with {} CPU threads, this run uses {} (run.threads): training continues, but not "
+        "bitwise identical to an uninterrupted run",
+        path, threads->second.item<int64_t>(), at::get_num_threads());
   }
   const int64_t world_size = get_int("world_size");
   if (parts.rank >= world_size) {

@@ -93,11 +93,14 @@ RunPaths prepare_run_dir_on_main(const config::ExperimentConfig& config, const s
 // may finish loading up to dist.load_timeout_s apart (a cache built on first use, a slow disk).
 data::TaskData load_data_on_every_rank(const config::ExperimentConfig& config, dist::Communicator& comm) {
   data::TaskData data;
-  dist::run_agreeing(comm, "loading the data", [&] {
-    const int64_t delay_ms = FaultInjection().amount("slow_load", 0, comm.rank());  // tests only
-    if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    data = load_data(config);
-  }, dist::Patience::kSlowRanks);
+  dist::run_agreeing(
+      comm, "loading the data",
+      [&] {
+        const int64_t delay_ms = FaultInjection().amount("slow_load", 0, comm.rank());  // tests only
+        if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+        data = load_data(config);
+      },
+      dist::Patience::kSlowRanks);
   return data;
 }
 
@@ -190,7 +193,8 @@ std::string tokens_as_bytes(const at::Tensor& tokens) {
 // A generated image, (H*W*C) sub-pixels in raster (row, column, channel) order, as binary PGM
 // (one channel) or PPM (three).
 std::string netpbm_image(const at::Tensor& pixels, int64_t height, int64_t width, int64_t channels) {
-  const std::string header = (channels == 1 ? "P5\n" : "P6\n") + std::to_string(width) + " " + std::to_string(height) + "\n255\n";
+  const std::string header = (channels == 1 ? "P5\n" : "P6\n") + std::to_string(width) + " " + std::to_string(height) +
+                             "\n255\n";
   return header + tokens_as_bytes(pixels);
 }
 
@@ -203,7 +207,8 @@ std::string sample_image(models::Decoder& model, const models::DecoderConfig& d,
 }
 
 // Byte-level text: the prompt's bytes and their continuation.
-std::string sample_bytes(models::Decoder& model, const CommandLine& cli, int64_t window, const GenerationOptions& options) {
+std::string sample_bytes(models::Decoder& model, const CommandLine& cli, int64_t window,
+                         const GenerationOptions& options) {
   std::vector<int64_t> prompt;
   for (const unsigned char byte : cli.prompt) prompt.push_back(byte);
   return tokens_as_bytes(generate(model, at::tensor(prompt, at::kLong), cli.length, window, options));  // prompt + length
@@ -211,7 +216,8 @@ std::string sample_bytes(models::Decoder& model, const CommandLine& cli, int64_t
 
 // Word-level text (prepare-data's dict.txt): the prompt's words and their continuation, words
 // joined by spaces and </s> as a line break, as in WikiText's token files.
-std::string sample_words(models::Decoder& model, const CommandLine& cli, int64_t window, const GenerationOptions& options) {
+std::string sample_words(models::Decoder& model, const CommandLine& cli, int64_t window,
+                         const GenerationOptions& options) {
   const std::string text = read_input_file(cli.dict_path, "--dict");
   const auto dict = data::FairseqDictionary::from_text(text, cli.dict_path);
   std::vector<int64_t> prompt;
@@ -276,8 +282,8 @@ int command_inspect_sampling(const CommandLine& cli) {
   }
   const auto sigma = layers.sigma[static_cast<size_t>(cli.layer)];
   if (!sigma) {
-    throw ConfigError("--layer " + std::to_string(cli.layer) + ": this layer is dense (model.ssa.layers = " +
-                      std::to_string(layers.ssa.layers) + ")");
+    throw ConfigError("--layer " + std::to_string(cli.layer) +
+                      ": this layer is dense (model.ssa.layers = " + std::to_string(layers.ssa.layers) + ")");
   }
   const int64_t length = layers.length[static_cast<size_t>(cli.layer)];
   attn::SourceSampler sampler(config.run.seed);

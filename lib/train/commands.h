@@ -20,13 +20,13 @@ struct CommandLine {
   int64_t samples = 1000;              // inspect-sampling: draws to average
   std::string out_path;                // inspect-sampling: CSV output; sample: the image (or text) file
   // sample (lib/train/generation.h):
-  std::string prompt = "\n";           // text: the start to continue
-  int64_t length = 256;                // text: bytes to generate
+  std::string prompt = "\n";  // text: the start to continue
+  int64_t length = 256;       // text: bytes to generate
   GenerationOptions generation;
-  std::string dict_path;               // word-level text: prepare-data's dict.txt
+  std::string dict_path;  // word-level text: prepare-data's dict.txt
   // prepare-data (docs/data-preparation.md):
-  std::string dataset;                 // enwik8 | wikitext-103 | sentencepiece
-  std::string input;                   // enwik8: the raw file; wikitext-103: its folder; sentencepiece: train text
+  std::string dataset;  // enwik8 | wikitext-103 | sentencepiece
+  std::string input;    // enwik8: the raw file; wikitext-103: its folder; sentencepiece: train text
   data::SentencePieceOptions sentencepiece;  // its train_text is `input`
 };
 

@@ -44,19 +44,19 @@ double Score::metric(const std::string& name) const {
 void ScoreSums::add(const at::Tensor& prediction, const data::Batch& batch) {
   const auto target = batch.target.to(prediction.device());
   switch (kind_) {
-    case Prediction::kTargetLogProbs: {                                      // prediction (B, T)
+    case Prediction::kTargetLogProbs: {  // prediction (B, T)
       const auto mask = batch.target_mask.defined() ? batch.target_mask : at::ones_like(prediction, at::kBool);
       loss_sum_ -= prediction.masked_select(mask).sum().item<double>();
       count_ += mask.sum().item<int64_t>();
       break;
     }
-    case Prediction::kClassLogProbs: {                                       // prediction (B, K)
+    case Prediction::kClassLogProbs: {  // prediction (B, K)
       loss_sum_ -= prediction.gather(1, target.unsqueeze(1)).sum().item<double>();
       correct_ += prediction.argmax(1).eq(target).sum().item<double>();
       count_ += target.size(0);
       break;
     }
-    case Prediction::kValues:                                                // prediction (B)
+    case Prediction::kValues:  // prediction (B)
       loss_sum_ += (prediction - target.to(prediction.scalar_type())).abs().sum().item<double>();
       count_ += target.size(0);
       break;

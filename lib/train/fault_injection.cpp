@@ -32,7 +32,9 @@ std::string fault_kinds_help() {
   std::string help;
   for (const auto& [name, amount] : fault_kinds()) {
     help += (help.empty() ? "" : ", ") + name +
-            (amount == Amount::kRequired ? "/AMOUNT" : amount == Amount::kOptional ? "[/AMOUNT]" : "");
+            (amount == Amount::kRequired   ? "/AMOUNT"
+             : amount == Amount::kOptional ? "[/AMOUNT]"
+                                           : "");
   }
   return help;
 }
@@ -62,8 +64,7 @@ FaultInjection::FaultInjection(const std::string& spec) {
       }
       if (kind->second == Amount::kRequired && f.amount == 0) throw std::invalid_argument(item);
     } catch (const std::exception&) {
-      throw ConfigError("SSA_FAULT: '" + item + "' is not kind@step[/amount][:rank] with one of " +
-                        fault_kinds_help());
+      throw ConfigError("SSA_FAULT: '" + item + "' is not kind@step[/amount][:rank] with one of " + fault_kinds_help());
     }
     faults_.push_back(f);
   }
@@ -116,8 +117,8 @@ int64_t SaveFaults::limit_bytes(const FaultInjection& faults, int64_t step, int 
   if (killed_at > 0) return killed_at;
   const int64_t full_disk_at = faults.amount("save_error", step, rank);
   if (faults.fires("save_error", step, rank) && full_disk_at == 0) {
-    throw Error(ExitCode::kIo, "cannot write checkpoint step " + std::to_string(step) +
-                                   ": injected fault (SSA_FAULT save_error)");
+    throw Error(ExitCode::kIo,
+                "cannot write checkpoint step " + std::to_string(step) + ": injected fault (SSA_FAULT save_error)");
   }
   return full_disk_at;
 }

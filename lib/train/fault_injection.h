@@ -31,7 +31,7 @@ namespace ssa::train {
 
 class FaultInjection {
  public:
-  FaultInjection();                           // from $SSA_FAULT
+  FaultInjection();  // from $SSA_FAULT
   explicit FaultInjection(const std::string& spec);
 
   // True if any fault of these kinds is armed, at any step and rank.
@@ -46,7 +46,7 @@ class FaultInjection {
   struct Fault {
     std::string kind;
     int64_t step = 0;
-    int rank = -1;      // -1: every rank
+    int rank = -1;       // -1: every rank
     int64_t amount = 0;  // save_error/save_kill: file writes fail past this byte (0 = before writing);
                          // save_flaky: failing attempts; slow_load: the delay in milliseconds
   };

@@ -10,8 +10,8 @@ int64_t next_token(const at::Tensor& scores, const GenerationOptions& options, a
   const auto s = scores.to(at::kFloat);  // (V)
   if (options.temperature <= 0) return s.argmax().item<int64_t>();
   const int64_t k = options.top_k > 0 ? std::min(options.top_k, s.size(0)) : s.size(0);
-  const auto [top, ids] = s.topk(k);                                            // (k), (k)
-  const auto probs = at::softmax(top / options.temperature, 0);                  // (k)
+  const auto [top, ids] = s.topk(k);                                              // (k), (k)
+  const auto probs = at::softmax(top / options.temperature, 0);                   // (k)
   const auto pick = at::multinomial(probs, 1, /*replacement=*/false, generator);  // (1)
   return ids[pick.item<int64_t>()].item<int64_t>();
 }
@@ -33,8 +33,8 @@ at::Tensor generate(models::Decoder& model, const at::Tensor& context, int64_t c
       fed = tokens.size() - static_cast<size_t>(window);
     }
     const std::vector<int64_t> fresh(tokens.begin() + static_cast<std::ptrdiff_t>(fed), tokens.end());
-    const auto input = at::tensor(fresh, at::kLong).unsqueeze(0).to(device);     // (1, Tn)
-    const auto scores = model.forward(input, on_device, &cache);                 // (1, Tn, V)
+    const auto input = at::tensor(fresh, at::kLong).unsqueeze(0).to(device);  // (1, Tn)
+    const auto scores = model.forward(input, on_device, &cache);              // (1, Tn, V)
     fed = tokens.size();
     tokens.push_back(next_token(scores[0][-1].cpu(), options, generator));
   }

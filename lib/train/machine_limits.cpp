@@ -42,9 +42,10 @@ void check_training_state_fits(int64_t parameters, std::optional<int64_t> availa
   const int64_t needed = training_state_bytes(parameters);
   if (!available || needed <= *available) return;
   const double gib = 1024.0 * 1024.0 * 1024.0;
-  throw ConfigError(fmt::format("model: {} parameters need {:.1f} GiB more for gradients and AdamW moments, but "
-                                "only {:.1f} GiB of memory is available; use a smaller model",
-                                parameters, static_cast<double>(needed) / gib, static_cast<double>(*available) / gib));
+  throw ConfigError(
+      fmt::format("model: {} parameters need {:.1f} GiB more for gradients and AdamW moments, but "
+                  "only {:.1f} GiB of memory is available; use a smaller model",
+                  parameters, static_cast<double>(needed) / gib, static_cast<double>(*available) / gib));
 }
 
 }  // namespace ssa::train

@@ -5,8 +5,7 @@
 
 namespace ssa::train {
 
-PhaseSchedule::PhaseSchedule(std::vector<PhaseConfig> phases, int64_t total_steps)
-    : phases_(std::move(phases)) {
+PhaseSchedule::PhaseSchedule(std::vector<PhaseConfig> phases, int64_t total_steps) : phases_(std::move(phases)) {
   double cumulative = 0;
   for (size_t i = 0; i < phases_.size(); ++i) {
     cumulative += phases_[i].fraction;

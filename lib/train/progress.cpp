@@ -19,8 +19,7 @@ void Progress::step(int64_t step, const std::string& phase, double loss, double 
     std::fflush(stderr);
     line_open_ = true;
   } else if (step % every_ == 0 || step == total_) {
-    spdlog::info("step {}/{} [{}] loss {:.4f} lr {:.2e} {:.0f} targets/s", step, total_, phase, loss, lr,
-                 targets_per_s);
+    spdlog::info("step {}/{} [{}] loss {:.4f} lr {:.2e} {:.0f} targets/s", step, total_, phase, loss, lr, targets_per_s);
   }
 }
 

@@ -28,8 +28,10 @@ void warn_if_phases_move(const config::ExperimentConfig& previous, const config:
   const std::string was = PhaseSchedule(previous.train.phases, previous.train.steps).describe();
   const std::string now = PhaseSchedule(config.train.phases, config.train.steps).describe();
   if (was == now) return;
-  spdlog::warn("{}: the training phases move on resume, from {} to {}; the resumed step continues in the phase "
-               "it falls in now", paths.root, was, now);
+  spdlog::warn(
+      "{}: the training phases move on resume, from {} to {}; the resumed step continues in the phase "
+      "it falls in now",
+      paths.root, was, now);
 }
 
 // Architecture keys (config schema) that differ refuse the directory; other differences warn.
@@ -64,8 +66,12 @@ std::string run_dir_for(const config::ExperimentConfig& config, const std::strin
 
 RunPaths run_paths(const std::string& root) {
   const fs::path r(root);
-  return {root, (r / "config.resolved.yaml").string(), (r / "metrics.jsonl").string(),
-          (r / "train.log").string(), (r / "checkpoints").string(), (r / "tensorboard").string()};
+  return {root,
+          (r / "config.resolved.yaml").string(),
+          (r / "metrics.jsonl").string(),
+          (r / "train.log").string(),
+          (r / "checkpoints").string(),
+          (r / "tensorboard").string()};
 }
 
 RunPaths prepare_run_dir(const config::ExperimentConfig& config, const std::string& root) {

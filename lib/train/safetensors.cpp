@@ -89,8 +89,9 @@ HeaderEntry parse_entry(const std::string& tensor, const YAML::Node& info, uint6
 // The tensors' byte ranges must tile the data area exactly: no gap, no overlap, nothing after.
 // Entries come back sorted by their place in the file.
 void check_tiling(std::vector<HeaderEntry>& entries, uint64_t data_size, const std::string& file) {
-  std::stable_sort(entries.begin(), entries.end(),
-            [](const HeaderEntry& a, const HeaderEntry& b) { return std::tie(a.begin, a.end) < std::tie(b.begin, b.end); });
+  std::stable_sort(entries.begin(), entries.end(), [](const HeaderEntry& a, const HeaderEntry& b) {
+    return std::tie(a.begin, a.end) < std::tie(b.begin, b.end);
+  });
   uint64_t covered = 0;
   for (const auto& e : entries) {
     if (e.begin != covered) {
@@ -152,7 +153,8 @@ std::vector<NamedTensor> parse_safetensors(const std::string& bytes, const std::
   if (bytes.size() < 8) throw fail("truncated: no header length");
   uint64_t length = 0;
   for (int i = 7; i >= 0; --i) length = (length << 8) | static_cast<unsigned char>(bytes[static_cast<size_t>(i)]);
-  if (length > kMaxHeaderBytes || length > bytes.size() - 8) throw fail("header length " + std::to_string(length) + " exceeds the file");
+  if (length > kMaxHeaderBytes || length > bytes.size() - 8)
+    throw fail("header length " + std::to_string(length) + " exceeds the file");
   const uint64_t data_size = bytes.size() - 8 - length;
   const char* data = bytes.data() + 8 + length;
   YAML::Node header;

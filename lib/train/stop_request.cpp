@@ -50,8 +50,10 @@ void watch_startup() {
     if (!signalled) signalled = Clock::now();
     if (std::chrono::duration<double>(Clock::now() - *signalled).count() < kStartupStopGraceSeconds) continue;
     if (g_training_started.load()) return;
-    spdlog::error("stopped during start-up ({}): training had not begun {:.0f} s after the signal; nothing was "
-                  "trained since the last checkpoint", signal_name(g_signal), kStartupStopGraceSeconds);
+    spdlog::error(
+        "stopped during start-up ({}): training had not begun {:.0f} s after the signal; nothing was "
+        "trained since the last checkpoint",
+        signal_name(g_signal), kStartupStopGraceSeconds);
     spdlog::shutdown();
     std::_Exit(static_cast<int>(ExitCode::kStopped));
   }
@@ -68,7 +70,8 @@ TimeLimit time_limit_of(const RunConfig& run) {
   spdlog::info("SLURM job ends in {:.0f} s; stopping with a checkpoint {:.0f} s before (run.slurm_margin_s)", *left,
                run.slurm_margin_s);
   if (limit.seconds <= 0 || budget < limit.seconds) {
-    limit = {budget, fmt::format("SLURM time limit in {:.0f} s (run.slurm_margin_s = {:.0f})", *left, run.slurm_margin_s)};
+    limit = {budget,
+             fmt::format("SLURM time limit in {:.0f} s (run.slurm_margin_s = {:.0f})", *left, run.slurm_margin_s)};
   }
   return limit;
 }

@@ -70,11 +70,12 @@ std::string event_header(int64_t step) {
 // second sorts after), then host, pid and a zero-padded count (several writers in one process).
 std::string event_file_name() {
   static int opened = 0;
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   char name[400];
-  std::snprintf(name, sizeof(name), "events.out.tfevents.%lld.%06lld.%s.%d.%04d", static_cast<long long>(micros / 1000000),
-                static_cast<long long>(micros % 1000000), host_name().c_str(), static_cast<int>(::getpid()), opened++);
+  std::snprintf(name, sizeof(name), "events.out.tfevents.%lld.%06lld.%s.%d.%04d",
+                static_cast<long long>(micros / 1000000), static_cast<long long>(micros % 1000000), host_name().c_str(),
+                static_cast<int>(::getpid()), opened++);
   return name;
 }
 

@@ -21,9 +21,9 @@ struct SkipCounts {
 };
 
 struct TrainState {
-  int64_t step = 0;              // optimizer steps completed
-  int64_t targets = 0;           // training targets consumed (tokens, sub-pixels, images, graphs), all ranks
-  data::OrderPosition data;    // where the training order continues
+  int64_t step = 0;          // optimizer steps completed
+  int64_t targets = 0;       // training targets consumed (tokens, sub-pixels, images, graphs), all ranks
+  data::OrderPosition data;  // where the training order continues
   double best_valid_loss = std::numeric_limits<double>::infinity();
   LossScaleState loss_scale;
   SkipCounts skips;

@@ -69,9 +69,9 @@ Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, 
       data_(std::move(data)),
       stop_request_(time_limit_of(config.run)),
       hooks_(make_step_hooks(faults_, comm.rank())) {
-  SSA_CHECK(config_.train.batch_size % comm_.world_size() == 0 && local_batch() % micro_batch() == 0,
-            ExitCode::kConfig, "train.batch_size ({}) must split into {} ranks of whole micro-batches ({})",
-            config_.train.batch_size, comm_.world_size(), micro_batch());
+  SSA_CHECK(config_.train.batch_size % comm_.world_size() == 0 && local_batch() % micro_batch() == 0, ExitCode::kConfig,
+            "train.batch_size ({}) must split into {} ranks of whole micro-batches ({})", config_.train.batch_size,
+            comm_.world_size(), micro_batch());
   spdlog::info("data: train {}; validation {}", data_.train->describe(), data_.valid->describe());
   build_model();
   build_precision();
@@ -101,9 +101,9 @@ void Trainer::build_precision() {
   if (precision == Precision::kBf16) autocast_dtype_ = at::kBFloat16;
   if (precision == Precision::kFp16) autocast_dtype_ = at::kHalf;
   const LossScaleMode mode = config_.train.loss_scale.mode;
-  scaler_ = std::make_unique<LossScaler>(config_.train.loss_scale,
-                                         mode == LossScaleMode::kDynamic ||
-                                             (mode == LossScaleMode::kAuto && precision == Precision::kFp16));
+  scaler_ = std::make_unique<LossScaler>(
+      config_.train.loss_scale,
+      mode == LossScaleMode::kDynamic || (mode == LossScaleMode::kAuto && precision == Precision::kFp16));
   spdlog::info("precision: {}{}", precision_name(precision), scaler_->enabled() ? " with dynamic loss scaling" : "");
 }
 
@@ -144,7 +144,8 @@ std::optional<std::string> Trainer::restore() {
   if (mode == "auto") return checkpointer_->restore_latest(parts);
   const bool own = !checkpointer_->complete_checkpoints().empty();
   if (mode == "never") {
-    if (own) throw ConfigError(paths_.checkpoints + ": holds checkpoints, and run.resume is never; use another run.dir");
+    if (own)
+      throw ConfigError(paths_.checkpoints + ": holds checkpoints, and run.resume is never; use another run.dir");
     return std::nullopt;
   }
   if (own) return checkpointer_->restore_latest(parts);
@@ -154,7 +155,7 @@ std::optional<std::string> Trainer::restore() {
 }
 
 void Trainer::resume() {
-  state_.loss_scale.scale = scaler_->initial_scale();  // a checkpoint overrides it
+  state_.loss_scale.scale = scaler_->initial_scale();       // a checkpoint overrides it
   if (comm_.is_main()) checkpointer_->remove_unfinished();  // only rank 0 writes checkpoints
   const auto from = restore();
   data_.order->set_position(state_.data);
@@ -199,8 +200,8 @@ void Trainer::enter_phase(int64_t step) {
   const auto& phase = phases_->phase(index);
   model_->set_attention_mode(phase.attention);
   if (index != phase_ || step == 0) {
-    progress_->note("phase '" + phase.name + "' (" + attn::attention_mode_name(phase.attention) + " attention) from step " +
-                    std::to_string(step) + " to " + std::to_string(phases_->end(index)));
+    progress_->note("phase '" + phase.name + "' (" + attn::attention_mode_name(phase.attention) +
+                    " attention) from step " + std::to_string(step) + " to " + std::to_string(phases_->end(index)));
   }
   phase_ = index;
 }
@@ -306,8 +307,8 @@ bool Trainer::unscale_and_update(StepStats& stats) {
   stats.skipped = true;
   if (state_.loss_scale.scale < config_.train.loss_scale.min_scale) {
     throw Error(ExitCode::kDiverged, fmt::format("step {}: loss scale fell to {} after repeated non-finite gradients; "
-                                                 "stopped, last checkpoint kept", state_.step + 1,
-                                                 state_.loss_scale.scale));
+                                                 "stopped, last checkpoint kept",
+                                                 state_.step + 1, state_.loss_scale.scale));
   }
   spdlog::warn("step {}: non-finite gradients at loss scale {}; step skipped, scale now {}", state_.step + 1,
                state_.loss_scale.scale / config_.train.loss_scale.backoff_factor, state_.loss_scale.scale);
@@ -332,7 +333,8 @@ bool Trainer::check_finite(const StepStats& stats) {
   if (skips.nonfinite >= max_total) {
     throw Error(ExitCode::kDiverged, fmt::format("{}; the run has skipped {} such steps already "
                                                  "(train.max_nonfinite_skips_total); stopped before the optimizer "
-                                                 "step, last checkpoint kept", what, skips.nonfinite));
+                                                 "step, last checkpoint kept",
+                                                 what, skips.nonfinite));
   }
   ++skips.nonfinite_in_a_row;
   ++skips.nonfinite;
@@ -407,10 +409,11 @@ void Trainer::validate() {
 void Trainer::check_replicas() {
   if (comm_.world_size() == 1) return;
   const uint64_t fingerprint = grad_sync_->check_replicas_identical(state_.step);
-  spdlog::info("step {}: parameters bitwise identical on {} ranks (fingerprint {:016x}); last step started {} "
-               "of {} gradient buckets during backward",
-               state_.step, comm_.world_size(), fingerprint, grad_sync_->buckets_started_in_backward(),
-               grad_sync_->bucket_count());
+  spdlog::info(
+      "step {}: parameters bitwise identical on {} ranks (fingerprint {:016x}); last step started {} "
+      "of {} gradient buckets during backward",
+      state_.step, comm_.world_size(), fingerprint, grad_sync_->buckets_started_in_backward(),
+      grad_sync_->bucket_count());
 }
 
 // Every rank contributes its random streams; rank 0 writes; all continue together.
@@ -422,14 +425,18 @@ void Trainer::save() {
   const auto cuda_states = device_.is_cuda() ? comm_.all_gather(mine.torch_cuda)  // CPU runs: empty states
                                              : std::vector<at::Tensor>(torch_states.size(), mine.torch_cuda);
   // Only rank 0 writes, perhaps with retries: the others wait as for slow data loading.
-  dist::run_agreeing(comm_, "writing the checkpoint of step " + std::to_string(state_.step), [&] {
-    if (!comm_.is_main()) return;
-    std::vector<RankRng> all;
-    for (size_t r = 0; r < torch_states.size(); ++r) all.push_back({torch_states[r], sampler_states[r], cuda_states[r]});
-    const SaveFaults faults(faults_, state_.step, comm_.rank());  // SSA_FAULT, tests only
-    checkpointer_->save({*model_, optimizer_.get(), state_, all},
-                        {[&](int64_t attempt) { faults.before_attempt(attempt); }, [&] { faults.before_rename(); }});
-  }, dist::Patience::kSlowRanks);
+  dist::run_agreeing(
+      comm_, "writing the checkpoint of step " + std::to_string(state_.step),
+      [&] {
+        if (!comm_.is_main()) return;
+        std::vector<RankRng> all;
+        for (size_t r = 0; r < torch_states.size(); ++r)
+          all.push_back({torch_states[r], sampler_states[r], cuda_states[r]});
+        const SaveFaults faults(faults_, state_.step, comm_.rank());  // SSA_FAULT, tests only
+        checkpointer_->save({*model_, optimizer_.get(), state_, all},
+                            {[&](int64_t attempt) { faults.before_attempt(attempt); }, [&] { faults.before_rename(); }});
+      },
+      dist::Patience::kSlowRanks);
   progress_->note("checkpoint saved at step " + std::to_string(state_.step));
 }
 

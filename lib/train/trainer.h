@@ -27,22 +27,21 @@
 namespace ssa::train {
 
 struct StepStats {
-  double loss = 0;               // mean NLL per target token, nats
-  double grad_norm = 0;          // before clipping
+  double loss = 0;       // mean NLL per target token, nats
+  double grad_norm = 0;  // before clipping
   double seconds = 0;
-  int64_t targets = 0;           // tokens, sub-pixels, images or graphs in this step
-  double attention_fraction = 1; // of the dense attention matrix, averaged over layers
-  double flops = 0;              // forward + backward (3 x forward), this step
-  double dense_flops = 0;        // the same step with every layer dense (the paper's C baseline)
-  bool skipped = false;          // no update: a loss-scale overflow, or a non-finite step within the skip budgets
+  int64_t targets = 0;            // tokens, sub-pixels, images or graphs in this step
+  double attention_fraction = 1;  // of the dense attention matrix, averaged over layers
+  double flops = 0;               // forward + backward (3 x forward), this step
+  double dense_flops = 0;         // the same step with every layer dense (the paper's C baseline)
+  bool skipped = false;           // no update: a loss-scale overflow, or a non-finite step within the skip budgets
 };
 
 class Trainer {
  public:
   // Every rank of `comm` constructs a Trainer with the data it loaded (load_data) and calls
   // run(); rank 0 writes the outputs.
-  Trainer(const config::ExperimentConfig& config, const RunPaths& paths, dist::Communicator& comm,
-          data::TaskData data);
+  Trainer(const config::ExperimentConfig& config, const RunPaths& paths, dist::Communicator& comm, data::TaskData data);
   void run();
 
  private:
@@ -55,7 +54,7 @@ class Trainer {
   void init_weights_from(const std::string& path);
   void enter_phase(int64_t step);
   struct LocalLoss {
-    double sum = 0;       // summed NLL of this rank's targets
+    double sum = 0;  // summed NLL of this rank's targets
     int64_t targets = 0;
   };
   StepStats train_step();
@@ -87,13 +86,13 @@ class Trainer {
   std::unique_ptr<dist::GradientSync> grad_sync_;
   std::unique_ptr<PhaseSchedule> phases_;
   std::unique_ptr<Checkpointer> checkpointer_;
-  std::unique_ptr<MetricsSink> metrics_;  // rank 0 only
+  std::unique_ptr<MetricsSink> metrics_;            // rank 0 only
   std::unique_ptr<TensorBoardWriter> tensorboard_;  // rank 0, with log.tensorboard
   std::unique_ptr<Progress> progress_;
   std::unique_ptr<BatchPipeline> batches_;
   StopRequest stop_request_;
-  FaultInjection faults_;  // test-only, from $SSA_FAULT
-  std::unique_ptr<StepHooks> hooks_;  // named points of the step; SSA_FAULT's faults, else none
+  FaultInjection faults_;                         // test-only, from $SSA_FAULT
+  std::unique_ptr<StepHooks> hooks_;              // named points of the step; SSA_FAULT's faults, else none
   std::optional<at::ScalarType> autocast_dtype_;  // forward precision; nullopt = fp32
   std::unique_ptr<LossScaler> scaler_;
   TrainState state_;

@@ -17,16 +17,18 @@ AdaptiveBands adaptive_bands(int64_t vocab_size, int64_t d_model, const std::vec
   for (const int64_t c : cutoffs) {
     if (c <= b.edges.back() || c >= vocab_size) {
       throw ModelConfigError("adaptive_cutoffs", "must increase strictly inside (0, model.vocab_size = " +
-                        std::to_string(vocab_size) + "), got " + std::to_string(c));
+                                                     std::to_string(vocab_size) + "), got " + std::to_string(c));
     }
     b.edges.push_back(c);
   }
   b.edges.push_back(vocab_size);
   for (size_t i = 0; i + 1 < b.edges.size(); ++i) {
-    const auto dim = static_cast<int64_t>(std::floor(static_cast<double>(d_model) / std::pow(factor, static_cast<double>(i))));
+    const auto dim = static_cast<int64_t>(
+        std::floor(static_cast<double>(d_model) / std::pow(factor, static_cast<double>(i))));
     if (dim < 1) {
       throw ModelConfigError("adaptive_factor", "band " + std::to_string(i) + " would get " + std::to_string(dim) +
-                        " dimensions (d_model " + std::to_string(d_model) + " / factor^" + std::to_string(i) + ")");
+                                                    " dimensions (d_model " + std::to_string(d_model) + " / factor^" +
+                                                    std::to_string(i) + ")");
     }
     b.dims.push_back(dim);
   }
@@ -43,8 +45,8 @@ AdaptiveInputImpl::AdaptiveInputImpl(const AdaptiveBands& bands, int64_t d_model
   for (int64_t i = 0; i < bands.count(); ++i) {
     const int64_t dim = bands.dims[static_cast<size_t>(i)];
     auto embedding = register_module("embed" + std::to_string(i), torch::nn::Embedding(bands.size(i), dim));
-    auto projection = register_module(
-        "proj" + std::to_string(i), torch::nn::Linear(torch::nn::LinearOptions(dim, d_model).bias(false)));
+    auto projection = register_module("proj" + std::to_string(i),
+                                      torch::nn::Linear(torch::nn::LinearOptions(dim, d_model).bias(false)));
     torch::nn::init::normal_(embedding->weight, 0.0, std::pow(static_cast<double>(dim), -0.5));
     if (bands.size(i) > 1) {
       torch::NoGradGuard no_grad;
@@ -57,11 +59,11 @@ AdaptiveInputImpl::AdaptiveInputImpl(const AdaptiveBands& bands, int64_t d_model
 }
 
 at::Tensor AdaptiveInputImpl::forward(const at::Tensor& tokens) {
-  const auto flat = tokens.reshape({-1});                                       // (N)
-  const auto band = band_of(flat, bands_);                                      // (N)
-  at::Tensor out;                                                               // (N, C), dtype of the projections
+  const auto flat = tokens.reshape({-1});   // (N)
+  const auto band = band_of(flat, bands_);  // (N)
+  at::Tensor out;                           // (N, C), dtype of the projections
   for (int64_t i = 0; i < bands_.count(); ++i) {
-    const auto rows = band.eq(i).nonzero().squeeze(1);                          // (n_i)
+    const auto rows = band.eq(i).nonzero().squeeze(1);  // (n_i)
     if (rows.numel() == 0) continue;
     const auto local = flat.index_select(0, rows) - bands_.edges[static_cast<size_t>(i)];
     const auto x = projections[static_cast<size_t>(i)](embeddings[static_cast<size_t>(i)](local));  // (n_i, C)
@@ -71,7 +73,7 @@ at::Tensor AdaptiveInputImpl::forward(const at::Tensor& tokens) {
   if (!out.defined()) out = at::zeros({0, d_model_}, projections[0]->weight.options());  // no tokens
   auto shape = tokens.sizes().vec();
   shape.push_back(d_model_);
-  return out.reshape(shape);                                                    // (B, T, C)
+  return out.reshape(shape);  // (B, T, C)
 }
 
 double AdaptiveInputImpl::flops(const at::Tensor& tokens) const {

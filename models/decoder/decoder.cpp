@@ -47,10 +47,10 @@ at::Tensor DecoderBlockImpl::forward(const at::Tensor& x, const attn::AttentionB
   const auto drop = [this](const at::Tensor& t, double p) {
     return F::dropout(t, F::DropoutFuncOptions().p(p).training(is_training()));
   };
-  const auto normed = attn_norm(x);                                            // (B, T, C)
+  const auto normed = attn_norm(x);                                                                      // (B, T, C)
   auto h = x + drop(cache ? attn->forward_cached(normed, bias, *cache) : attn(normed, bias), dropout_);  // (B, T, C)
-  auto ff = drop(at::gelu(fc1(ffn_norm(h))), activation_dropout_);             // (B, T, F)
-  return h + drop(fc2(ff), dropout_);                                          // (B, T, C)
+  auto ff = drop(at::gelu(fc1(ffn_norm(h))), activation_dropout_);                                       // (B, T, F)
+  return h + drop(fc2(ff), dropout_);                                                                    // (B, T, C)
 }
 
 AdaptiveBands decoder_adaptive_bands(const DecoderConfig& config) {
@@ -65,8 +65,8 @@ Decoder::Decoder(const DecoderConfig& config, uint64_t sampler_seed)
   if (adaptive()) {
     const auto bands = decoder_adaptive_bands(config);
     adaptive_input_ = register_module("adaptive_input", AdaptiveInput(bands, config.d_model));
-    adaptive_softmax_ =
-        register_module("adaptive_softmax", AdaptiveSoftmax(adaptive_input_, config.d_model, config.adaptive_dropout));
+    adaptive_softmax_ = register_module("adaptive_softmax",
+                                        AdaptiveSoftmax(adaptive_input_, config.d_model, config.adaptive_dropout));
   } else {
     embed_ = register_module("embed", torch::nn::Embedding(config.vocab_size, config.d_model));
     torch::nn::init::normal_(embed_->weight, 0.0, std::pow(static_cast<double>(config.d_model), -0.5));
@@ -94,8 +94,7 @@ Decoder::Decoder(const DecoderConfig& config, uint64_t sampler_seed)
     torch::nn::init::normal_(output_->weight, 0.0, std::pow(static_cast<double>(config.d_model), -0.5));
   }
   const auto slopes = nn::alibi_slopes(config.heads);
-  slopes_ = register_buffer("alibi_slopes",
-                            at::tensor(std::vector<float>(slopes.begin(), slopes.end()), at::kFloat));
+  slopes_ = register_buffer("alibi_slopes", at::tensor(std::vector<float>(slopes.begin(), slopes.end()), at::kFloat));
 }
 
 attn::AttentionBias Decoder::causal_alibi() const {
@@ -116,13 +115,13 @@ attn::BiasFn Decoder::causal_grid_bias(const DecoderBlockImpl& block) const {
 
 // Token embeddings, with the DistAug condition vector added at the begin token (position 0).
 at::Tensor Decoder::embed_tokens(const at::Tensor& tokens, const at::Tensor& condition, bool starts_sequence) {
-  auto x = adaptive() ? adaptive_input_(tokens) : embed_(tokens);              // (B, T, C)
+  auto x = adaptive() ? adaptive_input_(tokens) : embed_(tokens);  // (B, T, C)
   if (!starts_sequence || !condition_table_.defined()) return x;
   const int64_t batch = tokens.size(0), families = condition_offsets_.size(0);
   const auto ids = condition.defined() ? condition : at::zeros({batch, families}, tokens.options());  // (B, F)
-  const auto rows = (ids + condition_offsets_).reshape({-1});                 // (B * F)
-  const auto vector = condition_table_.index_select(0, rows).view({batch, families, -1}).sum(1);  // (B, C)
-  return at::cat({x.slice(1, 0, 1) + vector.unsqueeze(1).to(x.scalar_type()), x.slice(1, 1)}, 1);  // (B, T, C)
+  const auto rows = (ids + condition_offsets_).reshape({-1});                                         // (B * F)
+  const auto vector = condition_table_.index_select(0, rows).view({batch, families, -1}).sum(1);      // (B, C)
+  return at::cat({x.slice(1, 0, 1) + vector.unsqueeze(1).to(x.scalar_type()), x.slice(1, 1)}, 1);     // (B, T, C)
 }
 
 at::Tensor Decoder::features(const at::Tensor& tokens, const at::Tensor& condition, DecoderCache* cache) {
@@ -137,11 +136,11 @@ at::Tensor Decoder::features(const at::Tensor& tokens, const at::Tensor& conditi
     x = block->forward(x, grid ? causal_grid_bias(*block) : alibi, cache ? &cache->layers[l] : nullptr);
   }
   if (config_.final_norm) x = final_norm_(x);
-  return x;                                                                     // (B, T, C)
+  return x;  // (B, T, C)
 }
 
 at::Tensor Decoder::forward(const at::Tensor& tokens, const at::Tensor& condition, DecoderCache* cache) {
-  const auto x = features(tokens, condition, cache);                           // (B, T, C)
+  const auto x = features(tokens, condition, cache);  // (B, T, C)
   if (adaptive()) {
     auto shape = tokens.sizes().vec();
     shape.push_back(config_.vocab_size);
@@ -152,19 +151,18 @@ at::Tensor Decoder::forward(const at::Tensor& tokens, const at::Tensor& conditio
 
 at::Tensor Decoder::predict(const Batch& batch) {
   if (adaptive()) {
-    const auto x = features(batch.input, batch.condition);                     // (B, T, C)
+    const auto x = features(batch.input, batch.condition);  // (B, T, C)
     return adaptive_softmax_->target_log_probs(x.reshape({-1, x.size(-1)}), batch.target.reshape({-1}))
-        .reshape(batch.target.sizes());                                         // (B, T)
+        .reshape(batch.target.sizes());  // (B, T)
   }
   const auto log_probs = at::log_softmax(forward(batch.input, batch.condition).to(at::kFloat), -1);  // (B, T, V)
-  return log_probs.gather(-1, batch.target.unsqueeze(-1)).squeeze(-1);               // (B, T)
+  return log_probs.gather(-1, batch.target.unsqueeze(-1)).squeeze(-1);                               // (B, T)
 }
 
 LossOutput Decoder::loss(const Batch& batch) {
   if (adaptive()) return {-predict(batch).sum(), batch.target.numel()};  // exact NLL, only the targets' tails
-  const auto logits = forward(batch.input, batch.condition);                    // (B, T, V)
-  const auto nll = F::cross_entropy(logits.reshape({-1, logits.size(-1)}).to(at::kFloat),
-                                    batch.target.reshape({-1}),
+  const auto logits = forward(batch.input, batch.condition);             // (B, T, V)
+  const auto nll = F::cross_entropy(logits.reshape({-1, logits.size(-1)}).to(at::kFloat), batch.target.reshape({-1}),
                                     F::CrossEntropyFuncOptions().reduction(torch::kSum));
   return {nll, batch.target.numel()};
 }
@@ -178,8 +176,8 @@ double Decoder::forward_flops(const Batch& batch, bool dense_attention) const {
                             : 2.0 * tokens * d * static_cast<double>(config_.vocab_size);  // output projection
   for (const auto& block : block_list_) {
     const double fraction = dense_attention ? 1.0 : block->attn->last_attention_fraction();
-    const double scores = tokens * fraction * static_cast<double>(length);     // entries of Q K^T
-    flops += per_layer_linear + 2.0 * 2.0 * scores * d;                          // Q K^T and P V
+    const double scores = tokens * fraction * static_cast<double>(length);  // entries of Q K^T
+    flops += per_layer_linear + 2.0 * 2.0 * scores * d;                     // Q K^T and P V
   }
   return flops;
 }

@@ -11,29 +11,29 @@
 namespace ssa::models {
 
 struct DecoderConfig {
-  int64_t vocab_size = 256;           // byte-level by default
+  int64_t vocab_size = 256;  // byte-level by default
   int64_t layers = 4;
   int64_t d_model = 256;
   int64_t heads = 4;
   int64_t d_ff = 1024;
-  double dropout = 0.1;               // embedding output and both residual branches
-  double attention_dropout = 0.0;     // on attention probabilities
-  double activation_dropout = 0.0;    // after GELU inside the feed-forward block
-  bool final_norm = true;             // LayerNorm before the output projection
-  bool tie_embeddings = false;        // output projection shares the input embedding
-  bool scale_embedding = true;        // multiply embeddings by sqrt(d_model)
+  double dropout = 0.1;             // embedding output and both residual branches
+  double attention_dropout = 0.0;   // on attention probabilities
+  double activation_dropout = 0.0;  // after GELU inside the feed-forward block
+  bool final_norm = true;           // LayerNorm before the output projection
+  bool tie_embeddings = false;      // output projection shares the input embedding
+  bool scale_embedding = true;      // multiply embeddings by sqrt(d_model)
   // Adaptive input and tied adaptive softmax (fairseq, WikiText-103): band boundaries of the
   // vocabulary (sorted by frequency); empty = one embedding and a plain softmax. Needs
   // tie_embeddings. Band i has d_model / adaptive_factor^i dimensions.
   std::vector<int64_t> adaptive_cutoffs;
   double adaptive_factor = 4.0;
-  double adaptive_dropout = 0.0;      // adaptive softmax: on the head input and inside each tail
+  double adaptive_dropout = 0.0;  // adaptive softmax: on the head input and inside each tail
   // Position information: "alibi" (text), or "grid_2d", a learned 2D relative position bias per
   // layer over an image's sub-pixels in raster order (pixel generation, paper Sec. 5.2).
   std::string position = "alibi";
-  int64_t image_height = 0;           // grid_2d: pixels per column
-  int64_t image_width = 0;            // grid_2d: pixels per row
-  int64_t image_channels = 1;         // grid_2d: sub-pixels per pixel
+  int64_t image_height = 0;    // grid_2d: pixels per column
+  int64_t image_width = 0;     // grid_2d: pixels per row
+  int64_t image_channels = 1;  // grid_2d: sub-pixels per pixel
   // DistAug conditioning (pixel generation): the transform ids per family, e.g. {4, 2} for
   // rotate and transpose. One learned vector per id, summed over the families and added to the
   // begin token's embedding; empty = unconditional.

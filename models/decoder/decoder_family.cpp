@@ -18,25 +18,29 @@ void describe_decoder(config::FieldVisitor& v, DecoderConfig& c) {
   v.field("heads", c.heads, FieldSpec("attention heads; must divide d_model").at_least(1).architecture());
   v.field("d_ff", c.d_ff, FieldSpec("feed-forward width").at_least(1).architecture());
   v.field("dropout", c.dropout, FieldSpec("embedding and residual dropout").at_least(0).below(1));
-  v.field("attention_dropout", c.attention_dropout,
-          FieldSpec("dropout on attention probabilities").at_least(0).below(1));
-  v.field("activation_dropout", c.activation_dropout,
-          FieldSpec("dropout after the GELU").at_least(0).below(1));
+  v.field("attention_dropout", c.attention_dropout, FieldSpec("dropout on attention probabilities").at_least(0).below(1));
+  v.field("activation_dropout", c.activation_dropout, FieldSpec("dropout after the GELU").at_least(0).below(1));
   v.field("final_norm", c.final_norm, FieldSpec("LayerNorm before the output projection").architecture());
   v.field("tie_embeddings", c.tie_embeddings, FieldSpec("output projection = input embedding").architecture());
   v.field("scale_embedding", c.scale_embedding, FieldSpec("scale embeddings by sqrt(d_model)"));
   v.field("adaptive_cutoffs", c.adaptive_cutoffs,
-          FieldSpec("adaptive input + tied adaptive softmax band edges (ids by frequency); empty = off").at_least(1).architecture());
-  v.field("adaptive_factor", c.adaptive_factor, FieldSpec("band i has d_model / factor^i dimensions").at_least(1).architecture());
+          FieldSpec("adaptive input + tied adaptive softmax band edges (ids by frequency); empty = off")
+              .at_least(1)
+              .architecture());
+  v.field("adaptive_factor", c.adaptive_factor,
+          FieldSpec("band i has d_model / factor^i dimensions").at_least(1).architecture());
   v.field("adaptive_dropout", c.adaptive_dropout,
           FieldSpec("adaptive softmax dropout (head input, inside tails)").at_least(0).below(1));
-  v.field("position", c.position, FieldSpec("alibi (text) or grid_2d (learned 2D relative bias, images)")
-                                      .one_of({"alibi", "grid_2d"}).architecture());
+  v.field(
+      "position", c.position,
+      FieldSpec("alibi (text) or grid_2d (learned 2D relative bias, images)").one_of({"alibi", "grid_2d"}).architecture());
   v.field("image_height", c.image_height, FieldSpec("grid_2d: image rows").at_least(0));
   v.field("image_width", c.image_width, FieldSpec("grid_2d: image columns").at_least(0));
   v.field("image_channels", c.image_channels, FieldSpec("grid_2d: sub-pixels per pixel").at_least(1).architecture());
   v.field("conditions", c.conditions,
-          FieldSpec("DistAug: ids per data.augment.distaug family, in its order; empty = unconditional").at_least(1).architecture());
+          FieldSpec("DistAug: ids per data.augment.distaug family, in its order; empty = unconditional")
+              .at_least(1)
+              .architecture());
   v.section("ssa", c.ssa, "stochastically subsampled self-attention");
 }
 
@@ -44,7 +48,8 @@ std::string text(int64_t v) { return std::to_string(v); }
 
 // Heads, SSA layers, a causal variant whose windows fit the sequence.
 void validate_attention(const DecoderConfig& m, const DataFacts& data, const ReportProblem& fail) {
-  if (m.d_model % m.heads != 0) fail("model.heads", "must divide model.d_model (" + text(m.d_model) + "), got " + text(m.heads));
+  if (m.d_model % m.heads != 0)
+    fail("model.heads", "must divide model.d_model (" + text(m.d_model) + "), got " + text(m.heads));
   if (m.ssa.layers > m.layers) {
     fail("model.ssa.layers", "is " + text(m.ssa.layers) + " but the model has only " + text(m.layers) + " layers");
   }
@@ -94,7 +99,9 @@ data::Task decoder_task(const DecoderConfig&, const DataFacts& data) {
 
 DataNeeds decoder_data_needs(const DecoderConfig& c) { return {c.vocab_size, 0, 0}; }
 
-std::shared_ptr<Model> build_decoder(const DecoderConfig& c, uint64_t seed) { return std::make_shared<Decoder>(c, seed); }
+std::shared_ptr<Model> build_decoder(const DecoderConfig& c, uint64_t seed) {
+  return std::make_shared<Decoder>(c, seed);
+}
 
 SampledLayers decoder_sampled_layers(const DecoderConfig& c, int64_t seq_len) {
   const auto plan = attn::ssa_layer_plan(c.ssa, c.layers);
@@ -104,10 +111,16 @@ SampledLayers decoder_sampled_layers(const DecoderConfig& c, int64_t seq_len) {
 }  // namespace
 
 RegisteredFamily decoder_family() {
-  return registered(Family<DecoderConfig>{"decoder", {"text", "fashion_mnist", "cifar10"},
-                                          "the decoder reads text, fashion_mnist or cifar10", decoder_flavor_table,
-                                          describe_decoder, validate_decoder, decoder_task, decoder_data_needs,
-                                          build_decoder, decoder_sampled_layers});
+  return registered(Family<DecoderConfig>{"decoder",
+                                          {"text", "fashion_mnist", "cifar10"},
+                                          "the decoder reads text, fashion_mnist or cifar10",
+                                          decoder_flavor_table,
+                                          describe_decoder,
+                                          validate_decoder,
+                                          decoder_task,
+                                          decoder_data_needs,
+                                          build_decoder,
+                                          decoder_sampled_layers});
 }
 
 }  // namespace ssa::models

@@ -87,13 +87,18 @@ DecoderConfig fmnist_pixels() {
 }  // namespace
 
 const FlavorTable<DecoderConfig>& decoder_flavor_table() {
-  static const FlavorTable<DecoderConfig> table = {
-      {"small", [] { return DecoderConfig{}; }}, {"tiny", tiny}, {"enwik8", enwik8}, {"wt103", wt103},
-      {"cifar10-pixels", cifar10_pixels}, {"fmnist-pixels", fmnist_pixels}};
+  static const FlavorTable<DecoderConfig> table = {{"small", [] { return DecoderConfig{}; }},
+                                                   {"tiny", tiny},
+                                                   {"enwik8", enwik8},
+                                                   {"wt103", wt103},
+                                                   {"cifar10-pixels", cifar10_pixels},
+                                                   {"fmnist-pixels", fmnist_pixels}};
   return table;
 }
 
-DecoderConfig decoder_flavor(const std::string& name) { return flavor_from_table(decoder_flavor_table(), "decoder", name); }
+DecoderConfig decoder_flavor(const std::string& name) {
+  return flavor_from_table(decoder_flavor_table(), "decoder", name);
+}
 
 std::vector<std::string> decoder_flavor_names() { return flavor_table_names(decoder_flavor_table()); }
 

@@ -16,10 +16,10 @@
 namespace ssa::models {
 namespace {
 
-constexpr int64_t kAtomFeatures = 9;    // OGB atom features per node
-constexpr int64_t kAtomValues = 128;    // values per atom feature: index 1 + 128 f + v
-constexpr int64_t kBondFeatures = 3;    // OGB bond features per bonded pair
-constexpr int64_t kBondValues = 8;      // values per bond feature: index 1 + 8 f + v
+constexpr int64_t kAtomFeatures = 9;  // OGB atom features per node
+constexpr int64_t kAtomValues = 128;  // values per atom feature: index 1 + 128 f + v
+constexpr int64_t kBondFeatures = 3;  // OGB bond features per bonded pair
+constexpr int64_t kBondValues = 8;    // values per bond feature: index 1 + 8 f + v
 
 // Throws InputError(message) when a batch check fails.
 template <class... Args>
@@ -63,16 +63,17 @@ EgtLayerOptions layer_options(const EgtConfig& c, bool edge_update) {
 Egt::Egt(const EgtConfig& config, uint64_t sampler_seed)
     : config_(config), sampler_(std::make_shared<attn::SourceSampler>(sampler_seed)) {
   SSA_CHECK(config.layers >= 1 && config.virtual_nodes >= 1 && config.heads >= 1 && config.d_node % config.heads == 0,
-            ExitCode::kConfig, "egt: needs layers >= 1, virtual_nodes >= 1 and heads dividing d_node, got {}, {}, {} / {}",
-            config.layers, config.virtual_nodes, config.heads, config.d_node);
+            ExitCode::kConfig,
+            "egt: needs layers >= 1, virtual_nodes >= 1 and heads dividing d_node, got {}, {}, {} / {}", config.layers,
+            config.virtual_nodes, config.heads, config.d_node);
   const int64_t d = config.d_node, de = config.d_edge;
   using torch::nn::EmbeddingOptions;
-  node_embed_ = register_module("node_embed",
-                                torch::nn::Embedding(EmbeddingOptions(kAtomFeatures * kAtomValues + 1, d).padding_idx(0)));
+  node_embed_ = register_module(
+      "node_embed", torch::nn::Embedding(EmbeddingOptions(kAtomFeatures * kAtomValues + 1, d).padding_idx(0)));
   svd_embed_ = register_module("svd_embed", torch::nn::Linear(2 * config.svd_rank, d));
   distance_embed_ = register_module("distance_embed", torch::nn::Embedding(config.upto_hop + 2, de));
-  bond_embed_ = register_module("bond_embed",
-                                torch::nn::Embedding(EmbeddingOptions(kBondFeatures * kBondValues + 1, de).padding_idx(0)));
+  bond_embed_ = register_module(
+      "bond_embed", torch::nn::Embedding(EmbeddingOptions(kBondFeatures * kBondValues + 1, de).padding_idx(0)));
   vn_nodes_ = register_parameter("vn_nodes", at::randn({config.virtual_nodes, d}));
   vn_edges_ = register_parameter("vn_edges", at::randn({config.virtual_nodes, de}));
   layers_ = register_module("layers", torch::nn::ModuleList());
@@ -93,17 +94,17 @@ Egt::Egt(const EgtConfig& config, uint64_t sampler_seed)
 }
 
 void Egt::check_batch(const Batch& b) const {
-  require_input(b.input.defined() && b.node_mask.defined() && b.edge_feat.defined() && b.distance.defined() &&
-                    b.svd.defined(),
-                "egt: the batch lacks graph fields (input, node_mask, edge_feat, distance, svd)");
+  require_input(
+      b.input.defined() && b.node_mask.defined() && b.edge_feat.defined() && b.distance.defined() && b.svd.defined(),
+      "egt: the batch lacks graph fields (input, node_mask, edge_feat, distance, svd)");
   require_input(b.input.dim() == 3 && b.input.size(2) == kAtomFeatures,
                 "egt: input must be (B, N, {}) atom features, got {}", kAtomFeatures, shape_text(b.input));
   const int64_t batch = b.input.size(0), nodes = b.input.size(1);
   const bool shapes = b.node_mask.sizes() == at::IntArrayRef({batch, nodes}) &&
                       b.edge_feat.sizes() == at::IntArrayRef({batch, nodes, nodes, kBondFeatures}) &&
-                      b.distance.sizes() == at::IntArrayRef({batch, nodes, nodes}) &&
-                      b.svd.dim() == 3 && b.svd.size(0) == batch && b.svd.size(1) == nodes &&
-                      b.svd.size(2) % 2 == 0 && b.svd.size(2) >= 2 * config_.svd_rank;
+                      b.distance.sizes() == at::IntArrayRef({batch, nodes, nodes}) && b.svd.dim() == 3 &&
+                      b.svd.size(0) == batch && b.svd.size(1) == nodes && b.svd.size(2) % 2 == 0 &&
+                      b.svd.size(2) >= 2 * config_.svd_rank;
   require_input(shapes,
                 "egt: graph batch shapes node_mask {}, edge_feat {}, distance {}, svd {} do not match input {}: "
                 "expected (B, N), (B, N, N, 3), (B, N, N), (B, N, 2R) with R >= {}",
@@ -119,11 +120,10 @@ void Egt::check_batch(const Batch& b) const {
 at::Tensor Egt::node_embedding(const Batch& b) {
   const auto offsets = at::arange(kAtomFeatures, b.input.options().dtype(at::kLong)).mul(kAtomValues).add(1);  // (9)
   const auto index = (b.input.to(at::kLong) + offsets).masked_fill(b.node_mask.to(at::kBool).logical_not().unsqueeze(-1), 0);
-  const auto atoms = node_embed_(index).sum(2);                                                 // (B, N, d_h)
+  const auto atoms = node_embed_(index).sum(2);  // (B, N, d_h)
   // The data carry [U sqrt(S), V sqrt(S)] for R >= r components; keep the leading r of each half.
   const int64_t r = config_.svd_rank, provided = b.svd.size(2) / 2;
-  auto svd = at::cat({b.svd.slice(2, 0, r), b.svd.slice(2, provided, provided + r)}, -1)
-                 .to(atoms.scalar_type());                                                      // (B, N, 2r)
+  auto svd = at::cat({b.svd.slice(2, 0, r), b.svd.slice(2, provided, provided + r)}, -1).to(atoms.scalar_type());  // (B, N, 2r)
   if (is_training() && config_.svd_sign_flip) {
     // One sign per graph and component, shared by u and v, from torch's default (CPU) generator.
     const auto sign = at::randint(0, 2, {b.size(), 1, config_.svd_rank}, at::kFloat).mul(2).sub(1);
@@ -133,22 +133,22 @@ at::Tensor Egt::node_embedding(const Batch& b) {
 }
 
 at::Tensor Egt::edge_embedding(const Batch& b) {
-  const auto hops = b.distance.to(at::kLong).clamp(0, config_.upto_hop + 1);                    // 510 -> upto_hop + 1
-  const auto bond_values = b.edge_feat.to(at::kLong);                                           // (B, N, N, 3)
+  const auto hops = b.distance.to(at::kLong).clamp(0, config_.upto_hop + 1);                      // 510 -> upto_hop + 1
+  const auto bond_values = b.edge_feat.to(at::kLong);                                             // (B, N, N, 3)
   const auto offsets = at::arange(kBondFeatures, bond_values.options()).mul(kBondValues).add(1);  // (3)
-  const auto bonds = (bond_values + offsets).masked_fill(bond_values.lt(0), 0);                 // (B, N, N, 3)
-  return distance_embed_(hops) + bond_embed_(bonds).sum(3);                                     // (B, N, N, d_e)
+  const auto bonds = (bond_values + offsets).masked_fill(bond_values.lt(0), 0);                   // (B, N, N, 3)
+  return distance_embed_(hops) + bond_embed_(bonds).sum(3);                                       // (B, N, N, d_e)
 }
 
 EgtStreams Egt::prepend_virtual_nodes(const at::Tensor& h, const at::Tensor& e) const {
   const int64_t batch = h.size(0), nodes = h.size(1), vns = config_.virtual_nodes, de = config_.d_edge;
   const auto node_rows = vn_nodes_.to(h.scalar_type()).unsqueeze(0).expand({batch, vns, config_.d_node});
   const auto vn_edges = vn_edges_.to(e.scalar_type());
-  const auto row = vn_edges.unsqueeze(1);                                               // (V, 1, d_e): VN target v
-  const auto col = vn_edges.unsqueeze(0);                                               // (1, V, d_e): VN source v
-  const auto corner = (row + col).mul(0.5).unsqueeze(0).expand({batch, vns, vns, de});  // (B, V, V, d_e)
-  const auto top = at::cat({corner, row.unsqueeze(0).expand({batch, vns, nodes, de})}, 2);             // (B, V, P, d_e)
-  const auto bottom = at::cat({col.unsqueeze(0).expand({batch, nodes, vns, de}), e}, 2);               // (B, N, P, d_e)
+  const auto row = vn_edges.unsqueeze(1);                                                   // (V, 1, d_e): VN target v
+  const auto col = vn_edges.unsqueeze(0);                                                   // (1, V, d_e): VN source v
+  const auto corner = (row + col).mul(0.5).unsqueeze(0).expand({batch, vns, vns, de});      // (B, V, V, d_e)
+  const auto top = at::cat({corner, row.unsqueeze(0).expand({batch, vns, nodes, de})}, 2);  // (B, V, P, d_e)
+  const auto bottom = at::cat({col.unsqueeze(0).expand({batch, nodes, vns, de}), e}, 2);    // (B, N, P, d_e)
   return {at::cat({node_rows, h}, 1), at::cat({top, bottom}, 1)};
 }
 
@@ -173,7 +173,7 @@ at::Tensor Egt::readout(const at::Tensor& h) {
   const auto vns = final_norm_(h).slice(1, 0, config_.virtual_nodes).reshape({h.size(0), -1});  // (B, V d_h)
   auto y = mlp_list_[0](vns);
   for (size_t i = 1; i < mlp_list_.size(); ++i) y = mlp_list_[i](at::elu(y));
-  return y.squeeze(-1).mul(config_.target_std).add(config_.target_mean);                          // (B)
+  return y.squeeze(-1).mul(config_.target_std).add(config_.target_mean);  // (B)
 }
 
 at::Tensor Egt::forward(const Batch& batch) {
@@ -203,14 +203,15 @@ double Egt::forward_flops(const Batch& batch, bool dense_attention) const {
   const auto d = static_cast<double>(config_.d_node), de = static_cast<double>(config_.d_edge);
   const auto h = static_cast<double>(config_.heads);
   const double f = std::round(d * config_.ffn_multiplier), fe = std::round(de * config_.edge_ffn_multiplier);
-  double flops = 2.0 * b * n * 2.0 * static_cast<double>(config_.svd_rank) * d;   // SVD encodings
+  double flops = 2.0 * b * n * 2.0 * static_cast<double>(config_.svd_rank) * d;  // SVD encodings
   for (size_t l = 0; l < layer_list_.size(); ++l) {
     const double pairs = b * p * p * (dense_attention ? 1.0 : last_fractions_[l]);  // (target, source) pairs computed
     flops += 2.0 * b * p * (4.0 * d * d + 2.0 * d * f);                             // qkv, out, fc1, fc2
     flops += 2.0 * pairs * (2.0 * de * h + 2.0 * d);                                // E and G; Q K^T and A V
-    if (layer_list_[l]->edge_update()) flops += 2.0 * pairs * h * de + 2.0 * b * p * p * 2.0 * de * fe;  // O_e; edge FFN
+    if (layer_list_[l]->edge_update())
+      flops += 2.0 * pairs * h * de + 2.0 * b * p * p * 2.0 * de * fe;  // O_e; edge FFN
   }
-  return flops + 2.0 * b * (v * d * d + d * d + d);                                // readout MLP
+  return flops + 2.0 * b * (v * d * d + d * d + d);  // readout MLP
 }
 
 double Egt::last_attention_fraction() const {

@@ -39,8 +39,8 @@ class Egt : public Model {
 
  private:
   void check_batch(const Batch& batch) const;
-  at::Tensor node_embedding(const Batch& batch);        // (B, N, d_h)
-  at::Tensor edge_embedding(const Batch& batch);        // (B, N, N, d_e)
+  at::Tensor node_embedding(const Batch& batch);                                     // (B, N, d_h)
+  at::Tensor edge_embedding(const Batch& batch);                                     // (B, N, N, d_e)
   EgtStreams prepend_virtual_nodes(const at::Tensor& h, const at::Tensor& e) const;  // P = V + N
   // The sample of a layer: dense, or drawn from the sampler (order: graph order, for kLocal).
   attn::GraphSample layer_sample(size_t layer, const Batch& batch, std::optional<at::Tensor>& order);

@@ -26,10 +26,10 @@ struct EgtConfig {
   // A^2) train at the usual learning rates. PCQM4Mv2's HOMO-LUMO gap (eV) needs neither.
   double target_mean = 0.0;
   double target_std = 1.0;
-  double clip_logits = 5.0;          // dot-product logits are clamped to [-clip, clip] before the bias
-  bool scale_degree = true;          // multiply attention output by log(1 + sum of gates)
-  bool egt_simple = true;            // edge stream is a static bias (no O_e, no edge FFN)
-  bool svd_sign_flip = true;         // training: random sign per SVD component (same for u and v)
+  double clip_logits = 5.0;   // dot-product logits are clamped to [-clip, clip] before the bias
+  bool scale_degree = true;   // multiply attention output by log(1 + sum of gates)
+  bool egt_simple = true;     // edge stream is a static bias (no O_e, no edge FFN)
+  bool svd_sign_flip = true;  // training: random sign per SVD component (same for u and v)
   attn::GraphSsaConfig ssa;
 };
 

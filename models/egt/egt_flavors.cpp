@@ -31,7 +31,7 @@ EgtConfig egt_small() {
   c.upto_hop = 16;
   c.attention_dropout = 0.0;  // SSA paper: no attention dropout (SSA regularises)
   c.egt_simple = true;
-  c.ssa.layers = -1;          // S6-U20: every layer
+  c.ssa.layers = -1;  // S6-U20: every layer
   c.ssa.drop_ratio = 0.2;
   return c;
 }
@@ -54,12 +54,11 @@ EgtConfig egt_47m() {
 }  // namespace
 
 const FlavorTable<EgtConfig>& egt_flavor_table() {
-  static const FlavorTable<EgtConfig> table = {
-      {"debug", [] { return EgtConfig{}; }},
-      {"tiny", tiny},
-      {"egt-small", egt_small},
-      {"egt-small-full", egt_small_full},
-      {"egt-47m", egt_47m}};
+  static const FlavorTable<EgtConfig> table = {{"debug", [] { return EgtConfig{}; }},
+                                               {"tiny", tiny},
+                                               {"egt-small", egt_small},
+                                               {"egt-small-full", egt_small_full},
+                                               {"egt-47m", egt_47m}};
   return table;
 }
 

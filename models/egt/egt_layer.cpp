@@ -56,13 +56,14 @@ EgtStreams EgtLayerImpl::forward(const EgtStreams& x, const attn::GraphSample& s
   const int64_t width = options_.d_node, dim = width / heads, groups = s.groups();
   const bool all_targets = !s.targets.defined();
   const auto targets = all_targets ? at::arange(positions, s.source_valid.options().dtype(at::kLong))
-                                         .view({1, 1, positions}).expand({batch, 1, positions})
-                                   : s.targets;                                          // (B, G, T)
+                                         .view({1, 1, positions})
+                                         .expand({batch, 1, positions})
+                                   : s.targets;  // (B, G, T)
   const int64_t count_t = targets.size(2);
   const int64_t count_s = s.dense ? positions : s.sources.size(2);
 
   // Queries at the targets, keys and values at the sources, edges at the (target, source) pairs.
-  const auto parts = qkv(node_norm(x.h)).split(width, -1);                              // 3 x (B, P, d_h)
+  const auto parts = qkv(node_norm(x.h)).split(width, -1);  // 3 x (B, P, d_h)
   const auto q = all_targets ? parts[0] : gather_positions(parts[0], targets.reshape({batch, -1}));
   const auto k = s.dense ? parts[1] : gather_positions(parts[1], s.sources.reshape({batch, -1}));
   const auto v = s.dense ? parts[2] : gather_positions(parts[2], s.sources.reshape({batch, -1}));
@@ -71,8 +72,9 @@ EgtStreams EgtLayerImpl::forward(const EgtStreams& x, const attn::GraphSample& s
   };
   const auto e_pairs = s.dense ? x.e.unsqueeze(1)
                                : x.e.reshape({batch, positions * positions, options_.d_edge})
-                                     .gather(1, pair_index(targets, s.sources, positions).unsqueeze(-1).expand(
-                                                    {batch, groups * count_t * count_s, options_.d_edge}))
+                                     .gather(1, pair_index(targets, s.sources, positions)
+                                                    .unsqueeze(-1)
+                                                    .expand({batch, groups * count_t * count_s, options_.d_edge}))
                                      .view({batch, groups, count_t, count_s, options_.d_edge});  // (B, G, T, S, d_e)
   const auto e_norm = edge_norm(e_pairs);
   const auto pair_heads = [](const at::Tensor& t) { return t.permute({0, 1, 4, 2, 3}); };  // -> (B, G, H, T, S)
@@ -81,17 +83,18 @@ EgtStreams EgtLayerImpl::forward(const EgtStreams& x, const attn::GraphSample& s
   const auto logits = at::matmul(heads_first(q, count_t), heads_first(k, count_s).transpose(-2, -1))
                           .mul(1.0 / std::sqrt(static_cast<double>(dim)))
                           .clamp(-options_.clip_logits, options_.clip_logits)
-                          .add(pair_heads(bias(e_norm)));                                 // (B, G, H, T, S)
+                          .add(pair_heads(bias(e_norm)));  // (B, G, H, T, S)
   const auto invalid = s.source_valid.logical_not().view({batch, groups, 1, 1, count_s});
   const auto probs = at::softmax(logits.masked_fill(invalid, -std::numeric_limits<double>::infinity()), -1);
-  const auto gates = at::sigmoid(pair_heads(gate(e_norm))).masked_fill(invalid, 0.0);   // (B, G, H, T, S)
-  const auto weights = at::dropout(probs * gates, options_.attention_dropout, is_training() && options_.attention_dropout > 0);
-  auto attended = at::matmul(weights, heads_first(v, count_s));                           // (B, G, H, T, D)
+  const auto gates = at::sigmoid(pair_heads(gate(e_norm))).masked_fill(invalid, 0.0);  // (B, G, H, T, S)
+  const auto weights = at::dropout(probs * gates, options_.attention_dropout,
+                                   is_training() && options_.attention_dropout > 0);
+  auto attended = at::matmul(weights, heads_first(v, count_s));  // (B, G, H, T, D)
   if (options_.scale_degree) attended = attended * degree_scaler(gates, s, targets, real_nodes).unsqueeze(-1);
   auto y = attended.permute({0, 1, 3, 2, 4}).reshape({batch, groups * count_t, width});  // (B, G*T, d_h)
   if (!all_targets) {
-    y = scatter_positions(y * s.target_valid.reshape({batch, -1, 1}).to(y.scalar_type()),
-                          targets.reshape({batch, -1}), positions);                      // (B, P, d_h)
+    y = scatter_positions(y * s.target_valid.reshape({batch, -1, 1}).to(y.scalar_type()), targets.reshape({batch, -1}),
+                          positions);  // (B, P, d_h)
   }
 
   auto h = x.h + out(y);
@@ -104,13 +107,13 @@ EgtStreams EgtLayerImpl::forward(const EgtStreams& x, const attn::GraphSample& s
 at::Tensor EgtLayerImpl::update_edges(const at::Tensor& e, const at::Tensor& logits, const attn::GraphSample& s,
                                       const at::Tensor& targets) {
   const int64_t batch = e.size(0), positions = e.size(1);
-  auto delta = edge_out(logits.permute({0, 1, 3, 4, 2}));                                 // (B, G, T, S, d_e)
+  auto delta = edge_out(logits.permute({0, 1, 3, 4, 2}));  // (B, G, T, S, d_e)
   at::Tensor updated;
   if (s.dense) {
     updated = e + delta.squeeze(1);
   } else {
     const auto pair_valid = s.targets.defined() ? s.target_valid.unsqueeze(3) & s.source_valid.unsqueeze(2)
-                                                : s.source_valid.unsqueeze(2);            // (B, G, T, S)
+                                                : s.source_valid.unsqueeze(2);  // (B, G, T, S)
     delta = (delta * pair_valid.unsqueeze(-1).to(delta.scalar_type())).reshape({batch, -1, options_.d_edge});
     const auto index = pair_index(targets, s.sources, positions).unsqueeze(-1).expand_as(delta);
     updated = e.reshape({batch, positions * positions, options_.d_edge}).scatter_add(1, index, delta).view_as(e);
@@ -124,15 +127,15 @@ at::Tensor EgtLayerImpl::degree_scaler(const at::Tensor& gates, const attn::Grap
   at::Tensor degree;  // (B, G, H, T)
   if (options_.rescale_degree && !s.dense) {
     // VN sources count once; kept real sources stand for all n_real real nodes.
-    const auto is_real = s.sources.ge(options_.virtual_nodes) & s.source_valid;          // (B, G, S)
-    const auto kept = is_real.sum(-1).clamp_min(1).to(gates.scalar_type());              // (B, G)
-    const auto factor = real_nodes.to(gates.scalar_type()).view({batch, 1}) / kept;      // (B, G)
+    const auto is_real = s.sources.ge(options_.virtual_nodes) & s.source_valid;      // (B, G, S)
+    const auto kept = is_real.sum(-1).clamp_min(1).to(gates.scalar_type());          // (B, G)
+    const auto factor = real_nodes.to(gates.scalar_type()).view({batch, 1}) / kept;  // (B, G)
     const auto weight = at::where(is_real, factor.unsqueeze(-1), at::ones_like(factor).unsqueeze(-1));
     degree = (gates * weight.view({batch, groups, 1, 1, count_s})).sum(-1);
   } else {
     degree = gates.sum(-1);
   }
-  const auto is_vn_target = targets.lt(options_.virtual_nodes).unsqueeze(2);            // (B, G, 1, T)
+  const auto is_vn_target = targets.lt(options_.virtual_nodes).unsqueeze(2);  // (B, G, 1, T)
   return at::where(is_vn_target, at::ones_like(degree), at::log1p(degree));
 }
 

@@ -18,14 +18,14 @@ struct EgtLayerOptions {
   int64_t d_node = 0;
   int64_t d_edge = 0;
   int64_t heads = 0;
-  int64_t virtual_nodes = 0;     // positions [0, V) are VNs: degree scaler 1 as targets
+  int64_t virtual_nodes = 0;  // positions [0, V) are VNs: degree scaler 1 as targets
   int64_t d_ffn = 0;
-  int64_t d_edge_ffn = 0;        // edge_update only
+  int64_t d_edge_ffn = 0;  // edge_update only
   double attention_dropout = 0.0;
   double clip_logits = 5.0;
   bool scale_degree = true;
-  bool edge_update = false;      // full EGT: e += O_e(H_hat), then the edge FFN
-  bool rescale_degree = false;   // see attn::GraphSsaConfig::rescale_degree
+  bool edge_update = false;     // full EGT: e += O_e(H_hat), then the edge FFN
+  bool rescale_degree = false;  // see attn::GraphSsaConfig::rescale_degree
 };
 
 // The two streams over P = V + N positions (VNs first).

@@ -51,22 +51,25 @@ at::Tensor shifted_window_mask(int64_t height, int64_t width, int64_t window, in
   if (shift == 0) return {};
   auto labels = at::zeros({1, height, width, 1}, at::kLong);
   int64_t region = 0;
-  const std::vector<std::pair<int64_t, int64_t>> rows = {{0, height - window}, {height - window, height - shift}, {height - shift, height}};
-  const std::vector<std::pair<int64_t, int64_t>> cols = {{0, width - window}, {width - window, width - shift}, {width - shift, width}};
+  const std::vector<std::pair<int64_t, int64_t>> rows = {
+      {0, height - window}, {height - window, height - shift}, {height - shift, height}};
+  const std::vector<std::pair<int64_t, int64_t>> cols = {
+      {0, width - window}, {width - window, width - shift}, {width - shift, width}};
   for (const auto& [r0, r1] : rows) {
     for (const auto& [c0, c1] : cols) labels.slice(1, r0, r1).slice(2, c0, c1).fill_(region++);
   }
-  const auto m = partition_windows(labels, window).squeeze(2);                    // (nW, N)
+  const auto m = partition_windows(labels, window).squeeze(2);                     // (nW, N)
   return (m.unsqueeze(1) != m.unsqueeze(2)).to(at::kFloat) * kCrossRegionPenalty;  // (nW, N, N)
 }
 
 std::vector<SwinBlockGeometry> swin_geometry(const SwinConfig& c) {
   if (c.image_size % c.patch_size != 0) {
     throw ModelConfigError("patch_size", std::to_string(c.patch_size) + " does not divide model.image_size " +
-                      std::to_string(c.image_size));
+                                             std::to_string(c.image_size));
   }
   if (c.depths.size() != c.heads.size() || c.depths.empty()) {
-    throw ModelConfigError("heads", "needs one entry per stage of model.depths (" + std::to_string(c.depths.size()) + ")");
+    throw ModelConfigError("heads",
+                           "needs one entry per stage of model.depths (" + std::to_string(c.depths.size()) + ")");
   }
   std::vector<SwinBlockGeometry> blocks;
   int64_t side = c.image_size / c.patch_size, dim = c.embed_dim;
@@ -75,11 +78,11 @@ std::vector<SwinBlockGeometry> swin_geometry(const SwinConfig& c) {
     const int64_t window = clipped ? side : c.window_size;
     if (side % window != 0) {
       throw ModelConfigError("window_size", std::to_string(window) + " does not divide stage " + std::to_string(s + 1) +
-                        "'s " + std::to_string(side) + "x" + std::to_string(side) + " tokens");
+                                                "'s " + std::to_string(side) + "x" + std::to_string(side) + " tokens");
     }
     if (dim % c.heads[s] != 0) {
       throw ModelConfigError("heads", std::to_string(c.heads[s]) + " heads do not divide stage " +
-                        std::to_string(s + 1) + "'s " + std::to_string(dim) + " channels");
+                                          std::to_string(s + 1) + "'s " + std::to_string(dim) + " channels");
     }
     for (int64_t b = 0; b < c.depths[s]; ++b) {
       blocks.push_back({side, side, window, clipped || b % 2 == 0 ? 0 : window / 2, dim, c.heads[s]});
@@ -87,7 +90,7 @@ std::vector<SwinBlockGeometry> swin_geometry(const SwinConfig& c) {
     if (s + 1 < c.depths.size()) {
       if (side % 2 != 0) {
         throw ModelConfigError("depths", "stage " + std::to_string(s + 1) + " has " + std::to_string(side) + "x" +
-                          std::to_string(side) + " tokens, which patch merging cannot halve");
+                                             std::to_string(side) + " tokens, which patch merging cannot halve");
       }
       side /= 2;
       dim *= 2;
@@ -128,13 +131,13 @@ attn::BiasFn SwinBlockImpl::window_bias(int64_t batch) const {
   const int64_t n = geometry.window * geometry.window, heads = geometry.heads;
   return [=](const at::Tensor& targets, const at::Tensor& sources) {
     const int64_t g = targets.size(0), tq = targets.size(1), s = sources.size(1);
-    const auto pairs = (targets.unsqueeze(2) * n + sources.unsqueeze(1)).view(-1);              // (G*Tq*S)
+    const auto pairs = (targets.unsqueeze(2) * n + sources.unsqueeze(1)).view(-1);  // (G*Tq*S)
     const auto idx = index.view(-1).index_select(0, pairs);
     const auto rel = table.index_select(0, idx).view({g, tq, s, heads}).permute({3, 0, 1, 2});  // (H, G, Tq, S)
     if (!mask.defined()) return rel;
     const int64_t windows = mask.size(0);
     const auto m = mask.view({windows, n * n}).index_select(1, pairs).view({windows, 1, g, tq, s});
-    return (rel.unsqueeze(0) + m).repeat({batch, 1, 1, 1, 1});                                  // (B*nW, H, G, Tq, S)
+    return (rel.unsqueeze(0) + m).repeat({batch, 1, 1, 1, 1});  // (B*nW, H, G, Tq, S)
   };
 }
 
@@ -145,7 +148,7 @@ at::Tensor SwinBlockImpl::forward(const at::Tensor& x) {
   auto windows = attn(partition_windows(y, geometry.window), window_bias(b));  // (B*nW, N, C)
   y = merge_windows(windows, geometry.window, h, w);
   if (geometry.shift > 0) y = at::roll(y, {geometry.shift, geometry.shift}, {1, 2});
-  auto out = x + drop_path(y.reshape({b, h * w, c}), drop_path_, is_training());      // (B, L, C)
+  auto out = x + drop_path(y.reshape({b, h * w, c}), drop_path_, is_training());  // (B, L, C)
   return out + drop_path(fc2(at::gelu(fc1(norm2(out)))), drop_path_, is_training());
 }
 
@@ -161,8 +164,8 @@ at::Tensor PatchMergingImpl::forward(const at::Tensor& x) {
   const auto even_rows = g.slice(1, 0, height_, 2), odd_rows = g.slice(1, 1, height_, 2);
   const auto merged = at::cat({even_rows.slice(2, 0, width_, 2), odd_rows.slice(2, 0, width_, 2),
                                even_rows.slice(2, 1, width_, 2), odd_rows.slice(2, 1, width_, 2)},
-                              -1);                                                          // (B, H/2, W/2, 4C)
-  return reduction(norm(merged.view({b, -1, 4 * c})));                                      // (B, L/4, 2C)
+                              -1);                      // (B, H/2, W/2, 4C)
+  return reduction(norm(merged.view({b, -1, 4 * c})));  // (B, L/4, 2C)
 }
 
 std::vector<std::optional<double>> swin_ssa_plan(const std::vector<SwinBlockGeometry>& geometry,
@@ -180,9 +183,10 @@ std::vector<std::optional<double>> swin_ssa_plan(const std::vector<SwinBlockGeom
 Swin::Swin(const SwinConfig& config, uint64_t sampler_seed)
     : config_(config), sampler_(std::make_shared<attn::SourceSampler>(sampler_seed)) {
   const auto geometry = swin_geometry(config);
-  patch_embed_ = register_module("patch_embed", torch::nn::Conv2d(torch::nn::Conv2dOptions(
-                                                    config.in_channels, config.embed_dim, config.patch_size)
-                                                    .stride(config.patch_size)));
+  patch_embed_ = register_module(
+      "patch_embed",
+      torch::nn::Conv2d(
+          torch::nn::Conv2dOptions(config.in_channels, config.embed_dim, config.patch_size).stride(config.patch_size)));
   patch_norm_ = register_module("patch_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.embed_dim})));
   layers_ = register_module("layers", torch::nn::ModuleList());
   const auto sigmas = swin_ssa_plan(geometry, config.ssa);
@@ -212,7 +216,7 @@ at::Tensor Swin::forward(const at::Tensor& images) {
       x = layer->as<PatchMergingImpl>()->forward(x);
     }
   }
-  return head_(final_norm_(x).mean(1));                       // (B, classes)
+  return head_(final_norm_(x).mean(1));  // (B, classes)
 }
 
 LossOutput Swin::loss(const Batch& batch) {

@@ -20,8 +20,7 @@ void describe_swin(config::FieldVisitor& v, SwinConfig& c) {
   v.field("window_size", c.window_size, FieldSpec("attention window side in tokens").at_least(1).architecture());
   v.field("mlp_ratio", c.mlp_ratio, FieldSpec("MLP width / channels").greater_than(0).architecture());
   v.field("drop_path", c.drop_path, FieldSpec("stochastic depth of the last block").at_least(0).below(1));
-  v.field("attention_dropout", c.attention_dropout,
-          FieldSpec("dropout on attention probabilities").at_least(0).below(1));
+  v.field("attention_dropout", c.attention_dropout, FieldSpec("dropout on attention probabilities").at_least(0).below(1));
   v.section("ssa", c.ssa, "sub-window SSA inside each window");
 }
 
@@ -51,10 +50,16 @@ SampledLayers swin_sampled_layers(const SwinConfig& c, int64_t) {
 }  // namespace
 
 RegisteredFamily swin_family() {
-  return registered(Family<SwinConfig>{"swin", {"fashion_mnist", "cifar10", "imagenet"},
+  return registered(Family<SwinConfig>{"swin",
+                                       {"fashion_mnist", "cifar10", "imagenet"},
                                        "swin classifies images; use fashion_mnist, cifar10 or imagenet",
-                                       swin_flavor_table, describe_swin, validate_swin, swin_task, swin_data_needs,
-                                       build_swin, swin_sampled_layers});
+                                       swin_flavor_table,
+                                       describe_swin,
+                                       validate_swin,
+                                       swin_task,
+                                       swin_data_needs,
+                                       build_swin,
+                                       swin_sampled_layers});
 }
 
 }  // namespace ssa::models

@@ -44,10 +44,11 @@ SwinConfig tiny() {
 }  // namespace
 
 const FlavorTable<SwinConfig>& swin_flavor_table() {
-  static const FlavorTable<SwinConfig> table = {
-      {"fmnist-w7", [] { return fmnist(7); }},     {"fmnist-w14", [] { return fmnist(14); }},
-      {"swin-t-w7", [] { return swin_tiny(7); }}, {"swin-t-w14", [] { return swin_tiny(14); }},
-      {"tiny", tiny}};
+  static const FlavorTable<SwinConfig> table = {{"fmnist-w7", [] { return fmnist(7); }},
+                                                {"fmnist-w14", [] { return fmnist(14); }},
+                                                {"swin-t-w7", [] { return swin_tiny(7); }},
+                                                {"swin-t-w14", [] { return swin_tiny(14); }},
+                                                {"tiny", tiny}};
   return table;
 }
 

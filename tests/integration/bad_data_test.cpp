@@ -29,8 +29,8 @@ const std::string kDir = test_runs_root() + "/bad_data_files";
 std::string write_file(const std::string& name, const std::vector<uint8_t>& bytes) {
   fs::create_directories(fs::path(kDir + "/" + name).parent_path());
   const std::string path = kDir + "/" + name;
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                               static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   return path;
 }
 
@@ -56,7 +56,8 @@ std::vector<BadDataCase> cases() {
   const std::vector<uint8_t> not_gzip{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 'n', 'o', 't', ' ', 'z'};
   std::vector<uint8_t> labels = idx_header({10});  // good labels beside the bad images
   labels.resize(labels.size() + 10, 3);
-  for (const std::string root : {"truncated", "magic"}) write_file("roots/" + root + "/train-labels-idx1-ubyte", labels);
+  for (const std::string root : {"truncated", "magic"})
+    write_file("roots/" + root + "/train-labels-idx1-ubyte", labels);
   return {
       {"missing text file", "tiny_decoder.yaml", text("/no/such/corpus.txt"), "/no/such/corpus.txt: no such file"},
       {"empty text file", "tiny_decoder.yaml", text(write_file("empty.txt", {})), "empty.txt: file is empty"},
@@ -65,22 +66,28 @@ std::vector<BadDataCase> cases() {
        text(write_file("cut.u16", {1, 0, 2, 0, 3}), {"data.format=uint16"}), "cut.u16: size 5 is not a multiple of 2"},
       {"token id beyond the vocabulary", "tiny_decoder.yaml",
        text(write_file("huge.u32", std::vector<uint8_t>(4096, 0xff)), {"data.format=uint32"}), "too large"},
-      {"image root missing", "tiny_swin.yaml", {"data.root=/no/such/fashion-mnist"},
+      {"image root missing",
+       "tiny_swin.yaml",
+       {"data.root=/no/such/fashion-mnist"},
        "/no/such/fashion-mnist: no such directory"},
-      {"truncated idx image file", "tiny_swin.yaml",
-       {"data.root=" + fs::path(write_file("roots/truncated/train-images-idx3-ubyte", truncated_images)).parent_path().string()},
+      {"truncated idx image file",
+       "tiny_swin.yaml",
+       {"data.root=" +
+        fs::path(write_file("roots/truncated/train-images-idx3-ubyte", truncated_images)).parent_path().string()},
        "train-images-idx3-ubyte: holds 100 data bytes, the header promises 7840"},
-      {"idx file of the wrong data type", "tiny_swin.yaml",
+      {"idx file of the wrong data type",
+       "tiny_swin.yaml",
        {"data.root=" + fs::path(write_file("roots/magic/train-images-idx3-ubyte", bad_magic)).parent_path().string()},
        "bad magic number"},
-      {"corrupt gzip", "tiny_swin.yaml",
+      {"corrupt gzip",
+       "tiny_swin.yaml",
        {"data.root=" + fs::path(write_file("roots/gzip/train-images-idx3-ubyte.gz", not_gzip)).parent_path().string()},
        "train-images-idx3-ubyte.gz: cannot decompress"},
-      {"CIFAR-10 batch of the wrong size", "tiny_swin.yaml",
+      {"CIFAR-10 batch of the wrong size",
+       "tiny_swin.yaml",
        {"data.dataset=cifar10", "model.image_size=32", "model.in_channels=3", "model.patch_size=8",
-        "data.root=" + fs::path(write_file("roots/cifar/data_batch_1.bin", std::vector<uint8_t>(3073 + 17, 1)))
-                           .parent_path()
-                           .string()},
+        "data.root=" +
+            fs::path(write_file("roots/cifar/data_batch_1.bin", std::vector<uint8_t>(3073 + 17, 1))).parent_path().string()},
        "data_batch_1.bin: size 3090 is not a whole number of 3073-byte"},
   };
 }
@@ -109,8 +116,9 @@ TEST_CASE("bad data exits 3 with one line naming the file, and writes nothing", 
 TEST_CASE("bad data on two ranks ends both at once with exit 3, writing nothing", "[integration][bad-data][dist]") {
   const std::string dir = fresh_run_dir("bad_data_ranks");
   const auto start = std::chrono::steady_clock::now();
-  const auto results = run_ranks(2, {source_path("configs/test/tiny_decoder.yaml"), "run.dir=" + dir, "dist.timeout_s=30",
-                                     "data.train_paths=[/no/such/corpus.txt]"},
+  const auto results = run_ranks(2,
+                                 {source_path("configs/test/tiny_decoder.yaml"), "run.dir=" + dir, "dist.timeout_s=30",
+                                  "data.train_paths=[/no/such/corpus.txt]"},
                                  29780);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (size_t rank = 0; rank < results.size(); ++rank) {

@@ -34,7 +34,8 @@ size_t line_count(const std::string& s) {
 
 }  // namespace
 
-TEST_CASE("ssa-train --version names the build: version, commit, LibTorch and the optional parts", "[integration][cli]") {
+TEST_CASE("ssa-train --version names the build: version, commit, LibTorch and the optional parts",
+          "[integration][cli]") {
   const auto r = run_ssa_train({"--version"});
   CHECK(r.exit_code == 0);
   CHECK(r.out.rfind("ssa-train ", 0) == 0);
@@ -121,8 +122,7 @@ TEST_CASE("every language-model table row checks (narrowed: the full width is ch
 
 TEST_CASE("a bad config exits 2 with one line and writes nothing", "[integration][cli]") {
   const std::string dir = fresh_run_dir("never_created");
-  const auto r = run_ssa_train({source_path("configs/test/tiny_decoder.yaml"), "run.dir=" + dir,
-                                "model.ssa.windows=5"});
+  const auto r = run_ssa_train({source_path("configs/test/tiny_decoder.yaml"), "run.dir=" + dir, "model.ssa.windows=5"});
   CHECK(r.exit_code == 2);
   CHECK(line_count(r.err) == 1);
   CHECK(r.err.rfind("ssa-train: error: ", 0) == 0);
@@ -131,7 +131,8 @@ TEST_CASE("a bad config exits 2 with one line and writes nothing", "[integration
 }
 
 // 10^5 threads once held a run for minutes at 3.7 GB before the first step, deaf to SIGTERM.
-TEST_CASE("thread counts above this machine's cores exit 2 with one line, for every running command", "[integration][cli]") {
+TEST_CASE("thread counts above this machine's cores exit 2 with one line, for every running command",
+          "[integration][cli]") {
   const std::string dir = fresh_run_dir("too_many_threads");
   const std::string config = source_path("configs/test/tiny_decoder.yaml");
   const auto check_refused = [&](const ssa::test::RunResult& r, const std::string& key) {
@@ -149,8 +150,8 @@ TEST_CASE("thread counts above this machine's cores exit 2 with one line, for ev
 
 TEST_CASE("missing data exits 3 naming the key and file", "[integration][cli]") {
   const std::string dir = fresh_run_dir("missing_data");
-  const auto r = run_ssa_train({source_path("configs/test/tiny_decoder.yaml"), "run.dir=" + dir,
-                                "data.train_paths=[/no/such/corpus.txt]"});
+  const auto r = run_ssa_train(
+      {source_path("configs/test/tiny_decoder.yaml"), "run.dir=" + dir, "data.train_paths=[/no/such/corpus.txt]"});
   CHECK(r.exit_code == 3);
   CHECK(r.err.find("data.train_paths[0]: /no/such/corpus.txt: no such file") != std::string::npos);
 }
@@ -172,12 +173,14 @@ TEST_CASE("inspect-sampling exports a causal probability matrix", "[integration]
   REQUIRE(p.size() == 64);  // data.seq_len of the tiny config
   for (size_t i = 0; i < p.size(); ++i) {
     REQUIRE(p[i].size() == 64);
-    for (size_t j = i + 1; j < 64; ++j) REQUIRE(p[i][j] == 0.0);      // causal: nothing above the diagonal
-    if (i < 16) for (size_t j = 0; j <= i; ++j) REQUIRE(p[i][j] == 1.0);  // window 0 is dense
+    for (size_t j = i + 1; j < 64; ++j) REQUIRE(p[i][j] == 0.0);  // causal: nothing above the diagonal
+    if (i < 16)
+      for (size_t j = 0; j <= i; ++j) REQUIRE(p[i][j] == 1.0);  // window 0 is dense
   }
 }
 
-TEST_CASE("inspect-sampling reads Swin blocks: one window, a quarter of its sources per target", "[integration][cli][ssa]") {
+TEST_CASE("inspect-sampling reads Swin blocks: one window, a quarter of its sources per target",
+          "[integration][cli][ssa]") {
   const std::string csv = test_runs_root() + "/sampling_swin.csv";
   const auto r = run_ssa_train({"inspect-sampling", source_path("configs/test/tiny_swin.yaml"), "--layer", "1",
                                 "--samples", "300", "--out", csv});

@@ -27,8 +27,15 @@ const std::string kConfig = source_path("configs/test/tiny_decoder.yaml");
 
 // Dense attention and no dropout: the data-parallel result then depends only on the data split.
 std::vector<std::string> dense_args(const std::string& dir) {
-  return {kConfig, "run.dir=" + dir, "model.dropout=0", "train.phases.0.attention=dense", "train.steps=12",
-          "train.lr_schedule.warmup_steps=2", "checkpoint.every=6", "eval.every=6", "train.micro_batch_size=0"};
+  return {kConfig,
+          "run.dir=" + dir,
+          "model.dropout=0",
+          "train.phases.0.attention=dense",
+          "train.steps=12",
+          "train.lr_schedule.warmup_steps=2",
+          "checkpoint.every=6",
+          "eval.every=6",
+          "train.micro_batch_size=0"};
 }
 
 // Rank 0's replica-check line of `step`, from "(fingerprint " to the end of the line; "" if absent.
@@ -61,8 +68,9 @@ std::pair<RunResult, double> run_alone_as_rank(int rank, int port, const std::ve
 TEST_CASE("2 and 4 Gloo ranks keep parameters bitwise identical, with SSA and dropout on", "[integration][dist]") {
   for (const int world : {2, 4}) {
     const std::string dir = fresh_run_dir("ddp_identical_" + std::to_string(world));
-    const auto results = run_ranks(world, {kConfig, "run.dir=" + dir, "train.steps=12", "checkpoint.every=4", "train.micro_batch_size=2",
-                                           "eval.every=0", "train.lr_schedule.warmup_steps=2"},
+    const auto results = run_ranks(world,
+                                   {kConfig, "run.dir=" + dir, "train.steps=12", "checkpoint.every=4",
+                                    "train.micro_batch_size=2", "eval.every=0", "train.lr_schedule.warmup_steps=2"},
                                    29710 + world);
     for (const auto& r : results) {
       INFO(r.err);
@@ -70,8 +78,8 @@ TEST_CASE("2 and 4 Gloo ranks keep parameters bitwise identical, with SSA and dr
     }
     // Rank 0 compares all ranks' parameter fingerprints at every checkpoint (steps 4, 8, 12).
     size_t checks = 0;
-    for (size_t at = 0; (at = results[0].err.find("bitwise identical on " + std::to_string(world) + " ranks", at)) !=
-                        std::string::npos;
+    for (size_t at = 0;
+         (at = results[0].err.find("bitwise identical on " + std::to_string(world) + " ranks", at)) != std::string::npos;
          ++at) {
       ++checks;
     }
@@ -84,8 +92,13 @@ TEST_CASE("gradient accumulation: 4 micro-batches give the losses of one whole b
   // Every micro-batch of a step sees the same SSA sources; without dropout only the summation
   // order of the gradients differs.
   const auto args = [](const std::string& dir, const std::string& micro) {
-    return std::vector<std::string>{kConfig, "run.dir=" + dir, "model.dropout=0", "train.steps=16",
-                                    "train.lr_schedule.warmup_steps=2", "checkpoint.every=0", "eval.every=0",
+    return std::vector<std::string>{kConfig,
+                                    "run.dir=" + dir,
+                                    "model.dropout=0",
+                                    "train.steps=16",
+                                    "train.lr_schedule.warmup_steps=2",
+                                    "checkpoint.every=0",
+                                    "eval.every=0",
                                     "train.micro_batch_size=" + micro};
   };
   const std::string whole = fresh_run_dir("accumulate_whole"), parts = fresh_run_dir("accumulate_parts");
@@ -121,17 +134,19 @@ TEST_CASE("2 ranks with half the batch each match 1 rank with the whole batch", 
   CHECK(json_number(eb.back(), "valid_loss") == Approx(json_number(ea.back(), "valid_loss")).epsilon(1e-6));
 }
 
-TEST_CASE("all-reduce started from gradient hooks during backward gives bitwise the gradients of the all-reduce "
-          "after backward",
-          "[integration][dist]") {
+TEST_CASE(
+    "all-reduce started from gradient hooks during backward gives bitwise the gradients of the all-reduce "
+    "after backward",
+    "[integration][dist]") {
   // Small buckets so many start inside backward; 2 micro-batches so the hooks must add what the
   // first micro-batch left in .grad; SSA and dropout on.
   const auto run = [](const std::string& name, bool overlap, int port) {
     const std::string dir = fresh_run_dir(name);
-    const auto results = run_ranks(2, {kConfig, "run.dir=" + dir, "train.steps=6", "checkpoint.every=6", "eval.every=0",
-                                       "train.micro_batch_size=2", "dist.bucket_mb=0.05",
-                                       std::string("dist.overlap=") + (overlap ? "true" : "false")},
-                                   port);
+    const auto results = run_ranks(
+        2,
+        {kConfig, "run.dir=" + dir, "train.steps=6", "checkpoint.every=6", "eval.every=0", "train.micro_batch_size=2",
+         "dist.bucket_mb=0.05", std::string("dist.overlap=") + (overlap ? "true" : "false")},
+        port);
     for (const auto& r : results) {
       INFO(r.err);
       REQUIRE(r.exit_code == 0);
@@ -154,9 +169,9 @@ TEST_CASE("all-reduce started from gradient hooks during backward gives bitwise 
 TEST_CASE("a killed rank ends the job quickly with a non-zero exit on the others", "[integration][dist]") {
   const std::string dir = fresh_run_dir("ddp_killed");
   const auto start = std::chrono::steady_clock::now();
-  const auto results = run_ranks(2, {kConfig, "run.dir=" + dir, "dist.timeout_s=5", "train.steps=400",
-                                     "checkpoint.every=5", "eval.every=0"},
-                                 29730, /*kill_rank=*/1, dir + "/checkpoints/step_00000005/COMPLETE");
+  const auto results = run_ranks(
+      2, {kConfig, "run.dir=" + dir, "dist.timeout_s=5", "train.steps=400", "checkpoint.every=5", "eval.every=0"},
+      29730, /*kill_rank=*/1, dir + "/checkpoints/step_00000005/COMPLETE");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   INFO(results[0].err);
   CHECK(results[1].exit_code == 128 + 9);
@@ -173,8 +188,8 @@ TEST_CASE("a rank whose peers never start exits 5 within dist.timeout_s, naming 
     const auto [r, seconds] = run_alone_as_rank(std::stoi(rank), 29735, {kConfig, "run.dir=" + dir, "dist.timeout_s=3"});
     INFO(r.err);
     CHECK(r.exit_code == 5);
-    CHECK(r.err.find(std::string("rank ") + rank + "/2 (torchrun, master 127.0.0.1:29735): rendezvous failed within 3 s") !=
-          std::string::npos);
+    CHECK(r.err.find(std::string("rank ") + rank +
+                     "/2 (torchrun, master 127.0.0.1:29735): rendezvous failed within 3 s") != std::string::npos);
     CHECK(r.err.find("is every rank started?") != std::string::npos);
     CHECK(seconds < 30);
     CHECK_FALSE(fs::exists(dir));  // nothing written
@@ -206,9 +221,10 @@ TEST_CASE("replicas that diverge are caught at the next check, naming the ranks,
           "[integration][dist]") {
   const std::string dir = fresh_run_dir("ddp_diverged");
   setenv("SSA_FAULT", "diverge@3:1", 1);  // after step 3, one parameter of rank 1 changes
-  const auto results = run_ranks(2, {kConfig, "run.dir=" + dir, "train.steps=10", "checkpoint.every=0",
-                                     "eval.every=0", "dist.check_replicas_every=1"},
-                                 29733);
+  const auto results = run_ranks(
+      2,
+      {kConfig, "run.dir=" + dir, "train.steps=10", "checkpoint.every=0", "eval.every=0", "dist.check_replicas_every=1"},
+      29733);
   unsetenv("SSA_FAULT");
   INFO(results[0].err);
   CHECK(results[0].exit_code == 5);
@@ -223,8 +239,13 @@ TEST_CASE("replicas that diverge are caught at the next check, naming the ranks,
 TEST_CASE("a rank that loads its data later than dist.timeout_s is waited for, up to dist.load_timeout_s",
           "[integration][dist]") {
   const auto args = [](const std::string& dir, const std::string& load_timeout_s) {
-    return std::vector<std::string>{kConfig, "run.dir=" + dir, "dist.timeout_s=2", "dist.load_timeout_s=" + load_timeout_s,
-                                    "train.steps=3", "train.lr_schedule.warmup_steps=1", "checkpoint.every=0",
+    return std::vector<std::string>{kConfig,
+                                    "run.dir=" + dir,
+                                    "dist.timeout_s=2",
+                                    "dist.load_timeout_s=" + load_timeout_s,
+                                    "train.steps=3",
+                                    "train.lr_schedule.warmup_steps=1",
+                                    "checkpoint.every=0",
                                     "eval.every=0"};
   };
   setenv("SSA_FAULT", "slow_load@0/4000:1", 1);  // rank 1 finishes loading 4 s after rank 0
@@ -243,13 +264,16 @@ TEST_CASE("a rank that loads its data later than dist.timeout_s is waited for, u
   CHECK_FALSE(fs::exists(impatient));
 }
 
-TEST_CASE("2 ranks: SIGKILL after a checkpoint, resume, and the final parameters are bitwise those of an "
-          "uninterrupted run",
-          "[integration][dist][resume]") {
+TEST_CASE(
+    "2 ranks: SIGKILL after a checkpoint, resume, and the final parameters are bitwise those of an "
+    "uninterrupted run",
+    "[integration][dist][resume]") {
   // SSA and dropout on, so per-rank sampler and dropout streams must both be restored per rank.
   const auto args = [](const std::string& dir) {
-    return std::vector<std::string>{kConfig, "run.dir=" + dir, "train.steps=12", "checkpoint.every=4", "eval.every=0",
-                                    "train.lr_schedule.warmup_steps=2", "dist.timeout_s=5"};
+    return std::vector<std::string>{kConfig,           "run.dir=" + dir,
+                                    "train.steps=12",  "checkpoint.every=4",
+                                    "eval.every=0",    "train.lr_schedule.warmup_steps=2",
+                                    "dist.timeout_s=5"};
   };
   const auto final_fingerprint = [](const std::string& log) {
     const std::string line = replica_check(log, 12);
@@ -258,7 +282,8 @@ TEST_CASE("2 ranks: SIGKILL after a checkpoint, resume, and the final parameters
   const std::string straight = fresh_run_dir("ddp_resume_straight"), killed = fresh_run_dir("ddp_resume_killed");
   const auto a = run_ranks(2, args(straight), 29760);
   REQUIRE(a[0].exit_code == 0);
-  const auto interrupted = run_ranks(2, args(killed), 29761, /*kill_rank=*/0, killed + "/checkpoints/step_00000004/COMPLETE");
+  const auto interrupted = run_ranks(2, args(killed), 29761, /*kill_rank=*/0,
+                                     killed + "/checkpoints/step_00000004/COMPLETE");
   REQUIRE(interrupted[0].exit_code == 128 + 9);
   const auto b = run_ranks(2, args(killed), 29762);
   INFO(b[0].err);

@@ -62,8 +62,8 @@ TEST_CASE("every committed file is fsynced before its rename, and created exclus
   const std::string trace = dir + ".strace";
   fs::remove(trace);
   const std::string command = "strace -y -qq -o " + trace +
-                              " -e trace=openat,open,creat,fsync,fdatasync,rename,renameat,renameat2 " +
-                              SSA_TRAIN_BIN + " " + kConfig + " run.dir=" + dir +
+                              " -e trace=openat,open,creat,fsync,fdatasync,rename,renameat,renameat2 " + SSA_TRAIN_BIN +
+                              " " + kConfig + " run.dir=" + dir +
                               " train.steps=4 train.lr_schedule.warmup_steps=1 checkpoint.every=2 log.tensorboard=true"
                               " 2>&1; echo exit=$?";
   const std::string output = command_output(command);
@@ -118,16 +118,16 @@ TEST_CASE("every committed file is fsynced before its rename, and created exclus
       }
     }
   }
-  CHECK(checkpoint_commits == 2);                 // steps 2 and 4
-  CHECK(commits >= 4);                            // + config.resolved.yaml and metrics.jsonl
-  CHECK(created.size() >= 2 * 4 + 3);             // 4 files per checkpoint, 2 rewritten files, events
+  CHECK(checkpoint_commits == 2);      // steps 2 and 4
+  CHECK(commits >= 4);                 // + config.resolved.yaml and metrics.jsonl
+  CHECK(created.size() >= 2 * 4 + 3);  // 4 files per checkpoint, 2 rewritten files, events
 }
 
 TEST_CASE("run directory files and directories take their permissions from the umask", "[integration][files]") {
   const std::string dir = fresh_run_dir("umask");
   const mode_t previous = ::umask(027);
-  const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "train.steps=2", "train.lr_schedule.warmup_steps=1",
-                                "log.tensorboard=true"});
+  const auto r = run_ssa_train(
+      {kConfig, "run.dir=" + dir, "train.steps=2", "train.lr_schedule.warmup_steps=1", "log.tensorboard=true"});
   ::umask(previous);
   REQUIRE(r.exit_code == 0);
   int files = 0;

@@ -44,7 +44,8 @@ void check_kill_resume_two_ranks(const std::string& config, const std::string& n
   const std::string straight = fresh_run_dir(name + "_2ranks_straight");
   for (const auto& r : run_ranks(2, args(straight), port)) REQUIRE(r.exit_code == 0);
   const std::string killed = fresh_run_dir(name + "_2ranks_killed");
-  const auto interrupted = run_ranks(2, args(killed), port + 1, /*kill_rank=*/0, killed + "/checkpoints/" + checkpoint + "/COMPLETE");
+  const auto interrupted = run_ranks(2, args(killed), port + 1, /*kill_rank=*/0,
+                                     killed + "/checkpoints/" + checkpoint + "/COMPLETE");
   REQUIRE(interrupted[0].exit_code == 128 + 9);
   const auto resumed = run_ranks(2, args(killed), port + 2);
   INFO(resumed[0].err);
@@ -76,8 +77,8 @@ TEST_CASE("the pixel decoder learns Fashion-MNIST and reports bits per dimension
 
   // sample draws one 28 x 28 image from the trained model, sub-pixel by sub-pixel, as a PGM file.
   const std::string image = dir + "/sample.pgm";
-  const auto s = run_ssa_train({"sample", source_path("configs/test/tiny_pixels.yaml"), "--checkpoint", dir,
-                                "--out", image, "run.dir=" + dir});
+  const auto s = run_ssa_train(
+      {"sample", source_path("configs/test/tiny_pixels.yaml"), "--checkpoint", dir, "--out", image, "run.dir=" + dir});
   INFO(s.err);
   REQUIRE(s.exit_code == 0);
   const std::string bytes = read_file(image);
@@ -113,9 +114,10 @@ TEST_CASE("SIGKILLed pixel-decoder and EGT runs resume to bitwise-identical metr
   check_kill_resume(source_path("configs/test/tiny_egt.yaml"), "egt", "step_00000040");
 }
 
-TEST_CASE("2 ranks: SIGKILLed Swin, pixel-decoder and EGT jobs resume across the fine-tune boundary to "
-          "bitwise-identical metrics",
-          "[integration][resume][dist]") {
+TEST_CASE(
+    "2 ranks: SIGKILLed Swin, pixel-decoder and EGT jobs resume across the fine-tune boundary to "
+    "bitwise-identical metrics",
+    "[integration][resume][dist]") {
   check_kill_resume_two_ranks(source_path("configs/test/tiny_swin.yaml"), "swin",
                               {"train.steps=24", "checkpoint.every=8", "eval.every=12"}, "step_00000008", 29800);
   check_kill_resume_two_ranks(source_path("configs/test/tiny_pixels.yaml"), "pixels",

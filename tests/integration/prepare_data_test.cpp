@@ -43,16 +43,17 @@ TEST_CASE("prepare-data enwik8 refuses a file that is not 10^8 bytes, naming it"
   std::ofstream(dir + "/enwik8") << "<mediawiki>";
   const auto r = run_ssa_train({"prepare-data", "enwik8", "--input", dir + "/enwik8", "--out", dir + "/out"});
   CHECK(r.exit_code == 3);
-  CHECK(r.err == "ssa-train: error: enwik8: " + dir + "/enwik8: 11 bytes, expected exactly 100,000,000 (the raw "
-                 "enwik8 file, unzipped)\n");
+  CHECK(r.err == "ssa-train: error: enwik8: " + dir +
+                     "/enwik8: 11 bytes, expected exactly 100,000,000 (the raw "
+                     "enwik8 file, unzipped)\n");
   CHECK_FALSE(fs::exists(dir + "/out"));
   CHECK(run_ssa_train({"prepare-data", "text8", "--input", dir, "--out", dir}).exit_code == 2);
 }
 
 TEST_CASE("prepare-data wikitext-103 feeds an adaptive-softmax decoder end to end", "[integration][prepare]") {
   const std::string dir = fresh_run_dir("prepare_wikitext");
-  const auto r = run_ssa_train({"prepare-data", "wikitext-103", "--input", make_wikitext(dir + "/raw"), "--out",
-                                dir + "/data"});
+  const auto r = run_ssa_train(
+      {"prepare-data", "wikitext-103", "--input", make_wikitext(dir + "/raw"), "--out", dir + "/data"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   std::smatch m;
@@ -65,8 +66,7 @@ TEST_CASE("prepare-data wikitext-103 feeds an adaptive-softmax decoder end to en
       {source_path("configs/test/tiny_decoder.yaml"), "run.dir=" + dir + "/run", "data.format=uint32",
        "data.train_paths=[" + dir + "/data/train.u32]", "data.valid_paths=[" + dir + "/data/valid.u32]",
        "model.vocab_size=" + vocab, "model.tie_embeddings=true", "model.adaptive_cutoffs=[100,400]",
-       "model.adaptive_dropout=0.1", "train.steps=8", "eval.every=4", "eval.context=32",
-       "eval.ensemble_samples=2"});
+       "model.adaptive_dropout=0.1", "train.steps=8", "eval.every=4", "eval.context=32", "eval.ensemble_samples=2"});
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
   const auto evals = metrics_lines(dir + "/run", "eval");
@@ -78,9 +78,9 @@ TEST_CASE("prepare-data wikitext-103 feeds an adaptive-softmax decoder end to en
   // sample --dict: words of the dictionary (or line breaks for </s>) continue the prompt.
   const auto s = run_ssa_train({"sample", source_path("configs/test/tiny_decoder.yaml"), "--checkpoint", dir + "/run",
                                 "--dict", dir + "/data/dict.txt", "--prompt", "the", "--length", "30",
-                                "run.dir=" + dir + "/run", "data.format=uint32", "data.train_paths=[" + dir + "/data/train.u32]",
-                                "model.vocab_size=" + vocab, "model.tie_embeddings=true",
-                                "model.adaptive_cutoffs=[100,400]"});
+                                "run.dir=" + dir + "/run", "data.format=uint32",
+                                "data.train_paths=[" + dir + "/data/train.u32]", "model.vocab_size=" + vocab,
+                                "model.tie_embeddings=true", "model.adaptive_cutoffs=[100,400]"});
   INFO(s.err);
   REQUIRE(s.exit_code == 0);
   std::set<std::string> words{"<unk>"};

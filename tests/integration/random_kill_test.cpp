@@ -47,9 +47,10 @@ void check_same_final_checkpoint(const std::string& dir, int64_t steps, const st
 
 }  // namespace
 
-TEST_CASE("kill -9 around the fine-tune boundary and at random steps, then the same command: the final checkpoint is "
-          "byte-identical",
-          "[integration][resume][random_kill]") {
+TEST_CASE(
+    "kill -9 around the fine-tune boundary and at random steps, then the same command: the final checkpoint is "
+    "byte-identical",
+    "[integration][resume][random_kill]") {
   struct Family {
     const char* name;
     int64_t steps;
@@ -75,8 +76,8 @@ TEST_CASE("kill -9 around the fine-tune boundary and at random steps, then the s
   // kill_trials() steps drawn with a fixed seed.
   const auto train = metrics_lines(straight, "train");
   int64_t first_dense = 0;
-  while (first_dense < family.steps && json_field(train[static_cast<size_t>(first_dense)], "phase") ==
-                                           json_field(train.front(), "phase")) {
+  while (first_dense < family.steps &&
+         json_field(train[static_cast<size_t>(first_dense)], "phase") == json_field(train.front(), "phase")) {
     ++first_dense;
   }
   ++first_dense;  // 1-based

@@ -34,8 +34,12 @@ int64_t newest_checkpoint_step(const std::string& dir) {
 
 TEST_CASE("SIGTERM saves the current step, exits 143, and the same command resumes", "[integration][stop]") {
   const std::string dir = fresh_run_dir("sigterm");
-  const std::vector<std::string> args{kConfig, "run.dir=" + dir, "train.steps=2000", "checkpoint.every=1000",
-                                      "eval.every=0", "train.lr_schedule.warmup_steps=2"};
+  const std::vector<std::string> args{kConfig,
+                                      "run.dir=" + dir,
+                                      "train.steps=2000",
+                                      "checkpoint.every=1000",
+                                      "eval.every=0",
+                                      "train.lr_schedule.warmup_steps=2"};
   // Wait for metrics of a few steps: the first metrics line appears after step 1.
   const auto r = run_and_signal_when(args, dir + "/metrics.jsonl", SIGTERM);
   INFO(r.err);
@@ -109,8 +113,9 @@ TEST_CASE("SIGTERM during a start-up that outlasts the grace ends the process wi
 
 TEST_CASE("SIGUSR1 to one of two ranks stops both at the same step with one checkpoint", "[integration][stop][dist]") {
   const std::string dir = fresh_run_dir("sigusr1_ranks");
-  const auto results = run_ranks(2, {kConfig, "run.dir=" + dir, "train.steps=2000", "checkpoint.every=1000",
-                                     "eval.every=0", "train.micro_batch_size=0"},
+  const auto results = run_ranks(2,
+                                 {kConfig, "run.dir=" + dir, "train.steps=2000", "checkpoint.every=1000",
+                                  "eval.every=0", "train.micro_batch_size=0"},
                                  29750, /*kill_rank=*/1, dir + "/metrics.jsonl", SIGUSR1);
   INFO(results[0].err);
   INFO(results[1].err);
@@ -171,8 +176,13 @@ TEST_CASE("max_nonfinite_skips skips a bad step and training goes on", "[integra
 TEST_CASE("max_nonfinite_skips_total bounds the skips of the whole run, and a resume does not reset it",
           "[integration][numerics]") {
   const std::string dir = fresh_run_dir("nan_skip_total");
-  const std::vector<std::string> args{kConfig,       "run.dir=" + dir, "train.steps=8", "train.lr_schedule.warmup_steps=2",
-                                      "eval.every=0", "checkpoint.every=3", "train.max_nonfinite_skips=1",
+  const std::vector<std::string> args{kConfig,
+                                      "run.dir=" + dir,
+                                      "train.steps=8",
+                                      "train.lr_schedule.warmup_steps=2",
+                                      "eval.every=0",
+                                      "checkpoint.every=3",
+                                      "train.max_nonfinite_skips=1",
                                       "train.max_nonfinite_skips_total=1"};
   setenv("SSA_FAULT", "nan_loss@2,kill@5", 1);  // one skip, a checkpoint at step 3, then a kill -9
   const auto killed = run_ssa_train(args);
@@ -204,11 +214,12 @@ TEST_CASE("a failed checkpoint write exits 74 and keeps the previous checkpoint"
   CHECK(newest_checkpoint_step(dir) == 5);
 }
 
-TEST_CASE("a disk filling up in the middle of a save exits 74, leaves no partial checkpoint and keeps the "
-          "previous one: the resumed run continues from it",
-          "[integration][io]") {
+TEST_CASE(
+    "a disk filling up in the middle of a save exits 74, leaves no partial checkpoint and keeps the "
+    "previous one: the resumed run continues from it",
+    "[integration][io]") {
   const std::string dir = fresh_run_dir("disk_full");
-  const std::vector<std::string> args{kConfig,       "run.dir=" + dir, "checkpoint.every=5",
+  const std::vector<std::string> args{kConfig,        "run.dir=" + dir, "checkpoint.every=5",
                                       "eval.every=0", "train.steps=15", "checkpoint.retry_wait_s=0.1"};
   setenv("SSA_FAULT", "save_error@10/4096", 1);  // model.safetensors of step 10 stops at byte 4096
   const auto r = run_ssa_train(args);
@@ -228,8 +239,8 @@ TEST_CASE("a disk filling up in the middle of a save exits 74, leaves no partial
 
 TEST_CASE("transient I/O errors during a save are retried and the run goes on unchanged", "[integration][io]") {
   const auto args = [](const std::string& dir) {
-    return std::vector<std::string>{kConfig,          "run.dir=" + dir, "checkpoint.every=5", "eval.every=5",
-                                    "train.steps=15", "checkpoint.retry_wait_s=0.1"};
+    return std::vector<std::string>{kConfig,        "run.dir=" + dir, "checkpoint.every=5",
+                                    "eval.every=5", "train.steps=15", "checkpoint.retry_wait_s=0.1"};
   };
   const std::string straight = fresh_run_dir("flaky_straight");
   REQUIRE(run_ssa_train(args(straight)).exit_code == 0);
@@ -271,9 +282,10 @@ TEST_CASE("a disk without room for one checkpoint is refused before training, on
   CHECK(metrics_lines(dir).empty());
 }
 
-TEST_CASE("killed in the middle of writing a checkpoint or before its rename: the resumed run starts from the "
-          "newest complete one and ends bitwise like an uninterrupted run",
-          "[integration][io][resume]") {
+TEST_CASE(
+    "killed in the middle of writing a checkpoint or before its rename: the resumed run starts from the "
+    "newest complete one and ends bitwise like an uninterrupted run",
+    "[integration][io][resume]") {
   const auto args = [](const std::string& dir) {
     return std::vector<std::string>{kConfig, "run.dir=" + dir, "checkpoint.every=5", "eval.every=5", "train.steps=15"};
   };
@@ -283,9 +295,11 @@ TEST_CASE("killed in the middle of writing a checkpoint or before its rename: th
   // optimizer.safetensors (each file of the step-10 checkpoint is cut there), then kill_trials() offsets
   // drawn with a fixed seed from the size of the largest file (goal R5).
   std::vector<int64_t> offsets{100, 20000, 600000};
-  const auto largest = static_cast<int64_t>(fs::file_size(straight + "/checkpoints/step_00000010/optimizer.safetensors"));
+  const auto largest = static_cast<int64_t>(
+      fs::file_size(straight + "/checkpoints/step_00000010/optimizer.safetensors"));
   std::mt19937 rng(5);
-  for (int trial = 0; trial < kill_trials(); ++trial) offsets.push_back(std::uniform_int_distribution<int64_t>(1, largest - 1)(rng));
+  for (int trial = 0; trial < kill_trials(); ++trial)
+    offsets.push_back(std::uniform_int_distribution<int64_t>(1, largest - 1)(rng));
   for (const int64_t byte : offsets) {
     INFO("killed at byte " << byte);
     const std::string dir = fresh_run_dir("save_kill_" + std::to_string(byte));
@@ -324,8 +338,9 @@ TEST_CASE("killed in the middle of writing a checkpoint or before its rename: th
 TEST_CASE("a failed save on rank 0 ends both ranks at once with exit 74", "[integration][io][dist]") {
   const std::string dir = fresh_run_dir("save_error_ranks");
   setenv("SSA_FAULT", "save_error@10/4096", 1);
-  const auto results = run_ranks(2, {kConfig, "run.dir=" + dir, "checkpoint.every=5", "eval.every=0",
-                                     "dist.timeout_s=60", "checkpoint.retry_wait_s=0.1"},
+  const auto results = run_ranks(2,
+                                 {kConfig, "run.dir=" + dir, "checkpoint.every=5", "eval.every=0", "dist.timeout_s=60",
+                                  "checkpoint.retry_wait_s=0.1"},
                                  29790);
   unsetenv("SSA_FAULT");
   for (const auto& r : results) {
@@ -361,10 +376,11 @@ TEST_CASE("2 ranks: an overflow on one rank makes both skip the step and halve t
           "[integration][precision][dist]") {
   const std::string dir = fresh_run_dir("loss_scale_ranks");
   setenv("SSA_FAULT", "nan_grad@3:1", 1);
-  const auto results = run_ranks(2, {kConfig, "run.dir=" + dir, "train.steps=8", "train.lr_schedule.warmup_steps=2",
-                                     "eval.every=0", "checkpoint.every=4", "train.micro_batch_size=0",
-                                     "train.loss_scale.mode=dynamic", "train.loss_scale.init=1024"},
-                                 29835);
+  const auto results = run_ranks(
+      2,
+      {kConfig, "run.dir=" + dir, "train.steps=8", "train.lr_schedule.warmup_steps=2", "eval.every=0",
+       "checkpoint.every=4", "train.micro_batch_size=0", "train.loss_scale.mode=dynamic", "train.loss_scale.init=1024"},
+      29835);
   unsetenv("SSA_FAULT");
   INFO(results[0].err << results[1].err);
   REQUIRE(results[0].exit_code == 0);

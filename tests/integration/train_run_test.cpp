@@ -110,8 +110,9 @@ TEST_CASE("a short run learns, switches to dense fine-tune and writes its output
     CHECK(text.find("| 4 |") != std::string::npos);
   }
   SECTION("sample continues a prompt from the trained model, the same text for the same seed") {
-    const std::vector<std::string> args{"sample", kConfig, "--checkpoint", dir, "--prompt", "The ", "--length", "100",
-                                        "--temperature", "0.8", "--seed", "5", "run.dir=" + dir};
+    const std::vector<std::string> args{"sample",        kConfig, "--checkpoint",  dir,   "--prompt", "The ",
+                                        "--length",      "100",   "--temperature", "0.8", "--seed",   "5",
+                                        "run.dir=" + dir};
     const auto a = run_ssa_train(args);
     INFO(a.err);
     REQUIRE(a.exit_code == 0);
@@ -145,8 +146,8 @@ TEST_CASE("a short run learns, switches to dense fine-tune and writes its output
     CHECK(again.err.find("already complete at step 4") != std::string::npos);
   }
   SECTION("run.init_from without a checkpoint there is an input error naming the path") {
-    const auto r = run_ssa_train({kConfig, "run.dir=" + fresh_run_dir("init_from_missing"),
-                                  "run.init_from=" + dir + "/nowhere"});
+    const auto r = run_ssa_train(
+        {kConfig, "run.dir=" + fresh_run_dir("init_from_missing"), "run.init_from=" + dir + "/nowhere"});
     CHECK(r.exit_code == 3);
     CHECK(r.err.find(dir + "/nowhere: no complete checkpoint here or in its checkpoints/") != std::string::npos);
   }
@@ -161,8 +162,8 @@ TEST_CASE("secrets in the environment never reach the run directory or the conso
   const std::string dir = fresh_run_dir("secrets");
   const std::string canary = "canary-7f3a9c21e8";
   for (const char* name : {"WANDB_API_KEY", "HF_TOKEN", "AWS_SECRET_ACCESS_KEY"}) setenv(name, canary.c_str(), 1);
-  const auto r = run_ssa_train({kConfig, "run.dir=" + dir, "train.steps=6", "train.lr_schedule.warmup_steps=2",
-                                "log.tensorboard=true", "-v"});
+  const auto r = run_ssa_train(
+      {kConfig, "run.dir=" + dir, "train.steps=6", "train.lr_schedule.warmup_steps=2", "log.tensorboard=true", "-v"});
   for (const char* name : {"WANDB_API_KEY", "HF_TOKEN", "AWS_SECRET_ACCESS_KEY"}) unsetenv(name);
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find(canary) == std::string::npos);
@@ -263,8 +264,8 @@ TEST_CASE("a second ssa-train on a run directory in use stops with exit 2 naming
   const auto trained = metrics_lines(dir, "train").size();
   CHECK(trained >= 1);
   // Released on exit: the same directory resumes (here at its last step: already complete).
-  const auto third = run_ssa_train({kConfig, "run.dir=" + dir, "train.steps=" + std::to_string(trained),
-                                    "train.lr_schedule.warmup_steps=0"});
+  const auto third = run_ssa_train(
+      {kConfig, "run.dir=" + dir, "train.steps=" + std::to_string(trained), "train.lr_schedule.warmup_steps=0"});
   INFO(third.err);
   CHECK(third.exit_code == 0);
   CHECK(third.err.find("run already complete") != std::string::npos);
@@ -276,8 +277,7 @@ TEST_CASE("a second ssa-train on a run directory in use stops with exit 2 naming
 TEST_CASE("run.resume: a path continues another run's checkpoint exactly, never refuses a used directory",
           "[integration][train][resume]") {
   const auto args = [](const std::string& dir) {
-    return std::vector<std::string>{kConfig, "run.dir=" + dir, "train.steps=20", "checkpoint.every=10",
-                                    "eval.every=0"};
+    return std::vector<std::string>{kConfig, "run.dir=" + dir, "train.steps=20", "checkpoint.every=10", "eval.every=0"};
   };
   const std::string source = fresh_run_dir("resume_source");
   REQUIRE(run_ssa_train(args(source)).exit_code == 0);
@@ -299,7 +299,6 @@ TEST_CASE("run.resume: a path continues another run's checkpoint exactly, never 
   const auto again = run_ssa_train(branch_args);
   CHECK(again.exit_code == 0);
   CHECK(again.err.find("run already complete at step 20") != std::string::npos);
-
 
   // never: a directory with checkpoints is refused, exit 2.
   auto never = args(source);

@@ -82,12 +82,14 @@ RunResult run_and_signal(const std::vector<std::string>& args, const std::functi
 }  // namespace
 
 RunResult run_and_signal_when(const std::vector<std::string>& args, const std::string& path, int signal) {
-  return run_and_signal(args, [&] { return path.empty() || std::filesystem::exists(path); }, signal);
+  return run_and_signal(
+      args, [&] { return path.empty() || std::filesystem::exists(path); }, signal);
 }
 
 RunResult run_and_signal_after(const std::vector<std::string>& args, std::chrono::milliseconds delay, int signal) {
   const auto until = std::chrono::steady_clock::now() + delay;
-  return run_and_signal(args, [&] { return std::chrono::steady_clock::now() >= until; }, signal);
+  return run_and_signal(
+      args, [&] { return std::chrono::steady_clock::now() >= until; }, signal);
 }
 
 std::string test_runs_root() {
@@ -108,8 +110,11 @@ std::vector<RunResult> run_ranks(int world, const std::vector<std::string>& args
   std::vector<pid_t> pids;
   for (int r = 0; r < world; ++r) {
     pids.push_back(spawn(args, base + std::to_string(r) + ".out", base + std::to_string(r) + ".err",
-                         {{"RANK", std::to_string(r)}, {"WORLD_SIZE", std::to_string(world)}, {"LOCAL_RANK", std::to_string(r)},
-                          {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", std::to_string(port)}}));
+                         {{"RANK", std::to_string(r)},
+                          {"WORLD_SIZE", std::to_string(world)},
+                          {"LOCAL_RANK", std::to_string(r)},
+                          {"MASTER_ADDR", "127.0.0.1"},
+                          {"MASTER_PORT", std::to_string(port)}}));
   }
   std::vector<RunResult> results(static_cast<size_t>(world));
   std::vector<bool> done(static_cast<size_t>(world), false);
@@ -162,8 +167,8 @@ std::vector<std::string> metrics_fingerprint(const std::string& run_dir) {
   std::vector<std::string> out;
   for (const auto& l : metrics_lines(run_dir)) {
     std::string line;
-    for (const char* key : {"step", "event", "phase", "loss", "grad_norm", "valid_loss", "valid_accuracy",
-                            "ensemble_valid_loss"}) {
+    for (const char* key :
+         {"step", "event", "phase", "loss", "grad_norm", "valid_loss", "valid_accuracy", "ensemble_valid_loss"}) {
       line += json_field(l, key) + " ";
     }
     out.push_back(line);

@@ -33,7 +33,7 @@ DecoderConfig small_adaptive() {
 
 // log p(w | h) for every w, from explicit sums of exponentials in double precision.
 std::vector<double> naive_log_probs(const at::Tensor& h, const AdaptiveInputImpl& in, const at::Tensor& class_proj) {
-  const auto hd = h.to(at::kDouble);                                               // (C)
+  const auto hd = h.to(at::kDouble);                                                // (C)
   const auto head = at::cat({at::mv(in.embeddings[0]->weight.to(at::kDouble), hd),  // (10 + 2)
                              at::mv(class_proj.to(at::kDouble), hd)});
   const auto normalised = [](const at::Tensor& logits) {
@@ -70,15 +70,16 @@ TEST_CASE("adaptive softmax: log-probs sum to one and equal a naive full softmax
   AdaptiveInput input(bands, c.d_model);
   AdaptiveSoftmax softmax(input, c.d_model, c.adaptive_dropout);
   softmax->eval();
-  const auto h = at::randn({5, c.d_model});                                          // (N, C)
-  const auto lp = softmax->log_probs(h);                                              // (N, V)
+  const auto h = at::randn({5, c.d_model});  // (N, C)
+  const auto lp = softmax->log_probs(h);     // (N, V)
   REQUIRE(lp.sizes() == at::IntArrayRef({5, 50}));
   CHECK(at::allclose(lp.logsumexp(1), at::zeros({5}), 1e-5, 1e-5));
   for (int64_t n = 0; n < 5; ++n) {
     const auto naive = naive_log_probs(h[n], *input, softmax->class_proj->weight.detach());
-    for (int64_t w = 0; w < 50; ++w) CHECK(lp[n][w].item<double>() == Approx(naive[static_cast<size_t>(w)]).margin(1e-5));
+    for (int64_t w = 0; w < 50; ++w)
+      CHECK(lp[n][w].item<double>() == Approx(naive[static_cast<size_t>(w)]).margin(1e-5));
   }
-  const auto target = at::tensor({3, 10, 29, 30, 49}, at::kLong);                    // every band, both edges
+  const auto target = at::tensor({3, 10, 29, 30, 49}, at::kLong);  // every band, both edges
   CHECK(at::allclose(softmax->target_log_probs(h, target), lp.gather(1, target.unsqueeze(1)).squeeze(1), 1e-6, 1e-6));
 }
 
@@ -89,9 +90,9 @@ TEST_CASE("adaptive decoder: loss and predict are the exact target log-likelihoo
   const auto input = at::randint(0, 50, {2, 12}, at::kLong);
   const auto target = at::randint(0, 50, {2, 12}, at::kLong);
   const data::Batch batch{input, target};
-  const auto full = d.forward(input);                                                 // (B, T, V) log-probs
+  const auto full = d.forward(input);  // (B, T, V) log-probs
   CHECK(at::allclose(full.logsumexp(-1), at::zeros({2, 12}), 1e-5, 1e-5));
-  const auto predicted = d.predict(batch);                                            // (B, T)
+  const auto predicted = d.predict(batch);  // (B, T)
   CHECK(at::allclose(predicted, full.gather(-1, target.unsqueeze(-1)).squeeze(-1), 1e-5, 1e-5));
   const auto loss = d.loss(batch);
   CHECK(loss.count == 24);
@@ -99,7 +100,8 @@ TEST_CASE("adaptive decoder: loss and predict are the exact target log-likelihoo
   CHECK(d.forward_flops(batch, true) > 0);
 }
 
-TEST_CASE("adaptive decoder: gradients reach the tied embeddings and projections through the output", "[unit][adaptive]") {
+TEST_CASE("adaptive decoder: gradients reach the tied embeddings and projections through the output",
+          "[unit][adaptive]") {
   torch::manual_seed(2);
   Decoder d(small_adaptive(), 1);
   d.train();

@@ -110,7 +110,8 @@ TEST_CASE("subsampled_attention takes the ALiBi channels on LibTorch 2.1+ in fp3
 
 // The point of the channels on 2.x: dense causal ALiBi attention without any T x T tensor, where
 // the bias-tensor path builds (H, T, T) and 1.13's op-by-op math (B, H, T, T) scores.
-TEST_CASE("on LibTorch 2.1+, dense ALiBi attention through the channels holds no T x T tensor", "[ssa][memory][alibi]") {
+TEST_CASE("on LibTorch 2.1+, dense ALiBi attention through the channels holds no T x T tensor",
+          "[ssa][memory][alibi]") {
   if (!ssa::compat::kFusedAttention) {
     WARN("skipped: LibTorch " TORCH_VERSION " has no fused scaled_dot_product_attention");
     return;

@@ -29,7 +29,7 @@ TEST_CASE("ALiBi slopes for a non-power-of-two head count interleave the next po
 
 TEST_CASE("causal ALiBi bias is -m(i-j) below the diagonal and -inf above", "[alibi]") {
   const auto slopes = at::tensor({0.5f, 0.25f});
-  const auto pos = at::arange(5, at::kLong).unsqueeze(0);  // (1, 5)
+  const auto pos = at::arange(5, at::kLong).unsqueeze(0);        // (1, 5)
   const auto b = alibi_bias(slopes, pos, pos, /*causal=*/true);  // (2, 1, 5, 5)
   REQUIRE(b.sizes() == at::IntArrayRef({2, 1, 5, 5}));
   for (int h = 0; h < 2; ++h) {

@@ -60,7 +60,7 @@ TEST_CASE("a checkpoint restores parameters, optimizer, RNG and state exactly", 
   train::Checkpointer ckpt(a.dir, 2);
   ckpt.save({*a.model, a.optimizer.get(), a.state});
   const auto params = snapshot(*a.model);
-  const auto next_noise = at::randn({4});           // the dropout RNG continues from here
+  const auto next_noise = at::randn({4});  // the dropout RNG continues from here
   const auto next_draw = a.model->sampler().causal_local(16, 4, 2.0).sources;
 
   Fixture b(/*fresh_dir=*/false);
@@ -114,10 +114,11 @@ TEST_CASE("incomplete and corrupt checkpoints are skipped, keep_last prunes", "[
   }
   REQUIRE(ckpt.complete_checkpoints().size() == 2);  // steps 2 and 3
   fs::create_directories(f.dir + "/step_00000009.tmp");
-  fs::create_directories(f.dir + "/step_00000008");   // no COMPLETE marker
+  fs::create_directories(f.dir + "/step_00000008");  // no COMPLETE marker
   // One flipped bit in a file of the newest checkpoint (in its last tensor's data): the file's
   // checksum no longer matches.
-  const std::string file = GENERATE(as<std::string>{}, "model.safetensors", "optimizer.safetensors", "state.safetensors");
+  const std::string file = GENERATE(as<std::string>{}, "model.safetensors", "optimizer.safetensors",
+                                    "state.safetensors");
   INFO(file);
   {
     std::fstream bytes(f.dir + "/step_00000003/" + file, std::ios::in | std::ios::out | std::ios::binary);
@@ -211,7 +212,9 @@ TEST_CASE("every sampled single-bit flip and truncation of any checkpoint file i
   int attempts = 0;
   for (const char* file : {"COMPLETE", "state.safetensors", "optimizer.safetensors", "model.safetensors"}) {
     const std::string path = dir + "/" + file, original = ssa::test::read_file(path);
-    const auto write = [&](const std::string& bytes) { std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes; };
+    const auto write = [&](const std::string& bytes) {
+      std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+    };
     std::vector<size_t> bits = {0, original.size() * 8 - 1};  // the first and the last bit
     for (int i = 0; i < 120; ++i) bits.push_back(rng() % (original.size() * 8));
     for (int i = 0; i < 40; ++i) bits.push_back(rng() % (std::min<size_t>(original.size(), 4096) * 8));  // headers
@@ -246,8 +249,7 @@ TEST_CASE("checkpoints sort by step number, also past 8 digits", "[checkpoint]")
         std::vector<std::string>{f.dir + "/step_00000007", f.dir + "/step_99999999", f.dir + "/step_100000000"});
 }
 
-TEST_CASE("the checkpoint size estimate matches a written checkpoint: too little disk is refused",
-          "[checkpoint]") {
+TEST_CASE("the checkpoint size estimate matches a written checkpoint: too little disk is refused", "[checkpoint]") {
   Fixture f;
   f.step();  // AdamW has created its moments
   train::Checkpointer(f.dir, 2).save({*f.model, f.optimizer.get(), f.state});
@@ -275,7 +277,8 @@ TEST_CASE("a checkpoint of the previous format is refused, naming the format", "
   Fixture f;
   const std::string old = f.dir + "/step_00000005";
   fs::create_directories(old);
-  for (const char* file : {"model.safetensors", "optimizer.pt", "state.pt", "COMPLETE"}) std::ofstream(old + "/" + file) << "x";
+  for (const char* file : {"model.safetensors", "optimizer.pt", "state.pt", "COMPLETE"})
+    std::ofstream(old + "/" + file) << "x";
   try {
     train::load_checkpoint(old, {*f.model, f.optimizer.get(), f.state});
     FAIL("expected an InputError");

@@ -39,9 +39,11 @@ TEST_CASE("a minimal config gets the struct defaults", "[config]") {
 
 TEST_CASE("overrides reach nested keys and list items and are validated", "[config]") {
   const auto c = parse_experiment(
-      kMinimal + "train:\n  phases:\n    - {name: a, fraction: 0.5}\n    - {name: b, fraction: 0.5, attention: dense}\n",
-      "test.yaml", {"model.ssa.windows=8", "train.optimizer.lr=3e-4", "train.phases.1.fraction=0.25",
-                    "train.phases.0.fraction=0.75", "data.valid_paths=[v1, v2]"});
+      kMinimal +
+          "train:\n  phases:\n    - {name: a, fraction: 0.5}\n    - {name: b, fraction: 0.5, attention: dense}\n",
+      "test.yaml",
+      {"model.ssa.windows=8", "train.optimizer.lr=3e-4", "train.phases.1.fraction=0.25", "train.phases.0.fraction=0.75",
+       "data.valid_paths=[v1, v2]"});
   REQUIRE(c.model.as<models::DecoderConfig>().ssa.windows == 8);
   REQUIRE(c.train.optimizer.lr == Approx(3e-4));
   REQUIRE(c.train.phases[1].fraction == Approx(0.25));
@@ -61,7 +63,8 @@ TEST_CASE("causal_2d needs a square grid or row_length, the same rule the sample
           std::string::npos);
   REQUIRE(error_of(kMinimal, {"model.ssa.variant=causal_2d", "data.seq_len=12", "model.ssa.windows=2",
                               "model.ssa.row_length=3"}) == "(no error)");
-  REQUIRE(error_of(kMinimal, {"model.ssa.variant=causal_2d", "data.seq_len=64", "model.ssa.windows=4"}) == "(no error)");
+  REQUIRE(error_of(kMinimal, {"model.ssa.variant=causal_2d", "data.seq_len=64", "model.ssa.windows=4"}) ==
+          "(no error)");
 }
 
 TEST_CASE("a flavor sets the preset and explicit keys override it", "[config]") {
@@ -77,12 +80,13 @@ TEST_CASE("the schema marks the keys that shape the parameters, for each model f
                           "model.tie_embeddings", "model.adaptive_cutoffs", "model.position", "data.format"}) {
     CHECK(decoder.count(key) == 1);
   }
-  for (const char* key : {"model.dropout", "model.ssa.windows", "model.ssa.variant", "model.image_height", "data.seq_len",
-                          "train.optimizer.lr", "model.flavor"}) {
+  for (const char* key : {"model.dropout", "model.ssa.windows", "model.ssa.variant", "model.image_height",
+                          "data.seq_len", "train.optimizer.lr", "model.flavor"}) {
     CHECK(decoder.count(key) == 0);
   }
   const auto keys_of = [](const std::string& config) {
-    return config::flatten(config::load_experiment(std::string(SSA_SOURCE_DIR) + "/configs/test/" + config, {})).architecture_keys;
+    return config::flatten(config::load_experiment(std::string(SSA_SOURCE_DIR) + "/configs/test/" + config, {}))
+        .architecture_keys;
   };
   const auto swin = keys_of("tiny_swin.yaml");
   CHECK(swin == std::set<std::string>{"model.type", "model.in_channels", "model.num_classes", "model.patch_size",

@@ -82,16 +82,34 @@ TEST_CASE("checkpoint keys of the tiny decoder are stable", "[decoder][keys]") {
   std::vector<std::string> keys;
   for (const auto& p : d.named_parameters()) keys.push_back(p.key());
   for (const auto& b : d.named_buffers()) keys.push_back(b.key());
-  const std::vector<std::string> expected = {
-      "embed.weight",
-      "blocks.0.attn_norm.weight", "blocks.0.attn_norm.bias", "blocks.0.attn.qkv.weight",
-      "blocks.0.attn.qkv.bias", "blocks.0.attn.out.weight", "blocks.0.attn.out.bias",
-      "blocks.0.ffn_norm.weight", "blocks.0.ffn_norm.bias", "blocks.0.fc1.weight", "blocks.0.fc1.bias",
-      "blocks.0.fc2.weight", "blocks.0.fc2.bias",
-      "blocks.1.attn_norm.weight", "blocks.1.attn_norm.bias", "blocks.1.attn.qkv.weight",
-      "blocks.1.attn.qkv.bias", "blocks.1.attn.out.weight", "blocks.1.attn.out.bias",
-      "blocks.1.ffn_norm.weight", "blocks.1.ffn_norm.bias", "blocks.1.fc1.weight", "blocks.1.fc1.bias",
-      "blocks.1.fc2.weight", "blocks.1.fc2.bias",
-      "final_norm.weight", "final_norm.bias", "output.weight", "alibi_slopes"};
+  const std::vector<std::string> expected = {"embed.weight",
+                                             "blocks.0.attn_norm.weight",
+                                             "blocks.0.attn_norm.bias",
+                                             "blocks.0.attn.qkv.weight",
+                                             "blocks.0.attn.qkv.bias",
+                                             "blocks.0.attn.out.weight",
+                                             "blocks.0.attn.out.bias",
+                                             "blocks.0.ffn_norm.weight",
+                                             "blocks.0.ffn_norm.bias",
+                                             "blocks.0.fc1.weight",
+                                             "blocks.0.fc1.bias",
+                                             "blocks.0.fc2.weight",
+                                             "blocks.0.fc2.bias",
+                                             "blocks.1.attn_norm.weight",
+                                             "blocks.1.attn_norm.bias",
+                                             "blocks.1.attn.qkv.weight",
+                                             "blocks.1.attn.qkv.bias",
+                                             "blocks.1.attn.out.weight",
+                                             "blocks.1.attn.out.bias",
+                                             "blocks.1.ffn_norm.weight",
+                                             "blocks.1.ffn_norm.bias",
+                                             "blocks.1.fc1.weight",
+                                             "blocks.1.fc1.bias",
+                                             "blocks.1.fc2.weight",
+                                             "blocks.1.fc2.bias",
+                                             "final_norm.weight",
+                                             "final_norm.bias",
+                                             "output.weight",
+                                             "alibi_slopes"};
   REQUIRE(keys == expected);
 }

@@ -54,17 +54,21 @@ TEST_CASE("distaug rotate k turns the image k quarter turns clockwise (np.rot90,
   const int64_t n = kSide - 1;
   CHECK(at::equal(distaug_transform(x, c, ids({0})), x));
   CHECK(maps_pixels(distaug_transform(x, c, ids({1})), x, [&](int64_t i, int64_t j) { return std::pair{n - j, i}; }));
-  CHECK(maps_pixels(distaug_transform(x, c, ids({2})), x, [&](int64_t i, int64_t j) { return std::pair{n - i, n - j}; }));
+  CHECK(maps_pixels(distaug_transform(x, c, ids({2})), x, [&](int64_t i, int64_t j) {
+    return std::pair{n - i, n - j};
+  }));
   CHECK(maps_pixels(distaug_transform(x, c, ids({3})), x, [&](int64_t i, int64_t j) { return std::pair{j, n - i}; }));
 }
 
 TEST_CASE("distaug transpose swaps rows and columns: reverse is a half turn", "[distaug]") {
   const auto x = test_image();
   const int64_t n = kSide - 1;
-  CHECK(maps_pixels(distaug_transform(x, only(&DistAugConfig::transpose), ids({1})), x,
-                    [](int64_t i, int64_t j) { return std::pair{j, i}; }));
-  CHECK(maps_pixels(distaug_transform(x, only(&DistAugConfig::reverse), ids({1})), x,
-                    [&](int64_t i, int64_t j) { return std::pair{n - i, n - j}; }));
+  CHECK(maps_pixels(distaug_transform(x, only(&DistAugConfig::transpose), ids({1})), x, [](int64_t i, int64_t j) {
+    return std::pair{j, i};
+  }));
+  CHECK(maps_pixels(distaug_transform(x, only(&DistAugConfig::reverse), ids({1})), x, [&](int64_t i, int64_t j) {
+    return std::pair{n - i, n - j};
+  }));
   CHECK(at::equal(distaug_transform(x, only(&DistAugConfig::reverse), ids({0})), x));
 }
 
@@ -92,8 +96,9 @@ TEST_CASE("distaug jigsaw ids are the 24 quadrant permutations in itertools orde
   CHECK(maps_pixels(distaug_transform(x, c, ids({1})), x, [&](int64_t i, int64_t j) {
     return i < h ? std::pair{i, j} : std::pair{i, (j + h) % kSide};
   }));
-  CHECK(maps_pixels(distaug_transform(x, c, ids({23})), x,
-                    [&](int64_t i, int64_t j) { return std::pair{(i + h) % kSide, (j + h) % kSide}; }));
+  CHECK(maps_pixels(distaug_transform(x, c, ids({23})), x, [&](int64_t i, int64_t j) {
+    return std::pair{(i + h) % kSide, (j + h) % kSide};
+  }));
 }
 
 TEST_CASE("distaug families apply in DistAug's order: rotate, then transpose", "[distaug]") {

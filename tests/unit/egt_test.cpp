@@ -32,7 +32,7 @@ struct ToyGraph {
   int64_t n = 0;
   std::vector<std::array<int64_t, 9>> atoms;
   std::map<std::pair<int64_t, int64_t>, std::array<int64_t, 3>> bonds;  // (i, j), i < j
-  std::vector<std::vector<float>> svd;                                   // n x 2r
+  std::vector<std::vector<float>> svd;                                  // n x 2r
 };
 
 ToyGraph random_graph(int64_t n, int64_t svd_width, std::mt19937& rng) {
@@ -155,12 +155,12 @@ int64_t expected_parameters(const EgtConfig& c) {
   const int64_t d = c.d_node, de = c.d_edge, h = c.heads, v = c.virtual_nodes;
   const auto f = static_cast<int64_t>(std::lround(static_cast<double>(d) * c.ffn_multiplier));
   const auto fe = static_cast<int64_t>(std::lround(static_cast<double>(de) * c.edge_ffn_multiplier));
-  const int64_t node_layer = 2 * d + 2 * de + 3 * d * d + 3 * d + 2 * (de * h + h) + d * d + d + 2 * d +
-                             d * f + f + f * d + d;
+  const int64_t node_layer = 2 * d + 2 * de + 3 * d * d + 3 * d + 2 * (de * h + h) + d * d + d + 2 * d + d * f + f +
+                             f * d + d;
   const int64_t edge_part = h * de + de + 2 * de + de * fe + fe + fe * de + de;
   const int64_t edge_layers = c.egt_simple ? 0 : c.layers - 1;
-  const int64_t inputs = (9 * 128 + 1) * d + 2 * c.svd_rank * d + d + (c.upto_hop + 2) * de + (3 * 8 + 1) * de +
-                         v * d + v * de;
+  const int64_t inputs = (9 * 128 + 1) * d + 2 * c.svd_rank * d + d + (c.upto_hop + 2) * de + (3 * 8 + 1) * de + v * d +
+                         v * de;
   const int64_t readout = 2 * d + v * d * d + d + d * d + d + d + 1;
   return c.layers * node_layer + edge_layers * edge_part + inputs + readout;
 }
@@ -174,7 +174,8 @@ at::Tensor allowed_pairs(const attn::GraphSample& s, int64_t batch, int64_t posi
       const auto sources = s.sources[b][g].masked_select(s.source_valid[b][g]);
       const auto targets = s.targets.defined() ? s.targets[b][g].masked_select(s.target_valid[b][g])
                                                : at::arange(positions, at::kLong);
-      for (int64_t t = 0; t < targets.size(0); ++t) allowed[b][targets[t].item<int64_t>()].index_fill_(0, sources, true);
+      for (int64_t t = 0; t < targets.size(0); ++t)
+        allowed[b][targets[t].item<int64_t>()].index_fill_(0, sources, true);
     }
   }
   return allowed;
@@ -184,28 +185,29 @@ at::Tensor allowed_pairs(const attn::GraphSample& s, int64_t batch, int64_t posi
 // for the gather-based layer. Full EGT adds O_e(H_hat) to the `updated` pairs: every pair when
 // dense (as egt_pytorch does), the computed pairs under SSA.
 models::EgtStreams masked_dense_layer(models::EgtLayerImpl& l, const models::EgtLayerOptions& o,
-                                      const models::EgtStreams& x, const at::Tensor& allowed,
-                                      const at::Tensor& updated, const at::Tensor& real_nodes) {
+                                      const models::EgtStreams& x, const at::Tensor& allowed, const at::Tensor& updated,
+                                      const at::Tensor& real_nodes) {
   const int64_t batch = x.h.size(0), positions = x.h.size(1), heads = o.heads, dim = o.d_node / o.heads;
   const auto parts = l.qkv(l.node_norm(x.h)).split(o.d_node, -1);
   const auto q = parts[0].view({batch, positions, heads, dim}), k = parts[1].view({batch, positions, heads, dim});
   const auto v = parts[2].view({batch, positions, heads, dim});
   const auto en = l.edge_norm(x.e);
-  const auto h_hat = (at::einsum("bihd,bjhd->bijh", {q, k}) / std::sqrt(static_cast<double>(dim)))
-                         .clamp(-o.clip_logits, o.clip_logits) + l.bias(en);                  // (B, P, P, H)
+  const auto h_hat =
+      (at::einsum("bihd,bjhd->bijh", {q, k}) / std::sqrt(static_cast<double>(dim))).clamp(-o.clip_logits, o.clip_logits) +
+      l.bias(en);  // (B, P, P, H)
   const auto a = allowed.unsqueeze(-1);
   const auto any = allowed.any(2).view({batch, positions, 1, 1});
   const auto probs = at::where(a.any(2, true), at::softmax(h_hat.masked_fill(a.logical_not(), -INFINITY), 2),
                                at::zeros_like(h_hat));
   const auto gates = at::sigmoid(l.gate(en)) * a;
-  const auto att = at::einsum("bijh,bjhd->bihd", {probs * gates, v});                        // (B, P, H, D)
+  const auto att = at::einsum("bijh,bjhd->bihd", {probs * gates, v});  // (B, P, H, D)
   const auto is_real_source = at::arange(positions, at::kLong).ge(o.virtual_nodes).view({1, 1, positions, 1});
   auto weight = at::ones_like(gates);
   if (o.rescale_degree) {
     const auto kept = (allowed.unsqueeze(-1) & is_real_source).sum(2, true).clamp_min(1).to(at::kDouble);
     weight = at::where(is_real_source, real_nodes.view({batch, 1, 1, 1}) / kept, weight);
   }
-  auto scaler = at::log1p((gates * weight).sum(2));                                           // (B, P, H)
+  auto scaler = at::log1p((gates * weight).sum(2));  // (B, P, H)
   scaler.slice(1, 0, o.virtual_nodes).fill_(1.0);
   const auto y = (att * scaler.unsqueeze(-1) * any).reshape({batch, positions, o.d_node});
   auto h = x.h + l.out(y);
@@ -249,9 +251,11 @@ TEST_CASE("egt parameter counts of the flavors are exact", "[egt][params]") {
 TEST_CASE("checkpoint keys of the tiny egt are stable", "[egt][keys]") {
   std::vector<std::string> keys;
   for (const auto& p : Egt(tiny(false), 0).named_parameters()) keys.push_back(p.key());
-  std::vector<std::string> expected = {"vn_nodes", "vn_edges", "node_embed.weight", "svd_embed.weight", "svd_embed.bias",
-                                       "distance_embed.weight", "bond_embed.weight"};
-  const std::vector<std::string> node_part = {"node_norm", "edge_norm", "qkv", "bias", "gate", "out", "ffn_norm", "fc1", "fc2"};
+  std::vector<std::string> expected = {"vn_nodes",         "vn_edges",       "node_embed.weight",
+                                       "svd_embed.weight", "svd_embed.bias", "distance_embed.weight",
+                                       "bond_embed.weight"};
+  const std::vector<std::string> node_part = {"node_norm", "edge_norm", "qkv", "bias", "gate",
+                                              "out",       "ffn_norm",  "fc1", "fc2"};
   const std::vector<std::string> edge_part = {"edge_out", "edge_ffn_norm", "edge_fc1", "edge_fc2"};
   for (int layer = 0; layer < 2; ++layer) {
     auto names = node_part;
@@ -295,7 +299,8 @@ TEST_CASE("the node order does not change the predictions", "[egt]") {
       std::shuffle(perm.begin(), perm.end(), rng);
       shuffled.push_back(permuted(g, perm));
     }
-    REQUIRE(at::allclose(model.predict(pack(graphs, 7, kTinySvd)), model.predict(pack(shuffled, 7, kTinySvd)), 1e-5, 1e-5));
+    REQUIRE(
+        at::allclose(model.predict(pack(graphs, 7, kTinySvd)), model.predict(pack(shuffled, 7, kTinySvd)), 1e-5, 1e-5));
   }
 }
 
@@ -360,12 +365,11 @@ TEST_CASE("graph SSA in a layer equals dense EGT attention with the dropped sour
       const models::EgtStreams x{at::randn({batch, positions, o.d_node}, at::kDouble),
                                  at::randn({batch, positions, positions, o.d_edge}, at::kDouble)};
       const std::vector<attn::GraphSample> samples = {
-          attn::dense_graph_sample(node_mask, vns),
-          attn::unbiased_graph_sample(node_mask, vns, 0.4, sampler.generator()),
+          attn::dense_graph_sample(node_mask, vns), attn::unbiased_graph_sample(node_mask, vns, 0.4, sampler.generator()),
           attn::local_graph_sample(order, vns, 2, 0.3, sampler.generator())};
       for (const auto& sample : samples) {
-        INFO("edge_update " << edge_update << ", rescale " << rescale << ", dense " << sample.dense
-                            << ", windows " << sample.groups());
+        INFO("edge_update " << edge_update << ", rescale " << rescale << ", dense " << sample.dense << ", windows "
+                            << sample.groups());
         const auto got = layer->forward(x, sample, real_nodes);
         const auto allowed = allowed_pairs(sample, batch, positions);
         const auto updated = sample.dense ? at::ones_like(allowed) : allowed;
@@ -447,8 +451,8 @@ TEST_CASE("malformed graph batches are rejected with one clear line", "[egt]") {
   wrong_svd.svd = at::zeros({2, 4, 2});  // fewer components than svd_rank (2)
   REQUIRE_THROWS_WITH(model.forward(wrong_svd), Catch::Contains("svd") && Catch::Contains("R >= 2"));
   auto more_components = batch;  // the data's R = 8 components: the model reads the leading r of each half
-  more_components.svd = at::cat({batch.svd.slice(2, 0, 2), at::randn({2, 4, 6}), batch.svd.slice(2, 2, 4),
-                                 at::randn({2, 4, 6})}, -1);
+  more_components.svd = at::cat(
+      {batch.svd.slice(2, 0, 2), at::randn({2, 4, 6}), batch.svd.slice(2, 2, 4), at::randn({2, 4, 6})}, -1);
   model.eval();
   CHECK(model.forward(more_components).allclose(model.forward(batch)));
   model.train();

@@ -13,8 +13,8 @@
 #include "models/decoder/decoder.h"
 
 using namespace ssa;
-using train::EvalConfig;
 using data::EvalWindow;
+using train::EvalConfig;
 
 namespace {
 
@@ -135,7 +135,7 @@ class DrawingModel : public models::Model {
     const bool dense = mode_ == attn::AttentionMode::kDense;
     const auto draw = dense ? at::zeros({b, 3}) : at::rand({b, 3}, sampler_.generator());
     members.push_back(draw);
-    if (kind_ == models::Prediction::kValues) return draw.select(1, 0);   // (B)
+    if (kind_ == models::Prediction::kValues) return draw.select(1, 0);  // (B)
     return at::log_softmax(draw * 4, 1);                                 // (B, 3)
   }
   double forward_flops(const data::Batch&, bool) const override { return 0; }
@@ -156,8 +156,8 @@ class FourExamples : public data::Dataset {
   explicit FourExamples(bool values) : values_(values) {}
   int64_t size() const override { return 4; }
   data::Batch batch(const std::vector<int64_t>& indices, std::optional<uint64_t>) const override {
-    const auto target = at::tensor(std::vector<int64_t>{0, 1, 2, 0}, at::kLong)
-                            .index_select(0, at::tensor(indices, at::kLong));
+    const auto target =
+        at::tensor(std::vector<int64_t>{0, 1, 2, 0}, at::kLong).index_select(0, at::tensor(indices, at::kLong));
     return {at::zeros({static_cast<int64_t>(indices.size()), 1}), values_ ? target.to(at::kFloat) : target};
   }
   std::string describe() const override { return "four examples"; }
@@ -181,7 +181,8 @@ TEST_CASE("regression ensembles average the members' values: the score is their 
   CHECK(r.ensemble[0].score.metric("mae") == Approx((model.members[1].select(1, 0) - target).abs().mean().item<double>()));
 }
 
-TEST_CASE("classification ensembles average probabilities: accuracy is of the averaged prediction", "[eval][ensemble]") {
+TEST_CASE("classification ensembles average probabilities: accuracy is of the averaged prediction",
+          "[eval][ensemble]") {
   DrawingModel model(models::Prediction::kClassLogProbs);
   EvalConfig c = eval_config(0, 2);
   c.batch_size = 4;

@@ -11,8 +11,7 @@
 using namespace ssa;
 using train::GenerationOptions;
 
-TEST_CASE("greedy and top-1 choose the highest score: top-k draws follow the softmax over the k best",
-          "[generation]") {
+TEST_CASE("greedy and top-1 choose the highest score: top-k draws follow the softmax over the k best", "[generation]") {
   const auto scores = at::tensor({0.5, 2.0, -1.0, 1.5, 1.0}, at::kFloat);  // best: 1, then 3, then 4
   at::Generator g = at::detail::createCPUGenerator(7);
   CHECK(train::next_token(scores, GenerationOptions{0.0, 0, 1}, g) == 1);
@@ -20,7 +19,8 @@ TEST_CASE("greedy and top-1 choose the highest score: top-k draws follow the sof
 
   const int draws = 6000;
   std::vector<int> counts(5, 0);
-  for (int i = 0; i < draws; ++i) ++counts[static_cast<size_t>(train::next_token(scores, GenerationOptions{2.0, 3, 1}, g))];
+  for (int i = 0; i < draws; ++i)
+    ++counts[static_cast<size_t>(train::next_token(scores, GenerationOptions{2.0, 3, 1}, g))];
   CHECK(counts[0] == 0);  // outside the top 3
   CHECK(counts[2] == 0);
   const auto expected = at::softmax(at::tensor({2.0, 1.5, 1.0}, at::kDouble) / 2.0, 0);
@@ -99,10 +99,13 @@ TEST_CASE("incremental decoding with a key/value cache gives the logits of one f
     models::Decoder model(config, 1);
     model.eval();
     model.set_attention_mode(attn::AttentionMode::kDense);
-    const auto tokens = at::randint(0, 40, {1, 12}, at::kLong);                    // (1, 12)
-    const auto condition = config.conditions.empty() ? at::Tensor() : at::tensor(std::vector<int64_t>{3, 1}, at::kLong).unsqueeze(0);  // (1, F)
-    const auto full = model.forward(tokens, condition);                              // (1, 12, V)
-    for (const auto& chunks : std::vector<std::vector<int64_t>>{{12}, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, {5, 1, 4, 2}}) {
+    const auto tokens = at::randint(0, 40, {1, 12}, at::kLong);  // (1, 12)
+    const auto condition = config.conditions.empty()
+                               ? at::Tensor()
+                               : at::tensor(std::vector<int64_t>{3, 1}, at::kLong).unsqueeze(0);  // (1, F)
+    const auto full = model.forward(tokens, condition);                                           // (1, 12, V)
+    for (const auto& chunks :
+         std::vector<std::vector<int64_t>>{{12}, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, {5, 1, 4, 2}}) {
       const auto cached = cached_logits(model, tokens, chunks, condition);
       const double difference = (cached - full).abs().max().item<double>();
       CHECK(difference < 1e-5);

@@ -121,7 +121,8 @@ TEST_CASE("BFS orders by hops from the root: RCM walks a path end to end", "[egt
   const auto adj = path_adjacency(labels);
   const auto mask = at::ones({1, 6}, at::kBool);
   const auto rcm = graph_node_order(adj, mask, GraphOrder::kReverseCuthillMcKee);
-  for (int64_t i = 0; i + 1 < 6; ++i) REQUIRE(adj[0][rcm[0][i].item<int64_t>()][rcm[0][i + 1].item<int64_t>()].item<bool>());
+  for (int64_t i = 0; i + 1 < 6; ++i)
+    REQUIRE(adj[0][rcm[0][i].item<int64_t>()][rcm[0][i + 1].item<int64_t>()].item<bool>());
   const auto bfs = graph_node_order(adj, mask, GraphOrder::kBfs);
   REQUIRE(bfs[0][0].item<int64_t>() == 0);  // the root is the lowest-numbered node
   // Hops from node 0 (position 1 on the path) never decrease along the order.
@@ -160,7 +161,7 @@ TEST_CASE("local graph SSA with sigma 0 gives windows along the order", "[egt][g
       const auto src = valid_entries(s.sources, s.source_valid, b, w);
       all_targets.insert(t.begin(), t.end());
       for (int64_t v = 0; v < vns; ++v) {
-        REQUIRE(src[static_cast<size_t>(v)] == v);                                   // every VN is a source
+        REQUIRE(src[static_cast<size_t>(v)] == v);                                // every VN is a source
         REQUIRE((std::count(t.begin(), t.end(), v) == 1) == (v % windows == w));  // VN v targets window v % n_w
       }
       std::set<int64_t> real_targets, real_sources(src.begin() + vns, src.end());

@@ -33,8 +33,8 @@ void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes, boo
     gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
     gzclose(f);
   } else {
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                                static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   }
 }
 
@@ -131,10 +131,12 @@ TEST_CASE("classification batches are normalised and augmented reproducibly", "[
   const auto plain = dataset.batch({0, 1, 2, 3}, std::nullopt);
   REQUIRE(plain.input.sizes() == at::IntArrayRef({4, 1, 4, 4}));
   CHECK(plain.target.dim() == 1);
-  const auto all = dataset.batch(std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19}, std::nullopt);
+  const auto all = dataset.batch(
+      std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19}, std::nullopt);
   CHECK(all.input.mean().item<double>() == Approx(0.0).margin(1e-5));
   CHECK(all.input.std().item<double>() == Approx(1.0).epsilon(0.05));
-  const auto a = dataset.batch({0, 1, 2, 3}, 42), b = dataset.batch({0, 1, 2, 3}, 42), c = dataset.batch({0, 1, 2, 3}, 43);
+  const auto a = dataset.batch({0, 1, 2, 3}, 42), b = dataset.batch({0, 1, 2, 3}, 42),
+             c = dataset.batch({0, 1, 2, 3}, 43);
   CHECK(at::equal(a.input, b.input));
   CHECK_FALSE(at::equal(a.input, c.input));
   CHECK_FALSE(at::equal(a.input, plain.input));

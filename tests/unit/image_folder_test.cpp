@@ -163,8 +163,8 @@ TEST_CASE("the RandomResizedCrop box stays in the image with area and ratio in r
     wide += ratio > 1.0;
   }
   std::sort(scales.begin(), scales.end());
-  CHECK(scales[draws / 10] < 0.2);        // the small crops are drawn...
-  CHECK(scales[draws * 9 / 10] > 0.7);    // ...and the large ones
+  CHECK(scales[draws / 10] < 0.2);                      // the small crops are drawn...
+  CHECK(scales[draws * 9 / 10] > 0.7);                  // ...and the large ones
   CHECK(wide == Approx(draws / 2).margin(draws / 20));  // log-ratio symmetric on a square image
 
   SECTION("a narrower range is respected") {
@@ -214,7 +214,7 @@ TEST_CASE("the evaluation view is the centre crop of the shorter-side resize", "
     REQUIRE(view.sizes() == at::IntArrayRef({3, 28, 28}));
     CHECK(mean_abs_diff(view, image.slice(1, 2, 30).slice(2, 6, 34)) < 3.0);
   }
-  CHECK(center_box(341, 341, 224, 224).top == 58);  // torchvision: int(round(117 / 2)), halves to even
+  CHECK(center_box(341, 341, 224, 224).top == 58);   // torchvision: int(round(117 / 2)), halves to even
   CHECK(center_box(343, 343, 224, 224).left == 60);  // round(59.5) = 60
   CHECK(shorter_side_size(300, 500, 256) == std::pair<int64_t, int64_t>{256, 426});
   CHECK(shorter_side_size(500, 300, 256) == std::pair<int64_t, int64_t>{426, 256});

@@ -72,7 +72,8 @@ TEST_CASE("input file problems are one line naming the label and the path", "[in
   CHECK(input_error([&] { ssa::read_input_file(missing, "data.train_paths[0]"); }) ==
         "data.train_paths[0]: " + missing + ": no such file");
   CHECK(input_error([&] { ssa::read_input_file(missing); }) == missing + ": no such file");
-  CHECK(input_error([&] { ssa::check_input_file(dir, "--dict"); }) == "--dict: " + dir + ": is a directory, expected a file");
+  CHECK(input_error([&] { ssa::check_input_file(dir, "--dict"); }) ==
+        "--dict: " + dir + ": is a directory, expected a file");
   CHECK(input_error([&] { ssa::read_maybe_gzipped(dir); }) == dir + ": is a directory, expected a file");
 
   const std::string empty = write_bytes(dir + "/empty.txt", "");

@@ -40,18 +40,22 @@ TEST_CASE("no launcher means one process", "[dist][launch]") {
 }
 
 TEST_CASE("torchrun, Open MPI, PMI and SLURM environments", "[dist][launch]") {
-  const auto t = discover({{"RANK", "3"}, {"WORLD_SIZE", "8"}, {"LOCAL_RANK", "1"}, {"MASTER_ADDR", "node7"},
-                           {"MASTER_PORT", "1234"}});
+  const auto t = discover(
+      {{"RANK", "3"}, {"WORLD_SIZE", "8"}, {"LOCAL_RANK", "1"}, {"MASTER_ADDR", "node7"}, {"MASTER_PORT", "1234"}});
   CHECK((t.rank == 3 && t.world_size == 8 && t.local_rank == 1 && t.master_addr == "node7" && t.master_port == 1234));
   CHECK(t.launcher == "torchrun");
-  const auto o = discover({{"OMPI_COMM_WORLD_RANK", "1"}, {"OMPI_COMM_WORLD_SIZE", "2"},
-                           {"OMPI_COMM_WORLD_LOCAL_RANK", "1"}});
+  const auto o = discover(
+      {{"OMPI_COMM_WORLD_RANK", "1"}, {"OMPI_COMM_WORLD_SIZE", "2"}, {"OMPI_COMM_WORLD_LOCAL_RANK", "1"}});
   CHECK((o.rank == 1 && o.world_size == 2 && o.local_rank == 1 && o.launcher == "openmpi"));
   CHECK(o.master_addr == "127.0.0.1");
   const auto p = discover({{"PMI_RANK", "0"}, {"PMI_SIZE", "4"}, {"MPI_LOCALRANKID", "0"}});
   CHECK((p.world_size == 4 && p.launcher == "pmi"));
-  const auto s = discover({{"SLURM_PROCID", "5"}, {"SLURM_NTASKS", "16"}, {"SLURM_LOCALID", "1"}, {"SLURM_STEP_ID", "0"},
-                           {"SLURM_JOB_NODELIST", "gpu[007-009,12],login1"}, {"SLURM_JOB_ID", "123456"}});
+  const auto s = discover({{"SLURM_PROCID", "5"},
+                           {"SLURM_NTASKS", "16"},
+                           {"SLURM_LOCALID", "1"},
+                           {"SLURM_STEP_ID", "0"},
+                           {"SLURM_JOB_NODELIST", "gpu[007-009,12],login1"},
+                           {"SLURM_JOB_ID", "123456"}});
   CHECK((s.rank == 5 && s.world_size == 16 && s.local_rank == 1 && s.launcher == "slurm"));
   CHECK(s.master_addr == "gpu007");
   CHECK(s.master_port == 20000 + 123456 % 40000);
@@ -60,11 +64,16 @@ TEST_CASE("torchrun, Open MPI, PMI and SLURM environments", "[dist][launch]") {
 // The SLURM environments below are what Slurm 22.05 (Debian bookworm) gave a one-node cluster's
 // `sbatch -n 2` script, `mpirun -np 2` inside it, and `srun -n 2` (tests/scripts/srun_test.sh's set-up).
 TEST_CASE("nested launchers: the innermost numbers the ranks, SLURM tells the master", "[dist][launch]") {
-  const std::map<std::string, std::string> batch = {{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "2"}, {"SLURM_LOCALID", "0"},
-                                                    {"SLURM_JOB_NODELIST", "vm[1-2]"}, {"SLURM_JOB_ID", "7"}};
+  const std::map<std::string, std::string> batch = {{"SLURM_PROCID", "0"},
+                                                    {"SLURM_NTASKS", "2"},
+                                                    {"SLURM_LOCALID", "0"},
+                                                    {"SLURM_JOB_NODELIST", "vm[1-2]"},
+                                                    {"SLURM_JOB_ID", "7"}};
   // mpirun inside sbatch: every rank has SLURM_PROCID=0 from the batch script.
   auto mpi = batch;
-  mpi.insert({{"OMPI_COMM_WORLD_RANK", "1"}, {"OMPI_COMM_WORLD_SIZE", "2"}, {"OMPI_COMM_WORLD_LOCAL_RANK", "1"},
+  mpi.insert({{"OMPI_COMM_WORLD_RANK", "1"},
+              {"OMPI_COMM_WORLD_SIZE", "2"},
+              {"OMPI_COMM_WORLD_LOCAL_RANK", "1"},
               {"OMPI_COMM_WORLD_LOCAL_SIZE", "2"}});
   const auto m = discover(mpi);
   CHECK((m.rank == 1 && m.world_size == 2 && m.local_rank == 1));
@@ -73,7 +82,8 @@ TEST_CASE("nested launchers: the innermost numbers the ranks, SLURM tells the ma
   CHECK(m.warning.empty());
   // torchrun inside srun: SLURM numbers the torchrun agents, torchrun the ranks.
   auto nested = batch;
-  nested.insert({{"SLURM_STEP_ID", "0"}, {"RANK", "3"}, {"WORLD_SIZE", "4"}, {"LOCAL_RANK", "1"}, {"MASTER_ADDR", "vm2"}});
+  nested.insert(
+      {{"SLURM_STEP_ID", "0"}, {"RANK", "3"}, {"WORLD_SIZE", "4"}, {"LOCAL_RANK", "1"}, {"MASTER_ADDR", "vm2"}});
   const auto t = discover(nested);
   CHECK((t.rank == 3 && t.world_size == 4 && t.local_rank == 1 && t.master_addr == "vm2"));
   CHECK(t.launcher == "torchrun inside slurm");
@@ -86,15 +96,16 @@ TEST_CASE("nested launchers: the innermost numbers the ranks, SLURM tells the ma
 }
 
 TEST_CASE("a SLURM batch script without srun is one process, with a warning", "[dist][launch]") {
-  const auto b = discover({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "4"}, {"SLURM_JOB_NODELIST", "vm"}, {"SLURM_JOB_ID", "7"}});
+  const auto b = discover(
+      {{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "4"}, {"SLURM_JOB_NODELIST", "vm"}, {"SLURM_JOB_ID", "7"}});
   CHECK((b.rank == 0 && b.world_size == 1 && b.launcher == "none"));
   CHECK(b.warning.find("SLURM allocation of 4 tasks, but this process was not started by srun") == 0);
   CHECK(discover({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "1"}}).warning.empty());
 }
 
 TEST_CASE("MPI ranks on several hosts need a master address outside SLURM", "[dist][launch]") {
-  const std::map<std::string, std::string> two_hosts = {{"OMPI_COMM_WORLD_RANK", "0"}, {"OMPI_COMM_WORLD_SIZE", "4"},
-                                                        {"OMPI_COMM_WORLD_LOCAL_SIZE", "2"}};
+  const std::map<std::string, std::string> two_hosts = {
+      {"OMPI_COMM_WORLD_RANK", "0"}, {"OMPI_COMM_WORLD_SIZE", "4"}, {"OMPI_COMM_WORLD_LOCAL_SIZE", "2"}};
   CHECK(error_of(two_hosts) ==
         "openmpi environment: 4 ranks, 2 on this host (OMPI_COMM_WORLD_LOCAL_SIZE): ranks on several hosts need "
         "MASTER_ADDR, rank 0's host (mpirun -x MASTER_ADDR=...)");
@@ -125,12 +136,14 @@ TEST_CASE("SLURM hostlists expand ranges, padding, lists and suffixes", "[dist][
 }
 
 // Expected lists are what `scontrol show hostnames` of Slurm 22.05 (Debian bookworm) printed.
-TEST_CASE("SLURM hostlists with several brackets expand like scontrol: the first bracket varies slowest", "[dist][hostlist]") {
+TEST_CASE("SLURM hostlists with several brackets expand like scontrol: the first bracket varies slowest",
+          "[dist][hostlist]") {
   using names = std::vector<std::string>;
-  CHECK(expand_hostlist("rack[1-2]-node[01-02]") == names{"rack1-node01", "rack1-node02", "rack2-node01", "rack2-node02"});
-  CHECK(expand_hostlist("rack[01-3]-node[01-2,5]") ==
-        names{"rack01-node01", "rack01-node02", "rack01-node5", "rack02-node01", "rack02-node02", "rack02-node5",
-              "rack03-node01", "rack03-node02", "rack03-node5"});
+  CHECK(expand_hostlist("rack[1-2]-node[01-02]") ==
+        names{"rack1-node01", "rack1-node02", "rack2-node01", "rack2-node02"});
+  CHECK(expand_hostlist("rack[01-3]-node[01-2,5]") == names{"rack01-node01", "rack01-node02", "rack01-node5",
+                                                            "rack02-node01", "rack02-node02", "rack02-node5",
+                                                            "rack03-node01", "rack03-node02", "rack03-node5"});
   CHECK(expand_hostlist("a[1-2]-b[1,3],c[5-6]") == names{"a1-b1", "a1-b3", "a2-b1", "a2-b3", "c5", "c6"});
   CHECK(expand_hostlist("a[1-2]b[3-4]") == names{"a1b3", "a1b4", "a2b3", "a2b4"});
   CHECK(expand_hostlist("n[009-011]") == names{"n009", "n010", "n011"});

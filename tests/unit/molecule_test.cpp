@@ -76,7 +76,8 @@ GraphEdges ring_graph(int64_t n) {
 // Σ_k enc[i][k] enc[j][r+k]: entry (i, j) of U S Vᵀ from the encodings.
 double reconstructed(const std::vector<float>& enc, int64_t i, int64_t j) {
   double sum = 0;
-  for (int64_t k = 0; k < kSvdRank; ++k) sum += double(enc[i * 2 * kSvdRank + k]) * enc[j * 2 * kSvdRank + kSvdRank + k];
+  for (int64_t k = 0; k < kSvdRank; ++k)
+    sum += double(enc[i * 2 * kSvdRank + k]) * enc[j * 2 * kSvdRank + kSvdRank + k];
   return sum;
 }
 
@@ -123,7 +124,8 @@ const char* kSmallCsv =
     "CCO,4\n";
 
 std::shared_ptr<const MoleculeCache> small_cache(const std::string& dir, const std::string& csv) {
-  return MoleculeCache::load_or_build(dir + "/small.molcache", "key-1", [&] { return read_molecule_csv(csv, ""); }, 2);
+  return MoleculeCache::load_or_build(
+      dir + "/small.molcache", "key-1", [&] { return read_molecule_csv(csv, ""); }, 2);
 }
 
 }  // namespace
@@ -163,18 +165,21 @@ TEST_CASE("feature values stay inside their vocabularies: odd values land in mis
       REQUIRE(g->node_feat[i] >= 0);
       REQUIRE(g->node_feat[i] < kAtomVocabSizes[i % kAtomFeatures]);
     }
-    for (int64_t i = 0; i < g->num_edges() * kBondFeatures; ++i) REQUIRE(g->edge_feat[i] < kBondVocabSizes[i % kBondFeatures]);
+    for (int64_t i = 0; i < g->num_edges() * kBondFeatures; ++i)
+      REQUIRE(g->edge_feat[i] < kBondVocabSizes[i % kBondFeatures]);
   }
 }
 
 TEST_CASE("malformed SMILES give nullopt quietly, without crashing", "[molecules]") {
   const std::string dir = fresh_dir("malformed");
   int malformed = 0;
-  const std::string printed = captured_stderr([&] {
-    for (const char* smiles : {"C1CC", "c1cccc1", "CC(C)(C)(C)(C)", "not a molecule", "C(((", "[Xx]"}) {
-      malformed += smiles_to_graph(smiles) ? 0 : 1;
-    }
-  }, dir);
+  const std::string printed = captured_stderr(
+      [&] {
+        for (const char* smiles : {"C1CC", "c1cccc1", "CC(C)(C)(C)(C)", "not a molecule", "C(((", "[Xx]"}) {
+          malformed += smiles_to_graph(smiles) ? 0 : 1;
+        }
+      },
+      dir);
   REQUIRE(malformed == 6);
   REQUIRE(printed.empty());
   const auto empty = smiles_to_graph("");  // RDKit parses "" as a molecule without atoms
@@ -203,7 +208,8 @@ TEST_CASE("SVD encodings reconstruct A + I, carry the known singular values and 
     for (int64_t k = 0; k < 5; ++k) REQUIRE(column_square_norm(enc, 5, k) == Approx(expected[k]).margin(1e-5));
     for (int64_t k = 5; k < kSvdRank; ++k) REQUIRE(column_square_norm(enc, 5, k) == 0.0);  // N < r: zero-padded
     for (int64_t i = 0; i < 5; ++i) {
-      for (int64_t j = 0; j < 5; ++j) REQUIRE(reconstructed(enc, i, j) == Approx(i == j || std::abs(i - j) == 1).margin(1e-5));
+      for (int64_t j = 0; j < 5; ++j)
+        REQUIRE(reconstructed(enc, i, j) == Approx(i == j || std::abs(i - j) == 1).margin(1e-5));
     }
   }
   SECTION("ring of 6 (negative and repeated eigenvalues) reconstructs exactly") {
@@ -225,7 +231,8 @@ TEST_CASE("SVD encodings reconstruct A + I, carry the known singular values and 
     const auto enc = svd_encodings(12, ring_graph(12));
     REQUIRE(enc == svd_encodings(12, ring_graph(12)));
     REQUIRE(column_square_norm(enc, 12, 0) == Approx(3.0).margin(1e-5));
-    for (int64_t k = 0; k + 1 < kSvdRank; ++k) REQUIRE(column_square_norm(enc, 12, k) >= column_square_norm(enc, 12, k + 1) - 1e-5);
+    for (int64_t k = 0; k + 1 < kSvdRank; ++k)
+      REQUIRE(column_square_norm(enc, 12, k) >= column_square_norm(enc, 12, k + 1) - 1e-5);
     for (int64_t k = 0; k < kSvdRank; ++k) {
       float largest = 0;
       for (int64_t i = 0; i < 12; ++i) {
@@ -283,11 +290,13 @@ TEST_CASE("a corrupt, truncated or stale cache is rebuilt", "[molecules]") {
   REQUIRE(small_cache(dir, csv)->origin() == CacheOrigin::kRebuiltCorrupt);
   write_text(path, "");
   REQUIRE(small_cache(dir, csv)->origin() == CacheOrigin::kRebuiltCorrupt);
-  const auto rebuilt = MoleculeCache::load_or_build(path, "key-2", [&] { return read_molecule_csv(csv, ""); }, 1);
+  const auto rebuilt = MoleculeCache::load_or_build(
+      path, "key-2", [&] { return read_molecule_csv(csv, ""); }, 1);
   REQUIRE(rebuilt->origin() == CacheOrigin::kRebuiltStale);
   REQUIRE(rebuilt->size() == 6);
   REQUIRE(fs::directory_iterator(dir) != fs::directory_iterator());
-  for (const auto& entry : fs::directory_iterator(dir)) REQUIRE(entry.path().string().find(".tmp.") == std::string::npos);
+  for (const auto& entry : fs::directory_iterator(dir))
+    REQUIRE(entry.path().string().find(".tmp.") == std::string::npos);
 }
 
 TEST_CASE("load_molecule_splits rebuilds when the source changes and keys on size and mtime", "[molecules]") {
@@ -357,7 +366,7 @@ TEST_CASE("CSV problems name the file and the line", "[molecules]") {
   const std::string named = write_text(dir + "/c.csv", "smiles,homolumogap,other\nCCO,1,2\n");
   REQUIRE(read(named, "homolumogpa").find("did you mean 'homolumogap'?") != std::string::npos);
   REQUIRE(read_molecule_csv(named, "homolumogap")[0].target == 1.0f);
-  REQUIRE(read_molecule_csv(named, "")[0].target == 2.0f);  // the last column by default
+  REQUIRE(read_molecule_csv(named, "")[0].target == 2.0f);                     // the last column by default
   const std::string gz = write_gzip(dir + "/g.csv.gz", "CCO,1.5\nCCN,nan\n");  // no header
   const auto rows = read_molecule_csv(gz, "");
   REQUIRE(rows.size() == 2);
@@ -376,12 +385,19 @@ TEST_CASE("CSV problems name the file and the line", "[molecules]") {
 TEST_CASE("PCQM4Mv2 layout: torch-saved split tensors, numpy splits refused with a fix, text splits", "[molecules]") {
   const std::string dir = fresh_dir("pcqm");
   fs::create_directories(dir + "/raw");
-  write_gzip(dir + "/raw/data.csv.gz", "idx,smiles,homolumogap\n0,CCO,3.1\n1,c1ccccc1,5.2\n2,C1CC,1.0\n3,CCN,\n4,CC=O,4.4\n");
-  const std::string script = "import torch, numpy as np\n"
-                             "torch.save({'train': torch.tensor([0, 1, 2]), 'valid': torch.tensor([4]), 'test-dev': torch.tensor([3]),"
-                             " 'test-challenge': torch.tensor([], dtype=torch.long)}, '" + dir + "/split_dict.pt')\n"
-                             "torch.save({'train': np.array([0, 1]), 'valid': np.array([4])}, '" + dir + "/numpy_split.pt')\n"
-                             "torch.save({'train': torch.tensor([0, 1]), 'test': torch.tensor([2])}, '" + dir + "/bad_split.pt')\n";
+  write_gzip(dir + "/raw/data.csv.gz",
+             "idx,smiles,homolumogap\n0,CCO,3.1\n1,c1ccccc1,5.2\n2,C1CC,1.0\n3,CCN,\n4,CC=O,4.4\n");
+  const std::string script =
+      "import torch, numpy as np\n"
+      "torch.save({'train': torch.tensor([0, 1, 2]), 'valid': torch.tensor([4]), 'test-dev': torch.tensor([3]),"
+      " 'test-challenge': torch.tensor([], dtype=torch.long)}, '" +
+      dir +
+      "/split_dict.pt')\n"
+      "torch.save({'train': np.array([0, 1]), 'valid': np.array([4])}, '" +
+      dir +
+      "/numpy_split.pt')\n"
+      "torch.save({'train': torch.tensor([0, 1]), 'test': torch.tensor([2])}, '" +
+      dir + "/bad_split.pt')\n";
   write_text(dir + "/make_splits.py", script);
   if (std::system(("/usr/bin/python3 " + dir + "/make_splits.py 2>/dev/null").c_str()) != 0) {
     WARN("skipped the torch.save part: /usr/bin/python3 with torch is not available");
@@ -397,7 +413,8 @@ TEST_CASE("PCQM4Mv2 layout: torch-saved split tensors, numpy splits refused with
     REQUIRE(loaded.train->size() == 2);  // row 2 is malformed
     REQUIRE(loaded.valid->size() == 1);
     REQUIRE(loaded.valid->batch({0}, std::nullopt).target.item<float>() == 4.4f);
-    REQUIRE(input_error([&] { read_split_file(dir + "/numpy_split.pt"); }).find("holds numpy arrays") != std::string::npos);
+    REQUIRE(input_error([&] { read_split_file(dir + "/numpy_split.pt"); }).find("holds numpy arrays") !=
+            std::string::npos);
     c.split_path = dir + "/bad_split.pt";
     const std::string message = input_error([&] { load_molecule_splits(c); });
     CAPTURE(message);
@@ -482,8 +499,9 @@ TEST_CASE("RDKit's first_5k sample: the molecules Python RDKit refuses are refus
   c.cache_dir = dir;
   c.threads = 2;
   const MoleculeSplits splits = load_molecule_splits(c);
-  const auto cache_files = std::count_if(fs::directory_iterator(dir), fs::directory_iterator(),
-                                         [](const fs::directory_entry& e) { return e.path().extension() == ".molcache"; });
+  const auto cache_files = std::count_if(
+      fs::directory_iterator(dir), fs::directory_iterator(),
+      [](const fs::directory_entry& e) { return e.path().extension() == ".molcache"; });
   REQUIRE(cache_files == 1);
   const MoleculeCache& cache = splits.train->cache();
   REQUIRE(cache.malformed_lines() == expected.malformed_lines);

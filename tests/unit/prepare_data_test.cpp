@@ -29,9 +29,7 @@ std::string fresh_dir(const std::string& name) {
   return dir.string();
 }
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 // A token file as the trainer reads it (data.format, data.train_paths).
 std::vector<int32_t> load_tokens(const std::string& path, TokenFormat format) {
@@ -58,9 +56,22 @@ TEST_CASE("fairseq dictionary: counts descending, ties in code-point order, padd
   for (const char* line : {" the cat sat ", "the dog Zebra", "a cat the <unk>", ""}) d.count_line(line);
   d.finalize();
   // the 3, cat 2, then the count-1 words by code point ('Z' < 'a' < 'd' < 's'); '=' would come first.
-  const std::vector<std::string> expected = {"<s>", "<pad>", "</s>", "<unk>", "the", "cat", "Zebra", "a", "dog", "sat",
-                                             "madeupword0000", "madeupword0001", "madeupword0002", "madeupword0003",
-                                             "madeupword0004", "madeupword0005"};
+  const std::vector<std::string> expected = {"<s>",
+                                             "<pad>",
+                                             "</s>",
+                                             "<unk>",
+                                             "the",
+                                             "cat",
+                                             "Zebra",
+                                             "a",
+                                             "dog",
+                                             "sat",
+                                             "madeupword0000",
+                                             "madeupword0001",
+                                             "madeupword0002",
+                                             "madeupword0003",
+                                             "madeupword0004",
+                                             "madeupword0005"};
   REQUIRE(d.symbols() == expected);
   CHECK(d.count(FairseqDictionary::kEos) == 4);  // one per line, empty lines too
   CHECK(d.count(FairseqDictionary::kUnk) == 1);  // a literal <unk> merges with the special
@@ -81,7 +92,12 @@ TEST_CASE("fairseq dictionary: counts descending, ties in code-point order, padd
 
 TEST_CASE("fairseq tokenization splits on Python's whitespace, Unicode spaces included", "[unit][prepare]") {
   std::vector<std::string> words;
-  for_each_word("a\xc2\xa0" "b\xe2\x80\x89" "c\x1f" "d  \xc3\xa9", [&](std::string_view w) { words.emplace_back(w); });
+  for_each_word(
+      "a\xc2\xa0"
+      "b\xe2\x80\x89"
+      "c\x1f"
+      "d  \xc3\xa9",
+      [&](std::string_view w) { words.emplace_back(w); });
   CHECK(words == std::vector<std::string>{"a", "b", "c", "d", "\xc3\xa9"});  // U+00A0, U+2009, 0x1f; é is a letter
 }
 

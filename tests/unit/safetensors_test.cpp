@@ -68,7 +68,8 @@ TEST_CASE("mutated safetensors files load exactly or fail with InputError", "[sa
     std::string bytes = original;
     switch (trial % 4) {
       case 0:  // flip random bits
-        for (int k = 0; k < 1 + static_cast<int>(rng() % 3); ++k) bytes[rng() % bytes.size()] ^= static_cast<char>(1 << (rng() % 8));
+        for (int k = 0; k < 1 + static_cast<int>(rng() % 3); ++k)
+          bytes[rng() % bytes.size()] ^= static_cast<char>(1 << (rng() % 8));
         break;
       case 1:  // truncate
         bytes.resize(rng() % bytes.size());
@@ -88,7 +89,10 @@ TEST_CASE("mutated safetensors files load exactly or fail with InputError", "[sa
       // tensor (seen once in 100,000 trials, with 2 of up to 3 flips); a checkpoint's COMPLETE
       // manifest (a CRC-32 of every whole file) refuses that too (checkpoint_test [fuzz]).
       REQUIRE(same(loaded, sample_tensors(), /*ignore_names=*/true));
-      if (same(loaded, sample_tensors())) ++accepted; else ++renamed;
+      if (same(loaded, sample_tensors()))
+        ++accepted;
+      else
+        ++renamed;
     } catch (const ssa::InputError&) {
       ++rejected;
     }
@@ -106,7 +110,8 @@ TEST_CASE("tensor data that overlaps or leaves a gap is refused", "[safetensors]
   const auto file_with = [&](const std::string& b_offsets) {
     const std::string header = "{\"__metadata__\":{\"crc32.a\":\"" + crc + "\",\"crc32.b\":\"" + crc +
                                "\"},\"a\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0,4]},"
-                               "\"b\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":" + b_offsets + "}}";
+                               "\"b\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":" +
+                               b_offsets + "}}";
     std::string length(8, '\0');
     for (int i = 0; i < 8; ++i) length[static_cast<size_t>(i)] = static_cast<char>((header.size() >> (8 * i)) & 0xff);
     return length + header + bytes4 + bytes4;

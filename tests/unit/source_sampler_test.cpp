@@ -96,7 +96,7 @@ TEST_CASE("locally biased sampling concentrates mass near the window", "[ssa][sa
     for (const int64_t j : row(sampler.causal_unbiased(T, 4).sources, 3)) uniform_far += j < 32;
   }
   const double n = draws * 16.0;
-  REQUIRE(local_far / n < 0.05);  // farther than 2.5 sigma from the window start
+  REQUIRE(local_far / n < 0.05);   // farther than 2.5 sigma from the window start
   REQUIRE(uniform_far / n > 0.4);  // half the range: about 0.5
 }
 
@@ -128,7 +128,8 @@ TEST_CASE("layer plan: SSA in the last N layers, sigma linear from first to last
   for (const auto& p : ssa_layer_plan(c, 4)) REQUIRE_FALSE(p.has_value());
 }
 
-TEST_CASE("2D shuffles are permutations of the grid, and sigma 0 keeps each band or sub-window local", "[ssa][sampler][grid]") {
+TEST_CASE("2D shuffles are permutations of the grid, and sigma 0 keeps each band or sub-window local",
+          "[ssa][sampler][grid]") {
   SourceSampler sampler(21);
   // Non-causal bands: every position is used exactly once over the windows.
   const auto bands = sampler.local_grid(8, 6, 4, 3.0, 2.0);

@@ -22,9 +22,7 @@ constexpr int64_t kB = 2, kH = 4, kT = 32, kD = 8;
 
 BiasFn alibi(bool causal) {
   const auto slopes = at::tensor({0.5f, 0.25f, 0.125f, 0.0625f});
-  return [slopes, causal](const at::Tensor& t, const at::Tensor& s) {
-    return ssa::nn::alibi_bias(slopes, t, s, causal);
-  };
+  return [slopes, causal](const at::Tensor& t, const at::Tensor& s) { return ssa::nn::alibi_bias(slopes, t, s, causal); };
 }
 
 BiasFn causal_alibi() { return alibi(true); }
@@ -33,7 +31,7 @@ BiasFn causal_alibi() { return alibi(true); }
 at::Tensor masked_dense(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
                         bool causal = true) {
   const auto pos = at::arange(kT, at::kLong).unsqueeze(0);
-  auto bias = alibi(causal)(pos, pos).squeeze(1);                           // (H, T, T)
+  auto bias = alibi(causal)(pos, pos).squeeze(1);  // (H, T, T)
   bias = bias.masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity());
   const auto scores = at::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(kD)) + bias;
   return at::matmul(at::softmax(scores, -1), v);
@@ -89,8 +87,8 @@ TEST_CASE("SSA equals the mask oracle for random draws of each causal variant", 
   const auto x = random_qkv(false);
   SourceSampler sampler(42);
   for (int draw = 0; draw < 5; ++draw) {
-    for (const auto& sample : {sampler.causal_local(kT, 4, 6.0), sampler.causal_unbiased(kT, 2),
-                               sampler.causal_local(kT, 8, 100.0)}) {
+    for (const auto& sample :
+         {sampler.causal_local(kT, 4, 6.0), sampler.causal_unbiased(kT, 2), sampler.causal_local(kT, 8, 100.0)}) {
       const auto y = subsampled_attention(x.q, x.k, x.v, sample, causal_alibi(), 0, false);
       const auto ref = masked_dense(x.q, x.k, x.v, allowed_pairs(sample));
       REQUIRE(at::allclose(y, ref, 1e-5, 1e-6));
@@ -103,8 +101,8 @@ TEST_CASE("SSA equals the mask oracle for the non-causal unbiased and local vari
   const auto x = random_qkv(false);
   SourceSampler sampler(43);
   for (int draw = 0; draw < 5; ++draw) {
-    for (const auto& sample : {sampler.unbiased(kT, 0.8), sampler.unbiased(kT, 0.25), sampler.local(kT, 4, 3.0),
-                               sampler.local(kT, 2, 0.0)}) {
+    for (const auto& sample :
+         {sampler.unbiased(kT, 0.8), sampler.unbiased(kT, 0.25), sampler.local(kT, 4, 3.0), sampler.local(kT, 2, 0.0)}) {
       const auto y = subsampled_attention(x.q, x.k, x.v, sample, alibi(false), 0, false);
       REQUIRE(at::allclose(y, masked_dense(x.q, x.k, x.v, allowed_pairs(sample, false), false), 1e-5, 1e-6));
     }
@@ -130,7 +128,8 @@ TEST_CASE("SSA equals the mask oracle for the 2D variants (T = 32 as 8 rows of 4
   auto allowed = at::zeros({36, 36}, at::kBool);
   for (int64_t w = 0; w < 4; ++w) {
     for (int64_t t = 0; t < 9; ++t) {
-      for (int64_t n = 0; n < 9; ++n) allowed[sample.targets[w][t].item<int64_t>()][sample.sources[w][n].item<int64_t>()] = true;
+      for (int64_t n = 0; n < 9; ++n)
+        allowed[sample.targets[w][t].item<int64_t>()][sample.sources[w][n].item<int64_t>()] = true;
     }
   }
   const auto pos = at::arange(36, at::kLong).unsqueeze(0);
@@ -161,7 +160,9 @@ TEST_CASE("SSA gradients pass a finite-difference check in double precision", "[
   torch::manual_seed(3);
   auto q = at::randn({1, 2, 8, 4}, at::kDouble).requires_grad_(true);
   const auto k = at::randn({1, 2, 8, 4}, at::kDouble), v = at::randn({1, 2, 8, 4}, at::kDouble);
-  const auto f = [&](const at::Tensor& qq) { return subsampled_attention(qq, k, v, sample, bias, 0, false).pow(2).sum(); };
+  const auto f = [&](const at::Tensor& qq) {
+    return subsampled_attention(qq, k, v, sample, bias, 0, false).pow(2).sum();
+  };
   f(q).backward();
   const double eps = 1e-6;
   for (const int64_t flat : {0, 5, 17, 40, 63}) {

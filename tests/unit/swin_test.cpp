@@ -77,8 +77,9 @@ TEST_CASE("window clipping and SSA eligibility follow the paper", "[swin][ssa]")
     }
     return std::pair<int64_t, int64_t>{eligible, shifted};
   };
-  CHECK(count(swin_flavor("swin-t-w7")) == std::pair<int64_t, int64_t>{0, 5});    // 7 is not split in 2 x 2
-  CHECK(count(swin_flavor("swin-t-w14")) == std::pair<int64_t, int64_t>{10, 2});  // stage 3 is one window; 7x7 stage 4 has no SSA
+  CHECK(count(swin_flavor("swin-t-w7")) == std::pair<int64_t, int64_t>{0, 5});  // 7 is not split in 2 x 2
+  CHECK(count(swin_flavor("swin-t-w14")) ==
+        std::pair<int64_t, int64_t>{10, 2});  // stage 3 is one window; 7x7 stage 4 has no SSA
   CHECK(count(swin_flavor("fmnist-w14")) == std::pair<int64_t, int64_t>{2, 0});
   SwinConfig bad = swin_flavor("tiny");
   bad.window_size = 3;
@@ -127,12 +128,13 @@ TEST_CASE("a per-sequence bias (Swin's shift mask) equals attending each sequenc
     return full.flatten(-2).index_select(-1, pairs).view(shape);
   };
   const auto batched = attn::subsampled_attention(
-      q, k, v, sample, [&](const at::Tensor& tg, const at::Tensor& src) { return gather(per_sequence.squeeze(2), tg, src); },
-      0.0, false);
+      q, k, v, sample,
+      [&](const at::Tensor& tg, const at::Tensor& src) { return gather(per_sequence.squeeze(2), tg, src); }, 0.0, false);
   for (int64_t i = 0; i < b; ++i) {
     const auto alone = attn::subsampled_attention(
         q.slice(0, i, i + 1), k.slice(0, i, i + 1), v.slice(0, i, i + 1), sample,
-        [&](const at::Tensor& tg, const at::Tensor& src) { return gather(per_sequence[i].squeeze(1), tg, src); }, 0.0, false);
+        [&](const at::Tensor& tg, const at::Tensor& src) { return gather(per_sequence[i].squeeze(1), tg, src); }, 0.0,
+        false);
     CHECK(batched.slice(0, i, i + 1).allclose(alone, 1e-10, 1e-12));
   }
 }

@@ -130,7 +130,7 @@ TEST_CASE("after a restart TensorBoard shows each step once, from the latest run
   }
   REQUIRE(event_files(dir).size() == 2);
   const std::string shown = ssa::test::command_output("/usr/bin/python3 " + std::string(SSA_SOURCE_DIR) +
-                                           "/scripts/read_tfevents.py " + dir + " 2>&1");
+                                                      "/scripts/read_tfevents.py " + dir + " 2>&1");
   CHECK(shown ==
         "{\"step\":10,\"tag\":\"train/loss\",\"value\":1.0}\n"
         "{\"step\":20,\"tag\":\"train/loss\",\"value\":1.0}\n"
@@ -143,7 +143,7 @@ TEST_CASE("after a restart TensorBoard shows each step once, from the latest run
     bytes[bytes.size() - 6] ^= 0x01;  // inside the last record's payload
     std::ofstream(victim, std::ios::binary | std::ios::trunc) << bytes;
     const std::string error = ssa::test::command_output("/usr/bin/python3 " + std::string(SSA_SOURCE_DIR) +
-                                             "/scripts/read_tfevents.py " + dir + " 2>&1");
+                                                        "/scripts/read_tfevents.py " + dir + " 2>&1");
     CHECK(error.find("bad data checksum") != std::string::npos);
     CHECK(error.find(fs::path(victim).filename().string()) != std::string::npos);
   }
