@@ -7,9 +7,10 @@ namespace ssa::models {
 RegisteredFamily decoder_family();
 RegisteredFamily swin_family();
 RegisteredFamily egt_family();
+RegisteredFamily vit_family();
 
 const std::vector<RegisteredFamily>& model_families() {
-  static const std::vector<RegisteredFamily> families = {decoder_family(), swin_family(), egt_family()};
+  static const std::vector<RegisteredFamily> families = {decoder_family(), swin_family(), egt_family(), vit_family()};
   return families;
 }
 
