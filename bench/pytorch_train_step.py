@@ -10,12 +10,18 @@ layers), as ours: per window, the top-scoring T/4 of position + sigma * noise be
 end. --attention fastest is the bar SSA must clear: dense with is_causal=True and no ALiBi
 (another function, so no same-function check), PyTorch's fastest dense attention.
 
+--flavor llama builds the LLaMA-style decoder instead (RoPE with theta 10000 in Hugging Face's
+rotate_half convention, RMSNorm eps 1e-5, a SwiGLU feed-forward, --kv-heads key/value heads
+shared by groups of query heads, no biases, no embedding scale): SSA gathers keys and values once
+per kv head, and only the causal mask is applied (no bias tensor).
+
 --weights loads the C++ side's initial weights (its --weights-out) and prints the first loss on
 them, which must equal the C++ first loss: the two are then the same function. Prints one JSON
 line with the median step and the medians of its parts (forward + loss, backward, clip + AdamW). Needs Debian's python3-torch (the same LibTorch as the C++ build: 1.13 on Debian 12, 2.6 on 13) and python3-numpy.
 
   bench/pytorch_train_step.py [--threads N] [--length T] [--batch B] [--layers L] [--d-model C]
       [--heads H] [--d-ff F] [--attention dense|ssa|fastest] [--reps R] [--weights model.safetensors]
+      [--flavor alibi|llama] [--kv-heads K]
 """
 import argparse
 import json
@@ -105,6 +111,85 @@ class Block(nn.Module):
         return x + self.fc2(F.gelu(self.fc1(self.ffn_norm(x))))
 
 
+def rope(x, theta=10000.0):
+    """x (B, H, T, D) rotated at positions 0..T-1: channel pairs (i, i + D/2) by t * theta^(-2i/D)."""
+    d = x.size(-1)
+    inv_freq = 1.0 / theta ** (torch.arange(0, d, 2, dtype=torch.float32) / d)
+    angles = torch.arange(x.size(2), dtype=torch.float32).unsqueeze(1) * inv_freq.unsqueeze(0)  # (T, D/2)
+    both = torch.cat([angles, angles], -1)
+    rotated = torch.cat([-x[..., d // 2:], x[..., : d // 2]], -1)
+    return x * both.cos() + rotated * both.sin()
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, d, eps=1e-5):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(d))
+        self.eps = eps
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+def causal_mask(targets, sources):
+    """targets (G, Tq), sources (G, S) -> (1, G, Tq, S) additive: 0, or -inf where j > i."""
+    future = sources.unsqueeze(1) > targets.unsqueeze(2)
+    return torch.zeros(future.shape).masked_fill(future, float("-inf")).unsqueeze(0)
+
+
+class LlamaBlock(nn.Module):
+    def __init__(self, d_model, heads, kv_heads, d_ff):
+        super().__init__()
+        self.heads, self.kv_heads = heads, kv_heads
+        kv = kv_heads * (d_model // heads)
+        self.attn_norm = RMSNorm(d_model)
+        self.attn = nn.Module()
+        self.attn.qkv = nn.Linear(d_model, d_model + 2 * kv, bias=False)
+        self.attn.out = nn.Linear(d_model, d_model, bias=False)
+        self.ffn_norm = RMSNorm(d_model)
+        self.fc1 = nn.Linear(d_model, d_ff, bias=False)
+        self.fc_up = nn.Linear(d_model, d_ff, bias=False)
+        self.fc2 = nn.Linear(d_ff, d_model, bias=False)
+
+    def attention(self, x, dense_bias, sources):
+        b, t, c = x.shape
+        h, hk, d = self.heads, self.kv_heads, c // self.heads
+        q, k, v = self.attn.qkv(x).split([h * d, hk * d, hk * d], -1)
+        q, k, v = (part.view(b, t, -1, d).transpose(1, 2) for part in (q, k, v))  # (B, H or Hkv, T, D)
+        q, k = rope(q), rope(k)
+        if sources is None:
+            k, v = k.repeat_interleave(h // hk, 1), v.repeat_interleave(h // hk, 1)
+            y = attend(q, k, v, dense_bias)
+        else:
+            g, s = sources.shape
+            k_s = k.index_select(2, sources.reshape(-1)).repeat_interleave(h // hk, 1).view(b, h * g, s, d)
+            v_s = v.index_select(2, sources.reshape(-1)).repeat_interleave(h // hk, 1).view(b, h * g, s, d)
+            q_w = q.reshape(b, h * g, t // g, d)
+            mask = causal_mask(torch.arange(t).view(g, t // g), sources).expand(h, g, t // g, s).reshape(1, h * g, t // g, s)
+            y = attend(q_w, k_s, v_s, mask).reshape(b, h, t, d)
+        return self.attn.out(y.transpose(1, 2).reshape(b, t, c))
+
+    def forward(self, x, dense_bias, sources):
+        x = x + self.attention(self.attn_norm(x), dense_bias, sources)
+        h = self.ffn_norm(x)
+        return x + self.fc2(F.silu(self.fc1(h)) * self.fc_up(h))
+
+
+class LlamaDecoder(nn.Module):
+    def __init__(self, layers, d_model, heads, kv_heads, d_ff, vocab=256):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, d_model)
+        self.blocks = nn.ModuleList(LlamaBlock(d_model, heads, kv_heads, d_ff) for _ in range(layers))
+        self.final_norm = RMSNorm(d_model)
+        self.output = nn.Linear(d_model, vocab, bias=False)
+
+    def forward(self, tokens, dense_bias, sources_per_layer):
+        x = self.embed(tokens)
+        for block, sources in zip(self.blocks, sources_per_layer):
+            x = block(x, dense_bias, sources)
+        return self.output(self.final_norm(x))  # (B, T, V)
+
+
 class Decoder(nn.Module):
     def __init__(self, layers, d_model, heads, d_ff, vocab=256):
         super().__init__()
@@ -146,16 +231,23 @@ def main():
         p.add_argument("--" + name, type=int, default=default)
     p.add_argument("--attention", choices=["dense", "ssa", "fastest"], default="dense")
     p.add_argument("--weights")
+    p.add_argument("--flavor", choices=["alibi", "llama"], default="alibi")
+    p.add_argument("--kv-heads", type=int, default=0, help="llama: key/value heads; 0 = heads / 2")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
-    model = Decoder(a.layers, a.d_model, a.heads, a.d_ff)
+    llama = a.flavor == "llama"
+    kv_heads = a.kv_heads or max(1, a.heads // 2)
+    model = LlamaDecoder(a.layers, a.d_model, a.heads, kv_heads, a.d_ff) if llama else Decoder(a.layers, a.d_model, a.heads, a.d_ff)
     if a.weights:
         load_weights(model, a.weights)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.98), eps=1e-8, weight_decay=0.01)
     inputs, targets = fixed_batch(a.batch, a.length)
     positions = torch.arange(a.length)
-    dense_bias = causal_alibi(model.slopes, positions.unsqueeze(0), positions.unsqueeze(0)).squeeze(1)  # (H, T, T)
+    if llama:  # causal only; is_causal on PyTorch 2.x
+        dense_bias = None if SDPA else causal_mask(positions.unsqueeze(0), positions.unsqueeze(0)).squeeze(0)
+    else:
+        dense_bias = causal_alibi(model.slopes, positions.unsqueeze(0), positions.unsqueeze(0)).squeeze(1)  # (H, T, T)
     if a.attention == "fastest":
         if not SDPA:
             sys.exit("--attention fastest needs PyTorch 2.x (scaled_dot_product_attention)")
@@ -182,7 +274,7 @@ def main():
         for key, ms in [("median_ms", end - start), ("forward_ms", forward - start),
                         ("backward_ms", backward - forward), ("update_ms", end - backward)]:
             parts[key].append(ms * 1000)
-    print(json.dumps({"impl": "pytorch-python", "attention": a.attention, "threads": a.threads, "length": a.length,
+    print(json.dumps({"impl": "pytorch-python", "flavor": a.flavor, "attention": a.attention, "threads": a.threads, "length": a.length,
                       "batch": a.batch, "params": sum(p.numel() for p in model.parameters()),
                       "first_loss": round(first_loss, 7),
                       **{key: round(statistics.median(v), 2) for key, v in parts.items()},

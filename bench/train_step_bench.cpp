@@ -1,4 +1,4 @@
-// One training step of our ALiBi decoder (forward, summed NLL / tokens, backward, clip to 1.0,
+// One training step of our ALiBi (or LLaMA-style) decoder (forward, summed NLL / tokens, backward, clip to 1.0,
 // AdamW) timed in C++: the LibTorch half of the like-for-like comparison with
 // bench/pytorch_train_step.py, which builds the same model in PyTorch Python on the same LibTorch.
 // The batch is a fixed formula both sides compute; --weights-out writes the initial weights so
@@ -7,6 +7,8 @@
 // medians of its parts (forward + loss, backward, clip + AdamW). Usage:
 //   build/bench/ssa_bench_train_step [--threads N] [--length T] [--batch B] [--layers L]
 //       [--d-model C] [--heads H] [--d-ff F] [--attention dense|ssa] [--reps R] [--weights-out P]
+//       [--flavor alibi|llama] [--kv-heads K]
+// --flavor llama: RoPE, RMSNorm, SwiGLU, K key/value heads (0: heads / 2), no biases, no embedding scale.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -26,6 +28,8 @@ struct Options {
   int threads = 2, reps = 5;
   int64_t length = 512, batch = 8, layers = 4, d_model = 128, heads = 4, d_ff = 512;
   std::string attention = "dense";  // or "ssa": causal_local L4 in every layer
+  std::string flavor = "alibi";     // or "llama"
+  int64_t kv_heads = 0;             // llama: 0 = heads / 2
   std::string weights_out;
 };
 
@@ -53,10 +57,15 @@ Options parse(int argc, char** argv) {
       o.attention = value;
     else if (key == "--weights-out")
       o.weights_out = value;
+    else if (key == "--flavor")
+      o.flavor = value;
+    else if (key == "--kv-heads")
+      o.kv_heads = std::stoll(value);
     else
       throw std::invalid_argument("unknown option " + key);
   }
   if (o.attention != "dense" && o.attention != "ssa") throw std::invalid_argument("--attention: dense or ssa");
+  if (o.flavor != "alibi" && o.flavor != "llama") throw std::invalid_argument("--flavor: alibi or llama");
   return o;
 }
 
@@ -83,6 +92,14 @@ ssa::models::DecoderConfig decoder_config(const Options& o) {
   c.ssa.layers = -1;
   c.ssa.sigma_first = 0.1;
   c.ssa.sigma_last = 0.25;
+  if (o.flavor == "llama") {
+    c.position = "rope";
+    c.norm = "rmsnorm";
+    c.ffn = "swiglu";
+    c.kv_heads = o.kv_heads > 0 ? o.kv_heads : std::max<int64_t>(1, o.heads / 2);
+    c.bias = false;
+    c.scale_embedding = false;
+  }
   return c;
 }
 
@@ -135,11 +152,11 @@ int main(int argc, char** argv) {
     return v[v.size() / 2];
   };
   std::printf(
-      "{\"impl\":\"libtorch-cpp\",\"attention\":\"%s\",\"threads\":%d,\"length\":%lld,\"batch\":%lld,"
+      "{\"impl\":\"libtorch-cpp\",\"flavor\":\"%s\",\"attention\":\"%s\",\"threads\":%d,\"length\":%lld,\"batch\":%lld,"
       "\"params\":%lld,\"first_loss\":%.7f,\"median_ms\":%.2f,\"forward_ms\":%.2f,\"backward_ms\":%.2f,"
       "\"update_ms\":%.2f,\"reps\":%d}\n",
-      o.attention.c_str(), o.threads, static_cast<long long>(o.length), static_cast<long long>(o.batch),
-      static_cast<long long>(model.parameter_count()), first_loss, median(step_ms), median(forward_ms),
-      median(backward_ms), median(update_ms), o.reps);
+      o.flavor.c_str(), o.attention.c_str(), o.threads, static_cast<long long>(o.length),
+      static_cast<long long>(o.batch), static_cast<long long>(model.parameter_count()), first_loss, median(step_ms),
+      median(forward_ms), median(backward_ms), median(update_ms), o.reps);
   return 0;
 }

@@ -2,11 +2,14 @@
 #include "lib/ssa/ssa_attention.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include <ATen/ATen.h>
 #include <torch/nn/init.h>
 
 #include "lib/core/torch_compat.h"
+#include "lib/nn/rope.h"
 #include "lib/ssa/alibi_attention.h"
 
 namespace ssa::attn {
@@ -16,10 +19,25 @@ bool uses_alibi_channels(const AttentionBias& bias, const SourceSample& sample, 
          (type == at::kFloat || type == at::kDouble);
 }
 
+AttentionBias AttentionBias::causal() {
+  AttentionBias bias([](const at::Tensor& targets, const at::Tensor& sources) {
+    const auto future = sources.unsqueeze(1) > targets.unsqueeze(2);  // (G, Tq, S)
+    return at::zeros(future.sizes(), sources.options().dtype(at::kFloat))
+        .masked_fill(future, -std::numeric_limits<float>::infinity())
+        .unsqueeze(0);  // (1, G, Tq, S)
+  });
+  bias.causal_only = true;
+  return bias;
+}
+
 at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                 const SourceSample& sample, const AttentionBias& bias, double dropout_p, bool training) {
   if (uses_alibi_channels(bias, sample, q.scalar_type())) {
     return causal_alibi_attention(q, k, v, sample, bias.causal_alibi_slopes, dropout_p, training);
+  }
+  if (bias.causal_only && !sample.targets.defined()) {
+    const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(3)));
+    return causal_window_attention(q, k, v, sample, scale, dropout_p, training);
   }
   const int64_t batch = q.size(0), heads = q.size(1), length = q.size(2), dim = q.size(3);
   const int64_t windows = sample.windows;
@@ -30,8 +48,11 @@ at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const 
   // Gather keys and values at the sampled positions: (B, H, G*S, D) -> (B, H*G, S, D). One
   // window of T ascending sources is every position (dense): nothing to gather.
   const bool every_source = windows == 1 && kept == length;
-  const auto k_s = every_source ? k : k.index_select(2, flat).view({batch, heads * windows, kept, dim});
-  const auto v_s = every_source ? v : v.index_select(2, flat).view({batch, heads * windows, kept, dim});
+  const auto gathered = [&](const at::Tensor& x) {  // once per kv head, then shared by its query heads
+    return every_source ? repeat_kv_heads(x, heads)
+                        : repeat_kv_heads(x.index_select(2, flat), heads).reshape({batch, heads * windows, kept, dim});
+  };
+  const auto k_s = gathered(k), v_s = gathered(v);
   // Contiguous target windows are a view; listed ones (Swin sub-windows) are gathered.
   const bool listed = sample.targets.defined();
   const auto targets = listed ? sample.targets.to(q.device())
@@ -70,18 +91,33 @@ double attention_fraction(const SourceSample& sample, int64_t length) {
 
 SsaSelfAttentionImpl::SsaSelfAttentionImpl(const SsaAttentionOptions& options, std::shared_ptr<SourceSampler> sampler)
     : options_(options), sampler_(std::move(sampler)) {
-  qkv = register_module("qkv", torch::nn::Linear(options.d_model, 3 * options.d_model));
-  out = register_module("out", torch::nn::Linear(options.d_model, options.d_model));
+  const int64_t head_dim = options.d_model / options.heads, kv_width = kv_heads() * head_dim;
+  qkv = register_module(
+      "qkv",
+      torch::nn::Linear(torch::nn::LinearOptions(options.d_model, options.d_model + 2 * kv_width).bias(options.bias)));
+  out = register_module(
+      "out", torch::nn::Linear(torch::nn::LinearOptions(options.d_model, options.d_model).bias(options.bias)));
   for (auto* linear : {&qkv, &out}) {
     torch::nn::init::xavier_uniform_((*linear)->weight);
-    torch::nn::init::zeros_((*linear)->bias);
+    if ((*linear)->bias.defined()) torch::nn::init::zeros_((*linear)->bias);
   }
 }
 
-std::vector<at::Tensor> SsaSelfAttentionImpl::project(const at::Tensor& x) {
-  const int64_t batch = x.size(0), length = x.size(1), heads = options_.heads;
-  // (B, T, 3C) -> 3 x (B, H, T, D)
-  return qkv(x).view({batch, length, 3, heads, options_.d_model / heads}).permute({2, 0, 3, 1, 4}).unbind(0);
+std::vector<at::Tensor> SsaSelfAttentionImpl::project(const at::Tensor& x, int64_t start) {
+  const int64_t batch = x.size(0), length = x.size(1), heads = options_.heads, dim = options_.d_model / heads;
+  std::vector<at::Tensor> parts;
+  if (kv_heads() == heads) {  // (B, T, 3C) -> 3 x (B, H, T, D)
+    parts = qkv(x).view({batch, length, 3, heads, dim}).permute({2, 0, 3, 1, 4}).unbind(0);
+  } else {  // (B, T, (H + 2 Hkv) D) -> (B, H, T, D), 2 x (B, Hkv, T, D)
+    const auto split = qkv(x).split_with_sizes({heads * dim, kv_heads() * dim, kv_heads() * dim}, -1);
+    for (const auto& part : split) parts.push_back(part.view({batch, length, -1, dim}).transpose(1, 2));
+  }
+  if (options_.rope_theta > 0) {
+    const auto positions = at::arange(start, start + length, x.options().dtype(at::kLong));  // (T)
+    parts[0] = nn::apply_rope(parts[0], positions, options_.rope_theta);
+    parts[1] = nn::apply_rope(parts[1], positions, options_.rope_theta);
+  }
+  return parts;
 }
 
 at::Tensor SsaSelfAttentionImpl::forward(const at::Tensor& x, const AttentionBias& bias) {
@@ -98,16 +134,18 @@ at::Tensor SsaSelfAttentionImpl::forward(const at::Tensor& x, const AttentionBia
 
 at::Tensor SsaSelfAttentionImpl::forward_cached(const at::Tensor& x, const AttentionBias& bias, KeyValueCache& cache) {
   const int64_t batch = x.size(0), fresh = x.size(1), start = cache.length();
-  const int64_t total = start + fresh;  // S
-  const auto parts = project(x);        // (B, H, Tn, D)
+  const int64_t total = start + fresh;   // S
+  const auto parts = project(x, start);  // q (B, H, Tn, D), k, v (B, Hkv, Tn, D)
   if (!cache.keys.defined() || cache.keys.size(2) < total) grow(cache, parts[1], std::max(total, 2 * start));
   cache.keys.slice(2, start, total).copy_(parts[1]);
   cache.values.slice(2, start, total).copy_(parts[2]);
   cache.filled = total;
   const auto positions = at::arange(total, at::TensorOptions().dtype(at::kLong).device(x.device()));
   const auto b = bias.fn(positions.slice(0, start).unsqueeze(0), positions.unsqueeze(0));  // (H, 1, Tn, S)
-  const auto y = compat::attention(parts[0], cache.keys.slice(2, 0, total), cache.values.slice(2, 0, total),
-                                   b.squeeze(1).unsqueeze(0), 0.0, /*training=*/false);  // (B, H, Tn, D)
+  const auto keys = repeat_kv_heads(cache.keys.slice(2, 0, total), options_.heads);        // (B, H, S, D)
+  const auto values = repeat_kv_heads(cache.values.slice(2, 0, total), options_.heads);
+  const auto y = compat::attention(parts[0], keys, values, b.squeeze(1).unsqueeze(0), 0.0,
+                                   /*training=*/false);  // (B, H, Tn, D)
   last_fraction_ = 1.0;
   return out(y.transpose(1, 2).reshape({batch, fresh, options_.d_model}));  // (B, Tn, C)
 }

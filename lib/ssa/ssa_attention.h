@@ -28,8 +28,12 @@ struct AttentionBias {
   template <class Fn, class = std::enable_if_t<std::is_convertible_v<Fn, BiasFn>>>
   AttentionBias(Fn&& bias) : fn(std::forward<Fn>(bias)) {}  // NOLINT(google-explicit-constructor): any BiasFn is one
   AttentionBias(BiasFn bias, at::Tensor slopes) : fn(std::move(bias)), causal_alibi_slopes(std::move(slopes)) {}
+  // Causality alone, no position bias (rotary models): fn gives (1, G, Tq, S) of 0 and -inf, and
+  // subsampled_attention masks with one boolean mask instead (causal_window_attention).
+  static AttentionBias causal();
   BiasFn fn;
   at::Tensor causal_alibi_slopes;
+  bool causal_only = false;
 };
 
 // Whether subsampled_attention takes causal_alibi_attention for causal ALiBi: on LibTorch 2.1+
@@ -37,8 +41,10 @@ struct AttentionBias {
 // scores (16-bit ones keep the bias tensor: alibi_attention.h).
 bool uses_alibi_channels(const AttentionBias& bias, const SourceSample& sample, at::ScalarType type);
 
-// q, k, v: (B, H, T, D). Window w of targets attends to sample.sources[w].
-// Returns (B, H, T, D). Gather-based; dense attention is subsampled_attention with dense_sample(T).
+// q: (B, H, T, D); k, v: (B, Hkv, T, D), Hkv dividing H (grouped-query attention: keys and values
+// are gathered once per kv head, then shared by its query heads). Window w of targets attends to
+// sample.sources[w]. Returns (B, H, T, D). Gather-based; dense attention is subsampled_attention
+// with dense_sample(T).
 at::Tensor subsampled_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                 const SourceSample& sample, const AttentionBias& bias, double dropout_p, bool training);
 
@@ -48,7 +54,7 @@ double attention_fraction(const SourceSample& sample, int64_t length);
 // The keys and values of the positions a layer has seen so far, for incremental decoding. The
 // buffers grow by doubling, so appending a position does not copy the ones before it.
 struct KeyValueCache {
-  at::Tensor keys, values;  // (B, H, capacity, D), positions [0, length) filled; undefined at first
+  at::Tensor keys, values;  // (B, Hkv, capacity, D), positions [0, length) filled; undefined at first
   int64_t filled = 0;
   int64_t length() const { return filled; }
 };
@@ -59,6 +65,9 @@ struct SsaAttentionOptions {
   double attention_dropout = 0.0;
   std::optional<double> sigma_fraction;  // nullopt: this layer is always dense
   SsaConfig ssa;
+  int64_t kv_heads = 0;     // key/value heads (grouped-query attention); 0 = heads
+  bool bias = true;         // biases of the qkv and output projections
+  double rope_theta = 0.0;  // > 0: rotary position embeddings of q and k with this base
 };
 
 class SsaSelfAttentionImpl : public torch::nn::Module {
@@ -79,7 +88,9 @@ class SsaSelfAttentionImpl : public torch::nn::Module {
   torch::nn::Linear qkv{nullptr}, out{nullptr};
 
  private:
-  std::vector<at::Tensor> project(const at::Tensor& x);  // (B, T, C) -> q, k, v: (B, H, T, D)
+  // (B, T, C) -> q: (B, H, T, D), k, v: (B, Hkv, T, D); rotary at positions [start, start + T).
+  std::vector<at::Tensor> project(const at::Tensor& x, int64_t start = 0);
+  int64_t kv_heads() const { return options_.kv_heads > 0 ? options_.kv_heads : options_.heads; }
 
   SsaAttentionOptions options_;
   std::shared_ptr<SourceSampler> sampler_;

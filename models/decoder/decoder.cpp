@@ -23,34 +23,74 @@ int64_t Model::parameter_count() const {
   return n;
 }
 
+namespace {
+
+torch::nn::Linear linear(int64_t in, int64_t out, bool bias) {
+  return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
+}
+
+// fairseq's init, after every module of the block exists (the order of random draws is part of
+// what a seed reproduces).
+void init_linear(torch::nn::Linear& layer) {
+  torch::nn::init::xavier_uniform_(layer->weight);
+  if (layer->bias.defined()) torch::nn::init::zeros_(layer->bias);
+}
+
+// Registers the norm model.norm names as `name` in `module`: LayerNorm into `layer`, RMSNorm into `rms`.
+void register_norm(torch::nn::Module& module, const DecoderConfig& c, const std::string& name,
+                   torch::nn::LayerNorm& layer, nn::RmsNorm& rms) {
+  if (c.norm == "rmsnorm") {
+    rms = module.register_module(name, nn::RmsNorm(c.d_model));
+  } else {
+    layer = module.register_module(name, torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.d_model})));
+  }
+}
+
+at::Tensor normed(torch::nn::LayerNorm& layer, nn::RmsNorm& rms, const at::Tensor& x) {
+  return rms ? rms->forward(x) : layer->forward(x);
+}
+
+attn::SsaAttentionOptions attention_options(const DecoderConfig& c, std::optional<double> sigma_fraction) {
+  attn::SsaAttentionOptions options{c.d_model, c.heads, c.attention_dropout, sigma_fraction, c.ssa};
+  options.kv_heads = c.kv_heads;
+  options.bias = c.bias;
+  options.rope_theta = c.position == "rope" ? c.rope_theta : 0.0;
+  return options;
+}
+
+}  // namespace
+
 DecoderBlockImpl::DecoderBlockImpl(const DecoderConfig& c, std::optional<double> sigma_fraction,
                                    std::shared_ptr<attn::SourceSampler> sampler)
     : dropout_(c.dropout), activation_dropout_(c.activation_dropout) {
-  attn::SsaAttentionOptions options{c.d_model, c.heads, c.attention_dropout, sigma_fraction, c.ssa};
-  attn_norm = register_module("attn_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.d_model})));
-  attn = register_module("attn", attn::SsaSelfAttention(options, std::move(sampler)));
-  ffn_norm = register_module("ffn_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.d_model})));
-  fc1 = register_module("fc1", torch::nn::Linear(c.d_model, c.d_ff));
-  fc2 = register_module("fc2", torch::nn::Linear(c.d_ff, c.d_model));
+  register_norm(*this, c, "attn_norm", attn_norm, attn_rms_norm);
+  attn = register_module("attn", attn::SsaSelfAttention(attention_options(c, sigma_fraction), std::move(sampler)));
+  register_norm(*this, c, "ffn_norm", ffn_norm, ffn_rms_norm);
+  fc1 = register_module("fc1", linear(c.d_model, c.d_ff, c.bias));
+  if (c.ffn == "swiglu") fc_up = register_module("fc_up", linear(c.d_model, c.d_ff, c.bias));
+  fc2 = register_module("fc2", linear(c.d_ff, c.d_model, c.bias));
   if (c.position == "grid_2d") {
     const nn::ImageGrid grid{c.image_height, c.image_width, c.image_channels};
     grid_bias_table = register_parameter("relative_position_bias_table", at::zeros({grid.table_size(), c.heads}));
     torch::nn::init::normal_(grid_bias_table, 0.0, 0.02);  // as Swin
   }
-  for (auto* linear : {&fc1, &fc2}) {
-    torch::nn::init::xavier_uniform_((*linear)->weight);
-    torch::nn::init::zeros_((*linear)->bias);
-  }
+  init_linear(fc1);
+  init_linear(fc2);
+  if (fc_up) init_linear(fc_up);
+}
+
+at::Tensor DecoderBlockImpl::feed_forward(const at::Tensor& x) {
+  const auto hidden = fc_up ? at::silu(fc1(x)) * fc_up(x) : at::gelu(fc1(x));                              // (B, T, F)
+  return fc2(F::dropout(hidden, F::DropoutFuncOptions().p(activation_dropout_).training(is_training())));  // (B, T, C)
 }
 
 at::Tensor DecoderBlockImpl::forward(const at::Tensor& x, const attn::AttentionBias& bias, attn::KeyValueCache* cache) {
-  const auto drop = [this](const at::Tensor& t, double p) {
-    return F::dropout(t, F::DropoutFuncOptions().p(p).training(is_training()));
+  const auto drop = [this](const at::Tensor& t) {
+    return F::dropout(t, F::DropoutFuncOptions().p(dropout_).training(is_training()));
   };
-  const auto normed = attn_norm(x);                                                                      // (B, T, C)
-  auto h = x + drop(cache ? attn->forward_cached(normed, bias, *cache) : attn(normed, bias), dropout_);  // (B, T, C)
-  auto ff = drop(at::gelu(fc1(ffn_norm(h))), activation_dropout_);                                       // (B, T, F)
-  return h + drop(fc2(ff), dropout_);                                                                    // (B, T, C)
+  const auto a = normed(attn_norm, attn_rms_norm, x);                                      // (B, T, C)
+  const auto h = x + drop(cache ? attn->forward_cached(a, bias, *cache) : attn(a, bias));  // (B, T, C)
+  return h + drop(feed_forward(normed(ffn_norm, ffn_rms_norm, h)));                        // (B, T, C)
 }
 
 AdaptiveBands decoder_adaptive_bands(const DecoderConfig& config) {
@@ -85,9 +125,7 @@ Decoder::Decoder(const DecoderConfig& config, uint64_t sampler_seed)
     block_list_.emplace_back(config, plan[static_cast<size_t>(l)], sampler_);
     blocks_->push_back(block_list_.back());
   }
-  if (config.final_norm) {
-    final_norm_ = register_module("final_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.d_model})));
-  }
+  if (config.final_norm) register_norm(*this, config, "final_norm", final_norm_, final_rms_norm_);
   if (!config.tie_embeddings) {
     output_ = register_module(
         "output", torch::nn::Linear(torch::nn::LinearOptions(config.d_model, config.vocab_size).bias(false)));
@@ -103,6 +141,11 @@ attn::AttentionBias Decoder::causal_alibi() const {
     return nn::alibi_bias(slopes, targets, sources, /*causal=*/true);  // (H, G, Tq, S)
   };
   return {bias, slopes};
+}
+
+attn::AttentionBias Decoder::block_bias(const DecoderBlockImpl& block) const {
+  if (config_.position == "grid_2d") return causal_grid_bias(block);
+  return config_.position == "rope" ? attn::AttentionBias::causal() : causal_alibi();
 }
 
 attn::BiasFn Decoder::causal_grid_bias(const DecoderBlockImpl& block) const {
@@ -128,14 +171,13 @@ at::Tensor Decoder::features(const at::Tensor& tokens, const at::Tensor& conditi
   auto x = embed_tokens(tokens, condition, /*starts_sequence=*/!cache || cache->length() == 0);  // (B, T, C)
   if (config_.scale_embedding) x = x * std::sqrt(static_cast<double>(config_.d_model));
   x = F::dropout(x, F::DropoutFuncOptions().p(config_.dropout).training(is_training()));
-  const bool grid = config_.position == "grid_2d";
-  const auto alibi = causal_alibi();
+
   if (cache) cache->layers.resize(block_list_.size());
   for (size_t l = 0; l < block_list_.size(); ++l) {
     auto& block = block_list_[l];
-    x = block->forward(x, grid ? causal_grid_bias(*block) : alibi, cache ? &cache->layers[l] : nullptr);
+    x = block->forward(x, block_bias(*block), cache ? &cache->layers[l] : nullptr);
   }
-  if (config_.final_norm) x = final_norm_(x);
+  if (config_.final_norm) x = normed(final_norm_, final_rms_norm_, x);
   return x;  // (B, T, C)
 }
 
@@ -171,7 +213,10 @@ double Decoder::forward_flops(const Batch& batch, bool dense_attention) const {
   const auto d = static_cast<double>(config_.d_model), f = static_cast<double>(config_.d_ff);
   const int64_t length = batch.input.size(1);
   const auto tokens = static_cast<double>(batch.input.numel());
-  const double per_layer_linear = 2.0 * tokens * (4.0 * d * d + 2.0 * d * f);  // qkv, out, fc1, fc2
+  const int64_t kv_heads = config_.kv_heads > 0 ? config_.kv_heads : config_.heads;
+  const double kv = 2.0 * d * static_cast<double>(kv_heads) / static_cast<double>(config_.heads);  // k and v widths
+  const double ffn = (config_.ffn == "swiglu" ? 3.0 : 2.0) * d * f;                                // fc1 (fc_up) fc2
+  const double per_layer_linear = 2.0 * tokens * (d * (2.0 * d + kv) + ffn);                       // qkv, out, FFN
   double flops = adaptive() ? adaptive_softmax_->flops(batch.target) + adaptive_input_->flops(batch.input)
                             : 2.0 * tokens * d * static_cast<double>(config_.vocab_size);  // output projection
   for (const auto& block : block_list_) {

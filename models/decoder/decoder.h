@@ -1,6 +1,7 @@
-// The pre-LN ALiBi transformer decoder (fairseq transformer_lm with ALiBi, GELU, optional final
-// LayerNorm, tied or untied output, or adaptive input + tied adaptive softmax), with SSA in its
-// last layers. Byte- or token-level inputs.
+// The pre-LN transformer decoder (fairseq transformer_lm with ALiBi, GELU, optional final
+// LayerNorm, tied or untied output, or adaptive input + tied adaptive softmax; or the LLaMA
+// recipe: RoPE, RMSNorm, SwiGLU, grouped-query attention, no biases), with SSA in its last
+// layers. Byte- or token-level inputs.
 #pragma once
 #include <memory>
 #include <vector>
@@ -12,6 +13,7 @@
 #include <torch/nn/modules/normalization.h>
 
 #include "lib/nn/grid_bias.h"
+#include "lib/nn/rms_norm.h"
 #include "lib/ssa/ssa_attention.h"
 #include "models/decoder/adaptive_softmax.h"
 #include "models/decoder/decoder_config.h"
@@ -31,12 +33,16 @@ class DecoderBlockImpl : public torch::nn::Module {
   // after the cached ones.
   at::Tensor forward(const at::Tensor& x, const attn::AttentionBias& bias, attn::KeyValueCache* cache = nullptr);
 
+  // model.norm: LayerNorm or RMSNorm, the other null.
   torch::nn::LayerNorm attn_norm{nullptr}, ffn_norm{nullptr};
+  nn::RmsNorm attn_rms_norm{nullptr}, ffn_rms_norm{nullptr};
   attn::SsaSelfAttention attn{nullptr};
-  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
-  at::Tensor grid_bias_table;  // position grid_2d: ((2H-1)(2W-1), heads); undefined for ALiBi
+  torch::nn::Linear fc1{nullptr}, fc2{nullptr};  // (d -> d_ff), (d_ff -> d); swiglu: fc1 is the gate
+  torch::nn::Linear fc_up{nullptr};              // swiglu only: (d -> d_ff)
+  at::Tensor grid_bias_table;                    // position grid_2d: ((2H-1)(2W-1), heads); undefined otherwise
 
  private:
+  at::Tensor feed_forward(const at::Tensor& x);  // (B, T, C) -> (B, T, C)
   double dropout_, activation_dropout_;
 };
 TORCH_MODULE(DecoderBlock);
@@ -74,6 +80,7 @@ class Decoder : public Model {
   // sequence (not when they continue a cached one).
   at::Tensor embed_tokens(const at::Tensor& tokens, const at::Tensor& condition, bool starts_sequence);
   attn::AttentionBias causal_alibi() const;
+  attn::AttentionBias block_bias(const DecoderBlockImpl& block) const;  // by model.position
   attn::BiasFn causal_grid_bias(const DecoderBlockImpl& block) const;
   bool adaptive() const { return !config_.adaptive_cutoffs.empty(); }
 
@@ -84,11 +91,12 @@ class Decoder : public Model {
   AdaptiveSoftmax adaptive_softmax_{nullptr};
   torch::nn::ModuleList blocks_{nullptr};
   std::vector<DecoderBlock> block_list_;
-  torch::nn::LayerNorm final_norm_{nullptr};
-  torch::nn::Linear output_{nullptr};  // null when tied to embed_
-  at::Tensor condition_table_;         // (sum of config.conditions, C); undefined when unconditional
-  at::Tensor condition_offsets_;       // (F) first row of each family in condition_table_, a buffer
-  at::Tensor slopes_;                  // (H) ALiBi slopes, a buffer
+  torch::nn::LayerNorm final_norm_{nullptr};  // model.final_norm with layernorm
+  nn::RmsNorm final_rms_norm_{nullptr};       // ... with rmsnorm
+  torch::nn::Linear output_{nullptr};         // null when tied to embed_
+  at::Tensor condition_table_;                // (sum of config.conditions, C); undefined when unconditional
+  at::Tensor condition_offsets_;              // (F) first row of each family in condition_table_, a buffer
+  at::Tensor slopes_;                         // (H) ALiBi slopes, a buffer
 };
 
 }  // namespace ssa::models

@@ -1,5 +1,7 @@
-// Shape and regularisation of the pre-LN ALiBi decoder (models/decoder/decoder.h).
-// Defaults are the CPU-sized "small" flavor; named paper shapes live in decoder_flavors.cpp.
+// Shape and regularisation of the pre-LN decoder (models/decoder/decoder.h): the paper's ALiBi /
+// LayerNorm / GELU decoder by default, or today's LLaMA recipe (RoPE, RMSNorm, SwiGLU, grouped-query
+// attention, no biases) through the options below. Defaults are the CPU-sized "small" flavor;
+// named shapes (paper, llama-*) live in decoder_flavors.cpp.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -28,12 +30,18 @@ struct DecoderConfig {
   std::vector<int64_t> adaptive_cutoffs;
   double adaptive_factor = 4.0;
   double adaptive_dropout = 0.0;  // adaptive softmax: on the head input and inside each tail
-  // Position information: "alibi" (text), or "grid_2d", a learned 2D relative position bias per
-  // layer over an image's sub-pixels in raster order (pixel generation, paper Sec. 5.2).
+  // Position information: "alibi" (text), "rope" (rotary q and k, rope_theta the base), or
+  // "grid_2d", a learned 2D relative position bias per layer over an image's sub-pixels in raster
+  // order (pixel generation, paper Sec. 5.2).
   std::string position = "alibi";
-  int64_t image_height = 0;    // grid_2d: pixels per column
-  int64_t image_width = 0;     // grid_2d: pixels per row
-  int64_t image_channels = 1;  // grid_2d: sub-pixels per pixel
+  double rope_theta = 10000.0;
+  std::string norm = "layernorm";  // "layernorm" or "rmsnorm" (before attention, FFN and output)
+  std::string ffn = "gelu";        // "gelu" (fc2(gelu(fc1 x))) or "swiglu" (fc2(silu(fc1 x) * fc_up x)), d_ff wide
+  int64_t kv_heads = 0;            // key/value heads (grouped-query attention); 0 = heads
+  bool bias = true;                // biases of the attention and feed-forward linear layers
+  int64_t image_height = 0;        // grid_2d: pixels per column
+  int64_t image_width = 0;         // grid_2d: pixels per row
+  int64_t image_channels = 1;      // grid_2d: sub-pixels per pixel
   // DistAug conditioning (pixel generation): the transform ids per family, e.g. {4, 2} for
   // rotate and transpose. One learned vector per id, summed over the families and added to the
   // begin token's embedding; empty = unconditional.

@@ -31,9 +31,18 @@ void describe_decoder(config::FieldVisitor& v, DecoderConfig& c) {
           FieldSpec("band i has d_model / factor^i dimensions").at_least(1).architecture());
   v.field("adaptive_dropout", c.adaptive_dropout,
           FieldSpec("adaptive softmax dropout (head input, inside tails)").at_least(0).below(1));
-  v.field(
-      "position", c.position,
-      FieldSpec("alibi (text) or grid_2d (learned 2D relative bias, images)").one_of({"alibi", "grid_2d"}).architecture());
+  v.field("position", c.position,
+          FieldSpec("alibi (text), rope (rotary q and k) or grid_2d (learned 2D relative bias, images)")
+              .one_of({"alibi", "rope", "grid_2d"})
+              .architecture());
+  v.field("rope_theta", c.rope_theta, FieldSpec("rope: base of the rotary frequencies").greater_than(0).architecture());
+  v.field("norm", c.norm,
+          FieldSpec("layernorm or rmsnorm (attention, FFN, final)").one_of({"layernorm", "rmsnorm"}).architecture());
+  v.field("ffn", c.ffn,
+          FieldSpec("gelu or swiglu (gated; d_ff is the gate width)").one_of({"gelu", "swiglu"}).architecture());
+  v.field("kv_heads", c.kv_heads,
+          FieldSpec("key/value heads, grouped-query attention; must divide heads; 0 = heads").at_least(0).architecture());
+  v.field("bias", c.bias, FieldSpec("biases in the attention and feed-forward linear layers").architecture());
   v.field("image_height", c.image_height, FieldSpec("grid_2d: image rows").at_least(0));
   v.field("image_width", c.image_width, FieldSpec("grid_2d: image columns").at_least(0));
   v.field("image_channels", c.image_channels, FieldSpec("grid_2d: sub-pixels per pixel").at_least(1).architecture());
@@ -46,10 +55,17 @@ void describe_decoder(config::FieldVisitor& v, DecoderConfig& c) {
 
 std::string text(int64_t v) { return std::to_string(v); }
 
-// Heads, SSA layers, a causal variant whose windows fit the sequence.
+// Heads, kv heads, SSA layers, a causal variant whose windows fit the sequence.
 void validate_attention(const DecoderConfig& m, const DataFacts& data, const ReportProblem& fail) {
   if (m.d_model % m.heads != 0)
     fail("model.heads", "must divide model.d_model (" + text(m.d_model) + "), got " + text(m.heads));
+  if (m.kv_heads > 0 && m.heads % m.kv_heads != 0) {
+    fail("model.kv_heads", "must divide model.heads (" + text(m.heads) + "), got " + text(m.kv_heads));
+  }
+  if (m.position == "rope" && (m.d_model / m.heads) % 2 != 0) {
+    fail("model.position",
+         "rope rotates channel pairs: the head width d_model / heads (" + text(m.d_model / m.heads) + ") must be even");
+  }
   if (m.ssa.layers > m.layers) {
     fail("model.ssa.layers", "is " + text(m.ssa.layers) + " but the model has only " + text(m.layers) + " layers");
   }

@@ -1,7 +1,7 @@
 // Named decoder presets. "enwik8" is the paper's 16 x 1024 x 4096 x 8 byte model
 // (201,967,616 parameters, model-specs.md A.2), "wt103" its WikiText-103 model with adaptive
-// input and softmax (246,933,504 parameters, A.1), "cifar10-pixels" its pixel decoder (A.3); the
-// others fit a 2-core CPU.
+// input and softmax (246,933,504 parameters, A.1), "cifar10-pixels" its pixel decoder (A.3);
+// "llama-125m" today's LLaMA recipe at GPT-2-small size; the others fit a 2-core CPU.
 #include "models/flavor_table.h"
 #include "models/decoder/decoder_config.h"
 
@@ -84,6 +84,32 @@ DecoderConfig fmnist_pixels() {
   return c;
 }
 
+// The LLaMA recipe: rotary positions, RMSNorm, a SwiGLU feed-forward, grouped-query attention, no
+// biases, no embedding scale, no dropout; the output projection untied (tie_embeddings may tie it).
+DecoderConfig llama(int64_t vocab, int64_t layers, int64_t d_model, int64_t heads, int64_t kv_heads, int64_t d_ff) {
+  DecoderConfig c;
+  c.vocab_size = vocab;
+  c.layers = layers;
+  c.d_model = d_model;
+  c.heads = heads;
+  c.kv_heads = kv_heads;
+  c.d_ff = d_ff;
+  c.position = "rope";
+  c.norm = "rmsnorm";
+  c.ffn = "swiglu";
+  c.bias = false;
+  c.scale_embedding = false;
+  c.dropout = 0.0;
+  return c;
+}
+
+// Byte-level, for tests: 2 x 64, 4 heads sharing 2 kv heads.
+DecoderConfig llama_tiny() { return llama(256, 2, 64, 4, 2, 172); }
+
+// ~125M: 12 x 768, 12 heads sharing 4 kv heads, SwiGLU width 2048 (2/3 of 4d), a 32,000-token
+// vocabulary: 124,668,672 parameters untied.
+DecoderConfig llama_125m() { return llama(32000, 12, 768, 12, 4, 2048); }
+
 }  // namespace
 
 const FlavorTable<DecoderConfig>& decoder_flavor_table() {
@@ -92,7 +118,9 @@ const FlavorTable<DecoderConfig>& decoder_flavor_table() {
                                                    {"enwik8", enwik8},
                                                    {"wt103", wt103},
                                                    {"cifar10-pixels", cifar10_pixels},
-                                                   {"fmnist-pixels", fmnist_pixels}};
+                                                   {"fmnist-pixels", fmnist_pixels},
+                                                   {"llama-tiny", llama_tiny},
+                                                   {"llama-125m", llama_125m}};
   return table;
 }
 

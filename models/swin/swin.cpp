@@ -6,7 +6,9 @@
 #include <torch/nn/init.h>
 
 #include "lib/core/error.h"
+#include "lib/nn/drop_path.h"
 #include "lib/ssa/ssa_layer_plan.h"
+#include "models/classifier_loss.h"
 
 namespace ssa::models {
 namespace {
@@ -25,13 +27,6 @@ at::Tensor merge_windows(const at::Tensor& windows, int64_t w, int64_t h, int64_
   const int64_t c = windows.size(2);
   const int64_t b = windows.size(0) / ((h / w) * (wd / w));
   return windows.view({b, h / w, wd / w, w, w, c}).permute({0, 1, 3, 2, 4, 5}).reshape({b, h, wd, c});
-}
-
-// Stochastic depth: drops the whole residual branch per sample. x: (B, L, C).
-at::Tensor drop_path(const at::Tensor& x, double p, bool training) {
-  if (!training || p <= 0) return x;
-  const auto keep = at::empty({x.size(0), 1, 1}, x.options()).bernoulli_(1.0 - p);
-  return x * keep / (1.0 - p);
 }
 
 void init_linear(torch::nn::Linear& linear) {
@@ -148,8 +143,8 @@ at::Tensor SwinBlockImpl::forward(const at::Tensor& x) {
   auto windows = attn(partition_windows(y, geometry.window), window_bias(b));  // (B*nW, N, C)
   y = merge_windows(windows, geometry.window, h, w);
   if (geometry.shift > 0) y = at::roll(y, {geometry.shift, geometry.shift}, {1, 2});
-  auto out = x + drop_path(y.reshape({b, h * w, c}), drop_path_, is_training());  // (B, L, C)
-  return out + drop_path(fc2(at::gelu(fc1(norm2(out)))), drop_path_, is_training());
+  auto out = x + nn::drop_path(y.reshape({b, h * w, c}), drop_path_, is_training());  // (B, L, C)
+  return out + nn::drop_path(fc2(at::gelu(fc1(norm2(out)))), drop_path_, is_training());
 }
 
 PatchMergingImpl::PatchMergingImpl(int64_t height, int64_t width, int64_t dim) : height_(height), width_(width) {
@@ -194,7 +189,7 @@ Swin::Swin(const SwinConfig& config, uint64_t sampler_seed)
   for (int64_t i = 0; i < blocks; ++i) {
     const auto& g = geometry[static_cast<size_t>(i)];
     const auto sigma = sigmas[static_cast<size_t>(i)];
-    const double rate = blocks > 1 ? config.drop_path * static_cast<double>(i) / static_cast<double>(blocks - 1) : 0.0;
+    const double rate = nn::drop_path_rate(config.drop_path, i, blocks);
     block_list_.emplace_back(g, config, rate, sigma, sampler_);
     layers_->push_back(block_list_.back());
     const bool stage_ends = i + 1 == blocks || geometry[static_cast<size_t>(i + 1)].dim != g.dim;
@@ -219,14 +214,9 @@ at::Tensor Swin::forward(const at::Tensor& images) {
   return head_(final_norm_(x).mean(1));  // (B, classes)
 }
 
-LossOutput Swin::loss(const Batch& batch) {
-  const auto log_probs = at::log_softmax(forward(batch.input).to(at::kFloat), -1);  // (B, K)
-  const auto sum = batch.target.dim() == 2 ? -(batch.target * log_probs).sum()      // soft labels
-                                           : at::nll_loss(log_probs, batch.target, {}, at::Reduction::Sum);
-  return {sum, batch.input.size(0)};
-}
+LossOutput Swin::loss(const Batch& batch) { return classifier_loss(forward(batch.input), batch.target); }
 
-at::Tensor Swin::predict(const Batch& batch) { return at::log_softmax(forward(batch.input).to(at::kFloat), -1); }
+at::Tensor Swin::predict(const Batch& batch) { return class_log_probs(forward(batch.input)); }
 
 double Swin::forward_flops(const Batch& batch, bool dense_attention) const {
   const auto b = static_cast<double>(batch.input.size(0));

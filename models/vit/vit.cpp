@@ -8,8 +8,10 @@
 #include <torch/nn/init.h>
 
 #include "lib/core/error.h"
+#include "lib/nn/drop_path.h"
 #include "lib/core/torch_compat.h"
 #include "lib/ssa/ssa_layer_plan.h"
+#include "models/classifier_loss.h"
 
 namespace ssa::models {
 namespace {
@@ -24,13 +26,6 @@ void init_linear(torch::nn::Linear& linear) {
 
 torch::nn::LayerNorm layer_norm(int64_t dim) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(kNormEps));
-}
-
-// Stochastic depth: drops the whole residual branch per sample. x: (B, T, C).
-at::Tensor drop_path(const at::Tensor& x, double p, bool training) {
-  if (!training || p <= 0) return x;
-  const auto keep = at::empty({x.size(0), 1, 1}, x.options()).bernoulli_(1.0 - p);
-  return x * keep / (1.0 - p);
 }
 
 int64_t leading_tokens(const VitConfig& c) { return c.pool == "cls" ? 1 : 0; }
@@ -113,9 +108,9 @@ VitBlockImpl::VitBlockImpl(const VitConfig& c, double drop_path, std::optional<d
 
 at::Tensor VitBlockImpl::forward(const at::Tensor& x) {
   const bool train = is_training();
-  const auto y = x + drop_path(attn(norm1(x)), drop_path_, train);  // (B, T, C)
+  const auto y = x + nn::drop_path(attn(norm1(x)), drop_path_, train);  // (B, T, C)
   const auto hidden = at::dropout(at::gelu(fc1(norm2(y))), dropout_, train);
-  return y + drop_path(at::dropout(fc2(hidden), dropout_, train), drop_path_, train);
+  return y + nn::drop_path(at::dropout(fc2(hidden), dropout_, train), drop_path_, train);
 }
 
 Vit::Vit(const VitConfig& c, uint64_t sampler_seed)
@@ -133,7 +128,7 @@ Vit::Vit(const VitConfig& c, uint64_t sampler_seed)
   blocks_ = register_module("blocks", torch::nn::ModuleList());
   const auto sigmas = attn::ssa_layer_plan(c.ssa, c.depth);
   for (int64_t i = 0; i < c.depth; ++i) {
-    const double rate = c.depth > 1 ? c.drop_path * static_cast<double>(i) / static_cast<double>(c.depth - 1) : 0.0;
+    const double rate = nn::drop_path_rate(c.drop_path, i, c.depth);
     block_list_.emplace_back(c, rate, sigmas[static_cast<size_t>(i)], sampler_);
     blocks_->push_back(block_list_.back());
   }
@@ -151,14 +146,9 @@ at::Tensor Vit::forward(const at::Tensor& images) {
   return head_(class_token_.defined() ? x.select(1, 0) : x.mean(1));  // (B, classes)
 }
 
-LossOutput Vit::loss(const Batch& batch) {
-  const auto log_probs = at::log_softmax(forward(batch.input).to(at::kFloat), -1);  // (B, K)
-  const auto sum = batch.target.dim() == 2 ? -(batch.target * log_probs).sum()      // soft labels
-                                           : at::nll_loss(log_probs, batch.target, {}, at::Reduction::Sum);
-  return {sum, batch.input.size(0)};
-}
+LossOutput Vit::loss(const Batch& batch) { return classifier_loss(forward(batch.input), batch.target); }
 
-at::Tensor Vit::predict(const Batch& batch) { return at::log_softmax(forward(batch.input).to(at::kFloat), -1); }
+at::Tensor Vit::predict(const Batch& batch) { return class_log_probs(forward(batch.input)); }
 
 double Vit::forward_flops(const Batch& batch, bool dense_attention) const {
   const auto& c = config_;

@@ -91,8 +91,10 @@ TEST_CASE("incremental decoding with a key/value cache gives the logits of one f
   models::DecoderConfig adaptive = alibi;  // adaptive input and softmax (WikiText-103)
   adaptive.adaptive_cutoffs = {10, 25};
   adaptive.tie_embeddings = true;
+  models::DecoderConfig llama = models::decoder_flavor("llama-tiny");  // RoPE, GQA, RMSNorm, SwiGLU, no biases
+  llama.vocab_size = 40;
   const std::vector<std::pair<std::string, models::DecoderConfig>> configs{
-      {"alibi", alibi}, {"grid_2d + conditions", pixels}, {"adaptive", adaptive}};
+      {"alibi", alibi}, {"grid_2d + conditions", pixels}, {"adaptive", adaptive}, {"llama", llama}};
   for (const auto& [name, config] : configs) {
     INFO(name);
     torch::manual_seed(3);
