@@ -1,0 +1,34 @@
+// What a self-ensemble says about its own confidence (issue 22): calibration of class
+// predictions (expected calibration error, Brier score), the ensemble's predictive entropy and
+// mutual information (the members' disagreement), and the Spearman rank correlation that asks
+// whether a regression ensemble's spread predicts its error. Pure functions of tensors; the
+// evaluator feeds them. Entropies in nats.
+#pragma once
+#include <cstdint>
+
+#include <ATen/core/Tensor.h>
+
+namespace ssa::train {
+
+constexpr int64_t kCalibrationBins = 15;
+
+// probs: (N, K) predicted distributions, targets: (N) int64 class ids. Confidence is the top
+// probability, binned into `bins` equal bins of (0, 1] (right-closed, as Guo et al. 2017); the
+// ECE is the count-weighted mean over bins of |accuracy - mean confidence|.
+double expected_calibration_error(const at::Tensor& probs, const at::Tensor& targets, int64_t bins = kCalibrationBins);
+
+// The multi-class Brier score: mean over N of sum_k (p_k - [k == target])^2, in [0, 2].
+double brier_score(const at::Tensor& probs, const at::Tensor& targets);
+
+// member_probs: (M, N, K), the distributions of M ensemble members. The mean over N of the
+// entropy of the members' mean distribution ...
+double mean_predictive_entropy(const at::Tensor& member_probs);
+// ... and of the mutual information: that entropy minus the mean of the members' entropies (>= 0;
+// 0 when the members agree).
+double mutual_information(const at::Tensor& member_probs);
+
+// Spearman's rank correlation of two (N) series: Pearson's correlation of their ranks, ties
+// given their average rank. 0 when either series is constant.
+double spearman_correlation(const at::Tensor& a, const at::Tensor& b);
+
+}  // namespace ssa::train
