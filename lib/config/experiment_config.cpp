@@ -46,8 +46,9 @@ void validate_model(const ExperimentConfig& c, const models::DataFacts& facts, c
 }
 
 // Image transforms that belong to one pipeline.
-void validate_augment(const ExperimentConfig& c, const FailFn& fail) {
-  if (!data::distaug_families(c.data.augment.distaug).empty() && task_of(c) != data::Task::kImageGeneration) {
+void validate_augment(const ExperimentConfig& c, const models::DataFacts& facts, const FailFn& fail) {
+  const auto task = models::find_family(c.model.type).task(c.model.settings, facts);
+  if (!facts.distaug.empty() && task != data::Task::kImageGeneration) {
     fail("data.augment.distaug", "is for pixel generation (the decoder on fashion_mnist or cifar10)");
   }
   if (c.data.dataset == data::DatasetKind::kImageNet && c.data.augment.crop_padding > 0) {
@@ -61,8 +62,9 @@ void validate(const ExperimentConfig& c, const ReadContext& ctx) {
     const auto it = ctx.located.find(key);
     ctx.fail(it != ctx.located.end() ? it->second : ctx.source, key, problem);
   };
-  validate_model(c, data_facts(c), fail);
-  validate_augment(c, fail);
+  const auto facts = data_facts(c);
+  validate_model(c, facts, fail);
+  validate_augment(c, facts, fail);
   if (c.data.train_images > 0 && !data::in_memory_images(c.data.dataset)) {
     fail("data.train_images", "applies to fashion_mnist and cifar10 only");
   }
