@@ -54,6 +54,8 @@ CLI::App* add_eval(CLI::App& app, CommandLine& cli) {
   auto* eval = app.add_subcommand("eval", "evaluate a checkpoint on the validation split");
   eval->add_option("--checkpoint", cli.checkpoint, "checkpoint or run directory")->required();
   eval->add_option("--table", cli.table_path, "write metric vs ensemble size as markdown");
+  eval->add_option("--per-example", cli.per_example_path,
+                   "write one CSV row per scored target: target, dense and ensemble prediction, spread");
   add_config_arguments(*eval, cli);
   return eval;
 }
@@ -113,7 +115,7 @@ int main(int argc, char** argv) {
       "ssa-train: train transformers with Stochastically Subsampled self-Attention.\n"
       "  ssa-train CONFIG.yaml [key=value ...]   train, or resume in the same run directory\n"
       "  ssa-train check CONFIG.yaml [key=value ...]\n"
-      "  ssa-train eval CONFIG.yaml --checkpoint PATH [--table FILE.md] [key=value ...]\n"
+      "  ssa-train eval CONFIG.yaml --checkpoint PATH [--table FILE.md] [--per-example FILE.csv] [key=value ...]\n"
       "  ssa-train sample CONFIG.yaml --checkpoint PATH [--prompt TEXT] [--length N] [--out FILE]\n"
       "  ssa-train inspect-sampling CONFIG.yaml --layer K --samples N --out FILE.csv\n"
       "  ssa-train prepare-data enwik8|wikitext-103|sentencepiece --input PATH --out DIR"};

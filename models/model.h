@@ -20,9 +20,9 @@ struct LossOutput {
 
 // What predict() returns, which decides how the evaluator scores and ensembles it.
 enum class Prediction {
-  kTargetLogProbs,  // (B, T) log p(target) per position: language models, pixel generation
-  kClassLogProbs,   // (B, K) log-probabilities over classes: classification
-  kValues,          // (B) predicted values: regression
+  kTokenLogProbs,  // (B, T, V) log-probabilities over the vocabulary per position: language models, pixels
+  kClassLogProbs,  // (B, K) log-probabilities over classes: classification
+  kValues,         // (B) predicted values: regression
 };
 
 class Model : public torch::nn::Module {

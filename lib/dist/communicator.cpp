@@ -232,6 +232,24 @@ std::vector<at::Tensor> Communicator::all_gather(const at::Tensor& tensor) {
   return outputs[0];
 }
 
+std::vector<at::Tensor> Communicator::all_gather_varying(const at::Tensor& values) {
+  const auto flat = values.reshape({-1});
+  if (!backend_) return {flat.clone()};
+  const auto counts = all_gather(at::full({1}, flat.numel(), flat.options().dtype(at::kLong)));  // (1) per rank
+  int64_t most = 0;
+  for (const auto& c : counts) most = std::max(most, c.item<int64_t>());
+  const auto gathered = all_gather(at::cat({flat, at::zeros({most - flat.numel()}, flat.options())}));  // (most)
+  std::vector<at::Tensor> parts;
+  for (size_t r = 0; r < gathered.size(); ++r) parts.push_back(gathered[r].slice(0, 0, counts[r].item<int64_t>()));
+  return parts;
+}
+
+at::Tensor Communicator::all_gather_rows(const at::Tensor& rows) {
+  auto shape = rows.sizes().vec();
+  shape[0] = -1;
+  return at::cat(all_gather_varying(rows)).reshape(shape);
+}
+
 void Communicator::barrier() {
   if (!backend_) return;
   run_collective(*backend_, device_, launch_, timeout_, "barrier", [&](auto& pg) { return pg.barrier(); });

@@ -43,6 +43,7 @@ class Communicator {
   int world_size() const { return launch_.world_size; }
   bool is_main() const { return launch_.rank == 0; }
   const LaunchInfo& launch() const { return launch_; }
+  const c10::Device& device() const { return device_; }  // where collective tensors live
 
   void all_reduce_sum(std::vector<at::Tensor>& tensors);  // in place
   // Starts an in-place sum and returns at once; the tensors must stay alive until wait(). Ranks
@@ -56,6 +57,10 @@ class Communicator {
   double agree_max(double value);
   void broadcast_from_main(std::vector<at::Tensor>& tensors);    // in place
   std::vector<at::Tensor> all_gather(const at::Tensor& tensor);  // same shape on every rank
+  // values: any shape, its number of elements differing by rank -> every rank's values, flat.
+  std::vector<at::Tensor> all_gather_varying(const at::Tensor& values);
+  // rows: (R_r, C) with R_r differing by rank -> (sum of R_r, C), rank 0's rows first.
+  at::Tensor all_gather_rows(const at::Tensor& rows);
   void barrier();
 
   struct Backend;  // opaque: the c10d store and process group

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <limits>
+#include <mutex>
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -58,6 +59,11 @@ SourceSample SourceSampler::local(int64_t length, int64_t windows, double sigma)
 at::Tensor SourceSampler::state() const { return generator_.get_state(); }
 
 void SourceSampler::set_state(const at::Tensor& state) { generator_.set_state(state); }
+
+void SourceSampler::reseed(uint64_t seed) {
+  std::lock_guard<std::mutex> lock(generator_.mutex());
+  generator_.set_current_seed(seed);
+}
 
 SourceSample dense_sample(int64_t length) { return {at::arange(length, at::kLong).unsqueeze(0), 1}; }
 

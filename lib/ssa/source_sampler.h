@@ -49,6 +49,8 @@ class SourceSampler {
 
   at::Tensor state() const;  // generator state, for checkpoints
   void set_state(const at::Tensor& state);
+  // Restarts the generator from `seed`: evaluation seeds each ensemble member's draws this way.
+  void reseed(uint64_t seed);
   // The generator itself, for samplers of other shapes (graph_sampling.h) that share its
   // checkpointed, per-rank state.
   at::Generator& generator() { return generator_; }

@@ -2,8 +2,10 @@
 #include "lib/train/commands.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -43,21 +45,43 @@ config::ExperimentConfig load_to_run(const CommandLine& cli) {
   return config;
 }
 
-// The paper's Fig. 7 as a table: validation metrics vs the number of ensembled SSA samples.
+// The paper's Fig. 7 as a table: validation metrics vs the number of ensembled SSA samples. The
+// columns are the largest ensemble's metrics; those dense attention has no value for stay empty.
 std::string ensemble_table_markdown(const EvalResult& r) {
+  const Score& widest = r.ensemble.empty() ? r.dense : r.ensemble.back().score;
   std::string header = "| samples | loss |", rule = "|---:|---:|";
-  for (const auto& [name, value] : r.dense.metrics) {
+  for (const auto& [name, value] : widest.metrics) {
     header += " " + name + " |";
     rule += "---:|";
   }
-  const auto row = [](const std::string& label, const Score& s) {
+  const auto row = [&](const std::string& label, const Score& s) {
     std::string line = fmt::format("| {} | {:.4f} |", label, s.loss);
-    for (const auto& [name, value] : s.metrics) line += fmt::format(" {:.4f} |", value);
+    for (const auto& column : widest.metrics) {
+      const double value = s.metric(column.first);
+      line += std::isnan(value) ? " |" : fmt::format(" {:.4f} |", value);
+    }
     return line + "\n";
   };
   std::string table = header + "\n" + rule + "\n" + row("dense", r.dense);
   for (const auto& p : r.ensemble) table += row(std::to_string(p.samples), p.score);
   return table;
+}
+
+// eval --per-example: the rows of EvalResult::examples as CSV; NaN (no ensemble) is an empty field.
+std::string per_example_csv(models::Prediction kind, const ExampleRows& rows) {
+  std::string csv = join(example_columns(kind), ",") + "\n";
+  const auto table = rows.contiguous();
+  const auto* p = table.data_ptr<double>();
+  for (int64_t i = 0; i < table.size(0); ++i) {
+    for (int64_t j = 0; j < table.size(1); ++j) {
+      const double v = p[i * table.size(1) + j];
+      if (j > 0) csv += ',';
+      if (std::isnan(v)) continue;
+      csv += v == std::floor(v) && std::abs(v) < 1e15 ? fmt::format("{:.0f}", v) : fmt::format("{:.6g}", v);
+    }
+    csv += '\n';
+  }
+  return csv;
 }
 
 // (T, T) matrix as CSV: row i = target, column j = source.
@@ -104,17 +128,25 @@ data::TaskData load_data_on_every_rank(const config::ExperimentConfig& config, d
   return data;
 }
 
+// The ranks of this job (one process when no launcher started it), rank 0 the only one to log
+// below warnings.
+std::unique_ptr<dist::Communicator> connect_ranks(const config::ExperimentConfig& config) {
+  const auto launch = dist::discover_launch();
+  if (launch.rank != 0) spdlog::set_level(spdlog::level::warn);  // rank 0 speaks for the job
+  if (!launch.warning.empty()) spdlog::warn("{}", launch.warning);
+  return std::make_unique<dist::Communicator>(
+      launch, resolve_device(config.run, launch.local_rank),
+      std::chrono::milliseconds(static_cast<int64_t>(config.dist.timeout_s * 1000)),
+      std::chrono::milliseconds(static_cast<int64_t>(config.dist.load_timeout_s * 1000)));
+}
+
 }  // namespace
 
 int command_train(const CommandLine& cli) {
   install_stop_handlers();  // a stop signal during the data load counts, after the first step
   const auto config = load_to_run(cli);
-  const auto launch = dist::discover_launch();
-  if (launch.rank != 0) spdlog::set_level(spdlog::level::warn);  // rank 0 speaks for the job
-  if (!launch.warning.empty()) spdlog::warn("{}", launch.warning);
-  dist::Communicator comm(launch, resolve_device(config.run, launch.local_rank),
-                          std::chrono::milliseconds(static_cast<int64_t>(config.dist.timeout_s * 1000)),
-                          std::chrono::milliseconds(static_cast<int64_t>(config.dist.load_timeout_s * 1000)));
+  const auto connection = connect_ranks(config);
+  dist::Communicator& comm = *connection;
   apply_run_settings(config.run);
   const std::string root = run_dir_for(config, cli.config_path);
   dist::run_agreeing(comm, "checking " + root, [&] {
@@ -142,33 +174,47 @@ int command_check(const CommandLine& cli) {
   return static_cast<int>(ExitCode::kOk);
 }
 
-int command_eval(const CommandLine& cli) {
-  const auto config = load_to_run(cli);
-  apply_run_settings(config.run);
-  const at::Device device = resolve_device(config.run);
-  const data::TaskData data = load_data(config);
-  auto model = models::build_model(config.model, 0);
-  TrainState state;
-  const std::string checkpoint = resolve_checkpoint(cli.checkpoint);
-  load_checkpoint(checkpoint, {*model, nullptr, state});
-  model->to(device);
-  const EvalResult r = evaluate(*model, *data.valid, config::task_of(config), config.eval, device);
+namespace {
+
+// eval's output on stdout: one JSON line for dense attention, then one per ensemble size.
+std::string eval_lines(const EvalResult& r, const std::string& checkpoint, int64_t step, int64_t context) {
   const auto score_line = [&](const std::string& mode, int64_t samples, const Score& score) {
     JsonLine line;
     line.add("checkpoint", checkpoint)
-        .add("step", state.step)
+        .add("step", step)
         .add("split", "valid")
         .add("mode", mode)
         .add("samples", samples)
-        .add("context", config.eval.context)
+        .add("context", context)
         .add("loss", score.loss);
     for (const auto& [name, value] : score.metrics) line.add(name, value);
     return line.add("targets", r.targets).str();
   };
   std::string lines = score_line("dense", 0, r.dense) + "\n";
   for (const auto& point : r.ensemble) lines += score_line("ensemble", point.samples, point.score) + "\n";
-  std::printf("%s", lines.c_str());
+  return lines;
+}
+
+}  // namespace
+
+int command_eval(const CommandLine& cli) {
+  const auto config = load_to_run(cli);
+  const auto connection = connect_ranks(config);
+  dist::Communicator& comm = *connection;
+  apply_run_settings(config.run);
+  const data::TaskData data = load_data_on_every_rank(config, comm);
+  auto model = models::build_model(config.model, 0);
+  TrainState state;
+  const std::string checkpoint = resolve_checkpoint(cli.checkpoint);
+  dist::run_agreeing(comm, "loading " + checkpoint, [&] { load_checkpoint(checkpoint, {*model, nullptr, state}); });
+  model->to(comm.device());
+  const EvalPlan plan{ensemble_seed(config.run.seed), !cli.per_example_path.empty()};
+  const EvalResult r = evaluate(*model, *data.valid, config::task_of(config), config.eval, comm.device(), comm, plan);
+  if (!comm.is_main()) return static_cast<int>(ExitCode::kOk);  // rank 0 reports for the job
+  std::printf("%s", eval_lines(r, checkpoint, state.step, config.eval.context).c_str());
   if (!cli.table_path.empty()) replace_file_atomically(cli.table_path, ensemble_table_markdown(r));
+  if (plan.per_example)
+    replace_file_atomically(cli.per_example_path, per_example_csv(model->prediction_kind(), r.examples));
   return static_cast<int>(ExitCode::kOk);
 }
 

@@ -16,6 +16,7 @@ struct CommandLine {
   std::vector<std::string> overrides;  // "dotted.key=value"
   std::string checkpoint;              // eval: a checkpoint directory or a run directory
   std::string table_path;              // eval: optional markdown table of metric vs samples
+  std::string per_example_path;        // eval: optional CSV, one row per scored target
   int64_t layer = 0;                   // inspect-sampling: layer index (0 = first)
   int64_t samples = 1000;              // inspect-sampling: draws to average
   std::string out_path;                // inspect-sampling: CSV output; sample: the image (or text) file

@@ -23,6 +23,7 @@ const std::map<std::string, Amount>& fault_kinds() {
                                                       {"free_space", Amount::kRequired},
                                                       {"diverge", Amount::kNone},
                                                       {"kill", Amount::kNone},
+                                                      {"eval_kill", Amount::kNone},
                                                       {"slow_load", Amount::kRequired}};
   return kinds;
 }

@@ -17,6 +17,8 @@
 //                                  backward, before the gradient all-reduce and the optimizer step)
 //   SSA_FAULT="slow_load@0/3000:1" rank 1 takes 3000 ms longer to load the data (step 0: before
 //                                  training), as a rank on a slower node or file system would
+//   SSA_FAULT="eval_kill@3:1"      rank 1 SIGKILLs itself as it starts validation batch 3 (the
+//                                  third batch overall, counted from 1), in training or in eval
 // Grammar: kind@step[/amount][:rank] (amount: bytes, attempts for save_flaky, milliseconds for
 // slow_load). Several faults: comma-separated. A malformed value is a ConfigError naming SSA_FAULT.
 #pragma once

@@ -383,7 +383,8 @@ void Trainer::record_step(const StepStats& stats, double lr) {
 }
 
 void Trainer::validate() {
-  const EvalResult r = evaluate(*model_, *data_.valid, config::task_of(config_), config_.eval, device_);
+  const EvalResult r = evaluate(*model_, *data_.valid, config::task_of(config_), config_.eval, device_, comm_,
+                                {ensemble_seed(config_.run.seed)});  // this rank's share of the batches
   state_.best_valid_loss = std::min(state_.best_valid_loss, r.dense.loss);
   JsonLine line;
   line.add("step", state_.step).add("event", "eval").add("phase", phases_->phase(phase_).name);

@@ -40,22 +40,41 @@ void check_classes(const at::Tensor& probs, const at::Tensor& targets) {
 }  // namespace
 
 double expected_calibration_error(const at::Tensor& probs, const at::Tensor& targets, int64_t bins) {
+  return calibration_error_of_sums(calibration_bin_sums(probs, targets, bins));
+}
+
+at::Tensor calibration_bin_sums(const at::Tensor& probs, const at::Tensor& targets, int64_t bins) {
   check_classes(probs, targets);
   const auto [confidence, predicted] = probs.to(at::kDouble).max(1);                                         // (N), (N)
-  const auto correct = predicted.eq(targets).to(at::kDouble);                                                // (N)
+  const auto correct = predicted.eq(targets.to(predicted.device())).to(at::kDouble);                         // (N)
   const auto bin = (confidence * static_cast<double>(bins)).ceil().sub(1).clamp(0, bins - 1).to(at::kLong);  // (N)
-  const auto count = at::zeros({bins}, at::kDouble).index_add_(0, bin, at::ones_like(confidence));
-  const auto confidence_sum = at::zeros({bins}, at::kDouble).index_add_(0, bin, confidence);
-  const auto correct_sum = at::zeros({bins}, at::kDouble).index_add_(0, bin, correct);
+  const auto columns = at::stack({at::ones_like(confidence), confidence, correct}, 1);                       // (N, 3)
+  return at::zeros({bins, 3}, columns.options()).index_add_(0, bin, columns);  // (bins, 3)
+}
+
+double calibration_error_of_sums(const at::Tensor& bin_sums) {
+  const auto sums = bin_sums.to(at::kCPU, at::kDouble);  // (bins, 3)
+  const double count = sums.select(1, 0).sum().item<double>();
   // sum_b (n_b / N) |acc_b - conf_b| = sum_b |correct_b - confidence_b| / N
-  return (correct_sum - confidence_sum).abs().sum().item<double>() / static_cast<double>(probs.size(0));
+  const double gap = (sums.select(1, 2) - sums.select(1, 1)).abs().sum().item<double>();
+  return count > 0 ? gap / count : 0.0;
 }
 
 double brier_score(const at::Tensor& probs, const at::Tensor& targets) {
   check_classes(probs, targets);
-  const auto p = probs.to(at::kDouble);
-  const auto one_hot = at::zeros_like(p).scatter_(1, targets.unsqueeze(1), 1.0);  // (N, K)
-  return (p - one_hot).pow(2).sum(1).mean().item<double>();
+  return brier_terms(probs.to(at::kDouble).clamp_min(1e-300).log(), targets).mean().item<double>();
+}
+
+at::Tensor brier_terms(const at::Tensor& log_probs, const at::Tensor& targets) {
+  check_classes(log_probs, targets);
+  const auto p = log_probs.to(at::kDouble).exp();                                     // (N, K)
+  const auto p_target = p.gather(1, targets.to(p.device()).unsqueeze(1)).squeeze(1);  // (N)
+  return p.pow(2).sum(1) - 2 * p_target + 1;                                          // sum_k (p_k - [k == target])^2
+}
+
+at::Tensor entropy_of_log_probs(const at::Tensor& log_probs) {
+  const auto lp = log_probs.to(at::kDouble);
+  return -(lp.exp() * lp.clamp_min(-1e300)).sum(-1);  // p = 0 gives 0 * finite = 0
 }
 
 double mean_predictive_entropy(const at::Tensor& member_probs) {

@@ -16,9 +16,18 @@ constexpr int64_t kCalibrationBins = 15;
 // probability, binned into `bins` equal bins of (0, 1] (right-closed, as Guo et al. 2017); the
 // ECE is the count-weighted mean over bins of |accuracy - mean confidence|.
 double expected_calibration_error(const at::Tensor& probs, const at::Tensor& targets, int64_t bins = kCalibrationBins);
+// The same in two halves, for sums over batches and ranks: (bins, 3) float64 per-bin sums of
+// [count, confidence, correct], which add, and the ECE of such sums.
+at::Tensor calibration_bin_sums(const at::Tensor& probs, const at::Tensor& targets, int64_t bins = kCalibrationBins);
+double calibration_error_of_sums(const at::Tensor& bin_sums);
 
-// The multi-class Brier score: mean over N of sum_k (p_k - [k == target])^2, in [0, 2].
+// The multi-class Brier score: mean over N of sum_k (p_k - [k == target])^2, in [0, 2] ...
 double brier_score(const at::Tensor& probs, const at::Tensor& targets);
+// ... and its (N) float64 terms, from (N, K) log-probabilities.
+at::Tensor brier_terms(const at::Tensor& log_probs, const at::Tensor& targets);
+
+// (..., K) log-probabilities -> (...) float64 entropies in nats (0 log 0 = 0).
+at::Tensor entropy_of_log_probs(const at::Tensor& log_probs);
 
 // member_probs: (M, N, K), the distributions of M ensemble members. The mean over N of the
 // entropy of the members' mean distribution ...

@@ -192,18 +192,18 @@ at::Tensor Decoder::forward(const at::Tensor& tokens, const at::Tensor& conditio
 }
 
 at::Tensor Decoder::predict(const Batch& batch) {
-  if (adaptive()) {
-    const auto x = features(batch.input, batch.condition);  // (B, T, C)
-    return adaptive_softmax_->target_log_probs(x.reshape({-1, x.size(-1)}), batch.target.reshape({-1}))
-        .reshape(batch.target.sizes());  // (B, T)
-  }
-  const auto log_probs = at::log_softmax(forward(batch.input, batch.condition).to(at::kFloat), -1);  // (B, T, V)
-  return log_probs.gather(-1, batch.target.unsqueeze(-1)).squeeze(-1);                               // (B, T)
+  const auto out = forward(batch.input, batch.condition).to(at::kFloat);  // (B, T, V)
+  return adaptive() ? out : at::log_softmax(out, -1);                     // the adaptive softmax gives log-probs
 }
 
 LossOutput Decoder::loss(const Batch& batch) {
-  if (adaptive()) return {-predict(batch).sum(), batch.target.numel()};  // exact NLL, only the targets' tails
-  const auto logits = forward(batch.input, batch.condition);             // (B, T, V)
+  if (adaptive()) {                                         // exact NLL from only the targets' tails
+    const auto x = features(batch.input, batch.condition);  // (B, T, C)
+    const auto target_log_probs = adaptive_softmax_->target_log_probs(x.reshape({-1, x.size(-1)}),
+                                                                      batch.target.reshape({-1}));  // (B * T)
+    return {-target_log_probs.sum(), batch.target.numel()};
+  }
+  const auto logits = forward(batch.input, batch.condition);  // (B, T, V)
   const auto nll = F::cross_entropy(logits.reshape({-1, logits.size(-1)}).to(at::kFloat), batch.target.reshape({-1}),
                                     F::CrossEntropyFuncOptions().reduction(torch::kSum));
   return {nll, batch.target.numel()};

@@ -68,7 +68,7 @@ class Decoder : public Model {
   at::Tensor features(const at::Tensor& tokens, const at::Tensor& condition = {}, DecoderCache* cache = nullptr);
 
   LossOutput loss(const Batch& batch) override;
-  Prediction prediction_kind() const override { return Prediction::kTargetLogProbs; }
+  Prediction prediction_kind() const override { return Prediction::kTokenLogProbs; }
   at::Tensor predict(const Batch& batch) override;
   double forward_flops(const Batch& batch, bool dense_attention) const override;
   void set_attention_mode(attn::AttentionMode mode) override;

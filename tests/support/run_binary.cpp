@@ -168,7 +168,8 @@ std::vector<std::string> metrics_fingerprint(const std::string& run_dir) {
   for (const auto& l : metrics_lines(run_dir)) {
     std::string line;
     for (const char* key :
-         {"step", "event", "phase", "loss", "grad_norm", "valid_loss", "valid_accuracy", "ensemble_valid_loss"}) {
+         {"step", "event", "phase", "loss", "grad_norm", "valid_loss", "valid_accuracy", "valid_ece",
+          "ensemble_valid_loss", "ensemble_valid_mutual_information", "ensemble_valid_std_error_spearman"}) {
       line += json_field(l, key) + " ";
     }
     out.push_back(line);

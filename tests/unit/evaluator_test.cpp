@@ -1,6 +1,7 @@
 // Evaluation: sliding windows score every target exactly once with the promised context
 // (fairseq semantics), sliding evaluation matches a brute-force per-token oracle, a 1-sample
-// ensemble with SSA off equals dense evaluation, and evaluation leaves training state untouched.
+// ensemble with SSA off equals dense evaluation, evaluation leaves training state untouched, ensembles report the
+// uncertainty of their averaged members, per-example rows and seeded member draws.
 #include "tests/support/catch.h"
 
 #include <cmath>
@@ -10,6 +11,7 @@
 
 #include "lib/data/text_datasets.h"
 #include "lib/train/evaluator.h"
+#include "lib/train/uncertainty.h"
 #include "models/decoder/decoder.h"
 
 using namespace ssa;
@@ -89,7 +91,7 @@ TEST_CASE("sliding evaluation equals the brute-force per-token oracle", "[eval][
     const int64_t start = std::max<int64_t>(0, p - kT);
     const int64_t pos = p <= kT ? p - 1 : kT - 1;  // position of the prediction inside the window
     const data::Batch b{s.slice(0, start, start + kT).unsqueeze(0), s.slice(0, start + 1, start + kT + 1).unsqueeze(0)};
-    nll -= model->predict(b)[0][pos].item<double>();
+    nll -= model->predict(b)[0][pos][b.target[0][pos].item<int64_t>()].item<double>();
   }
   REQUIRE(r.dense.loss == Approx(nll / 29).epsilon(1e-5));
   REQUIRE(r.dense.metric("perplexity") == Approx(std::exp(nll / 29)).epsilon(1e-5));
@@ -195,4 +197,77 @@ TEST_CASE("classification ensembles average probabilities: accuracy is of the av
   CHECK(r.ensemble.back().score.loss == Approx(nll).epsilon(1e-5));
   CHECK(r.ensemble.back().score.metric("accuracy") == Approx(accuracy));
   CHECK(r.dense.loss == Approx(std::log(3.0)).epsilon(1e-6));  // uniform dense prediction
+}
+
+TEST_CASE("ensemble calibration, entropy and mutual information are those of the averaged members",
+          "[eval][ensemble][uncertainty]") {
+  DrawingModel model(models::Prediction::kClassLogProbs);
+  EvalConfig c = eval_config(0, 2);
+  c.batch_size = 4;
+  const auto r = train::evaluate(model, FourExamples(false), data::Task::kImageClassification, c, at::kCPU);
+  const auto members =
+      at::stack({at::softmax(model.members[1] * 4, 1), at::softmax(model.members[2] * 4, 1)}).to(at::kDouble);  // (2, 4, 3)
+  const auto target = at::tensor(std::vector<int64_t>{0, 1, 2, 0}, at::kLong);
+  const auto& e = r.ensemble.back().score;
+  CHECK(e.metric("ece") == Approx(train::expected_calibration_error(members.mean(0), target)));
+  CHECK(e.metric("brier") == Approx(train::brier_score(members.mean(0), target)));
+  CHECK(e.metric("entropy") == Approx(train::mean_predictive_entropy(members)));
+  CHECK(e.metric("mutual_information") == Approx(train::mutual_information(members)));
+  CHECK(r.dense.metric("entropy") == Approx(std::log(3.0)));  // uniform: sum (1/3)^2 - 2/3 + 1
+  CHECK(r.dense.metric("brier") == Approx(2.0 / 3.0));
+}
+
+namespace {
+
+// (M, N) member values -> (N) their standard deviation over the M members (divided by M).
+at::Tensor population_std(const at::Tensor& values) { return (values - values.mean(0)).pow(2).mean(0).sqrt(); }
+
+}  // namespace
+
+TEST_CASE("regression ensembles report the members' spread and its rank correlation with the error",
+          "[eval][ensemble][uncertainty]") {
+  DrawingModel model(models::Prediction::kValues);
+  EvalConfig c = eval_config(0, 3);
+  c.batch_size = 4;
+  const auto r = train::evaluate(model, FourExamples(true), data::Task::kGraphRegression, c, at::kCPU);
+  const auto values = at::stack({model.members[1], model.members[2], model.members[3]}).select(2, 0).to(at::kDouble);
+  const auto std = population_std(values);  // (4)
+  const auto error = (values.mean(0) - at::tensor({0.0, 1.0, 2.0, 0.0}, at::kDouble)).abs();
+  const auto& e = r.ensemble.back().score;
+  CHECK(e.metric("std") == Approx(std.mean().item<double>()));
+  CHECK(e.metric("std_error_spearman") == Approx(train::spearman_correlation(std, error)));
+  CHECK(std::isnan(r.dense.metric("std")));
+}
+
+TEST_CASE("per-example rows: one per target in dataset order, over uneven batches", "[eval][ensemble]") {
+  DrawingModel model(models::Prediction::kValues);
+  EvalConfig c = eval_config(0, 2);  // batches of 3: examples 0-2, then 3
+  const auto r = train::evaluate(model, FourExamples(true), data::Task::kGraphRegression, c, at::kCPU, {7, true});
+  REQUIRE(r.examples.sizes() == std::vector<int64_t>{4, 6});
+  REQUIRE(train::example_columns(models::Prediction::kValues).size() == 6);
+  CHECK(at::equal(r.examples.select(1, 0), at::arange(4, at::kDouble)));                     // example
+  CHECK(at::equal(r.examples.select(1, 2), at::tensor({0.0, 1.0, 2.0, 0.0}, at::kDouble)));  // target
+  CHECK(at::equal(r.examples.select(1, 3), at::zeros({4}, at::kDouble)));                    // dense predicts 0
+  // Batch 0's members are predictions 1 and 2, batch 1's are 4 and 5 (3 is its dense pass).
+  const auto batch0 = at::stack({model.members[1], model.members[2]}).select(2, 0).to(at::kDouble);  // (2, 3)
+  CHECK(r.examples[1][4].item<double>() == Approx(batch0.mean(0)[1].item<double>()));
+  CHECK(r.examples[1][5].item<double>() == Approx(population_std(batch0)[1].item<double>()));
+}
+
+TEST_CASE("member k's draws on batch b depend on (ensemble seed, b, k) alone", "[eval][ensemble]") {
+  const auto draws = [](uint64_t seed, int64_t batches) {
+    DrawingModel model(models::Prediction::kValues);
+    EvalConfig c = eval_config(0, 2);
+    c.batch_size = 2;
+    c.batches = batches;
+    train::evaluate(model, FourExamples(true), data::Task::kGraphRegression, c, at::kCPU, {seed, false});
+    return model.members;  // dense, member 0, member 1 per batch
+  };
+  const auto both = draws(7, 0), first = draws(7, 1), other_seed = draws(8, 0);
+  REQUIRE(both.size() == 6);
+  REQUIRE(first.size() == 3);
+  for (size_t i = 0; i < 3; ++i) CHECK(at::equal(both[i], first[i]));  // later batches change nothing
+  CHECK_FALSE(at::equal(both[1], both[2]));                            // members differ
+  CHECK_FALSE(at::equal(both[1], both[4]));                            // batches differ
+  CHECK_FALSE(at::equal(both[1], other_seed[1]));                      // the seed matters
 }

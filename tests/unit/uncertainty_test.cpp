@@ -53,3 +53,24 @@ TEST_CASE("Spearman: Pearson of ranks, ties at their average rank", "[uncertaint
   CHECK(spearman_correlation(at::tensor({1.0, 2.0, 2.0, 3.0}, at::kDouble), up) == Approx(4.5 / std::sqrt(22.5)));
   CHECK(spearman_correlation(at::ones({4}, at::kDouble), up) == 0.0);
 }
+
+TEST_CASE("calibration bin sums add over batches: the ECE of the summed halves is the whole's", "[uncertainty]") {
+  const auto halves = calibration_bin_sums(kProbs.slice(0, 0, 2), kTargets.slice(0, 0, 2)) +
+                      calibration_bin_sums(kProbs.slice(0, 2), kTargets.slice(0, 2));  // (15, 3)
+  CHECK(halves.select(1, 0).sum().item<double>() == 4.0);
+  CHECK(halves[13][0].item<double>() == 2.0);  // the two 0.9s in (13/15, 14/15]
+  CHECK(halves[13][2].item<double>() == 1.0);  // one of them right
+  CHECK(calibration_error_of_sums(halves) == Approx(expected_calibration_error(kProbs, kTargets)));
+  CHECK(calibration_error_of_sums(at::zeros({15, 3}, at::kDouble)) == 0.0);  // nothing scored
+}
+
+TEST_CASE("Brier terms from log-probabilities, and entropies with zero probabilities", "[uncertainty]") {
+  const auto terms = brier_terms(kProbs.log(), kTargets);  // (4)
+  CHECK(terms[0].item<double>() == Approx(0.02));
+  CHECK(terms[1].item<double>() == Approx(1.62));
+  CHECK(terms[3].item<double>() == Approx(0.32));
+  const auto sure_and_unsure = at::tensor({1.0, 0.0, 0.5, 0.5}, at::kDouble).view({2, 2}).log();  // log 0 = -inf
+  const auto h = entropy_of_log_probs(sure_and_unsure);
+  CHECK(h[0].item<double>() == 0.0);
+  CHECK(h[1].item<double>() == Approx(std::log(2.0)));
+}
