@@ -65,16 +65,18 @@ class MemberAccumulator {
  public:
   explicit MemberAccumulator(Prediction kind) : kind_(kind) {}
   void add(const at::Tensor& member) {
-    if (kind_ == Prediction::kValues)
-      return merge_values(1, member.to(at::kDouble), at::zeros_like(member, at::kDouble));
-    merge_distributions(1, member, entropy_of_log_probs(member));
+    if (kind_ == Prediction::kValues) {
+      merge_values(1, member.to(at::kDouble), at::zeros_like(member, at::kDouble));
+    } else {
+      merge_distributions(1, member, entropy_of_log_probs(member));
+    }
   }
   // The state as flat float64 [members, then per row: log-sums (K) or mean, then entropy or
   // squares], for another rank; empty before the first member.
   at::Tensor flat() const {
     if (n_ == 0) return at::zeros({0}, at::kDouble);
     const auto first = kind_ == Prediction::kValues ? mean_ : sum_.to(at::kDouble).reshape({-1});
-    return at::cat({at::full({1}, static_cast<double>(n_), at::kDouble), first, second_});
+    return at::cat({at::full({1}, static_cast<double>(n_), second_.options()), first, second_});
   }
   // Merges another accumulator's flat() state over the same `rows` targets.
   void merge(const at::Tensor& flat, int64_t rows) {
