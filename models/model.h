@@ -20,7 +20,9 @@ struct LossOutput {
 
 // What predict() returns, which decides how the evaluator scores and ensembles it.
 enum class Prediction {
-  kTokenLogProbs,  // (B, T, V) log-probabilities over the vocabulary per position: language models, pixels
+  // (N, V) log-probabilities over the vocabulary at the N scored positions (Batch::target_mask,
+  // row-major; all B x T when undefined): language models, pixel generation
+  kTokenLogProbs,
   kClassLogProbs,  // (B, K) log-probabilities over classes: classification
   kValues,         // (B) predicted values: regression
 };

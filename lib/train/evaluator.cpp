@@ -43,13 +43,13 @@ TargetRows rows_of(Prediction kind, const at::Tensor& prediction, const data::Ba
     const auto example = at::arange(first, first + target.size(0), at::kLong);
     return {prediction, target, example, at::zeros_like(example)};
   }
-  const int64_t length = target.size(1), vocab = prediction.size(-1);  // prediction (B, T, V)
+  const int64_t length = target.size(1);  // prediction (N, V) at the scored positions
   const auto mask = batch.target_mask.defined() ? batch.target_mask.to(prediction.device())
                                                 : at::ones_like(target, at::kBool);  // (B, T)
   const auto scored = mask.reshape({-1}).nonzero().squeeze(1);                       // (N) flat positions
   const auto cpu = scored.to(at::kCPU);
-  return {prediction.reshape({-1, vocab}).index_select(0, scored), target.reshape({-1}).index_select(0, scored),
-          first + cpu.div(length, "floor"), cpu.remainder(length)};
+  return {prediction, target.reshape({-1}).index_select(0, scored), first + cpu.div(length, "floor"),
+          cpu.remainder(length)};
 }
 
 // What an ensemble of the members so far predicts, and how far its members spread.

@@ -181,19 +181,29 @@ at::Tensor Decoder::features(const at::Tensor& tokens, const at::Tensor& conditi
   return x;  // (B, T, C)
 }
 
-at::Tensor Decoder::forward(const at::Tensor& tokens, const at::Tensor& condition, DecoderCache* cache) {
-  const auto x = features(tokens, condition, cache);  // (B, T, C)
+at::Tensor Decoder::output_layer(const at::Tensor& x) {
   if (adaptive()) {
-    auto shape = tokens.sizes().vec();
-    shape.push_back(config_.vocab_size);
-    return adaptive_softmax_->log_probs(x.reshape({-1, x.size(-1)})).reshape(shape);  // (B, T, V)
+    auto shape = x.sizes().vec();
+    shape.back() = config_.vocab_size;
+    return adaptive_softmax_->log_probs(x.reshape({-1, x.size(-1)})).reshape(shape);  // (..., V)
   }
-  return config_.tie_embeddings ? at::matmul(x, embed_->weight.t()) : output_(x);  // (B, T, V)
+  return config_.tie_embeddings ? at::matmul(x, embed_->weight.t()) : output_(x);  // (..., V)
 }
 
+at::Tensor Decoder::forward(const at::Tensor& tokens, const at::Tensor& condition, DecoderCache* cache) {
+  return output_layer(features(tokens, condition, cache));  // (B, T, V)
+}
+
+// Only the scored positions reach the output layer: with sliding-window evaluation most of a
+// window is context, and B x T x V floats for a large vocabulary are gigabytes.
 at::Tensor Decoder::predict(const Batch& batch) {
-  const auto out = forward(batch.input, batch.condition).to(at::kFloat);  // (B, T, V)
-  return adaptive() ? out : at::log_softmax(out, -1);                     // the adaptive softmax gives log-probs
+  const auto x = features(batch.input, batch.condition);  // (B, T, C)
+  auto rows = x.reshape({-1, x.size(-1)});                // (B * T, C)
+  if (batch.target_mask.defined()) {
+    rows = rows.index_select(0, batch.target_mask.to(rows.device()).reshape({-1}).nonzero().squeeze(1));  // (N, C)
+  }
+  const auto out = output_layer(rows).to(at::kFloat);  // (N, V)
+  return adaptive() ? out : at::log_softmax(out, -1);  // the adaptive softmax gives log-probs
 }
 
 LossOutput Decoder::loss(const Batch& batch) {

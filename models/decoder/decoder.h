@@ -83,6 +83,8 @@ class Decoder : public Model {
   attn::AttentionBias block_bias(const DecoderBlockImpl& block) const;  // by model.position
   attn::BiasFn causal_grid_bias(const DecoderBlockImpl& block) const;
   bool adaptive() const { return !config_.adaptive_cutoffs.empty(); }
+  // (..., C) hidden states -> (..., V) logits; with the adaptive softmax, its log-probabilities.
+  at::Tensor output_layer(const at::Tensor& x);
 
   DecoderConfig config_;
   std::shared_ptr<attn::SourceSampler> sampler_;

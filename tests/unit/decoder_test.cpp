@@ -1,5 +1,6 @@
-// Decoder shapes, SSA wiring (dense in eval and in dense mode, one window = dense), parameter
-// counts against the formula, and the checkpoint key names (golden list).
+// Decoder shapes, predict at the scored positions only, SSA wiring (dense in eval and in dense
+// mode, one window = dense), parameter counts against the formula, and the checkpoint key names
+// (golden list).
 #include "tests/support/catch.h"
 
 #include <ATen/ATen.h>
@@ -32,6 +33,22 @@ TEST_CASE("decoder maps (B, T) tokens to (B, T, V) logits", "[decoder]") {
   Decoder d(tiny(4), 1);
   REQUIRE(d.forward(tokens(3, 16)).sizes() == at::IntArrayRef({3, 16, 50}));
   REQUIRE(d.last_attention_fraction() == Approx(0.25));
+}
+
+TEST_CASE("predict gives the log-probabilities of only the scored positions", "[decoder][eval]") {
+  torch::manual_seed(0);
+  Decoder d(tiny(4), 1);
+  d.eval();
+  d.set_attention_mode(attn::AttentionMode::kDense);
+  const auto input = tokens(2, 8);
+  auto mask = at::zeros({2, 8}, at::kBool);
+  mask.slice(1, 5) = true;  // the last 3 positions of each window, as a sliding evaluation scores
+  const data::Batch all{input, input}, masked{input, input, mask};
+  const auto full = at::log_softmax(d.forward(input), -1);  // (2, 8, 50)
+  CHECK(at::allclose(d.predict(all), full.reshape({16, 50}), 1e-5, 1e-6));
+  const auto rows = d.predict(masked);  // (6, 50): window 0's positions 5-7, then window 1's
+  REQUIRE(rows.sizes() == at::IntArrayRef({6, 50}));
+  CHECK(at::allclose(rows, full.slice(1, 5).reshape({6, 50}), 1e-5, 1e-6));
 }
 
 TEST_CASE("one SSA window and dense mode both equal dense attention", "[decoder][ssa]") {

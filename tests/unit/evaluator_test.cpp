@@ -91,7 +91,7 @@ TEST_CASE("sliding evaluation equals the brute-force per-token oracle", "[eval][
     const int64_t start = std::max<int64_t>(0, p - kT);
     const int64_t pos = p <= kT ? p - 1 : kT - 1;  // position of the prediction inside the window
     const data::Batch b{s.slice(0, start, start + kT).unsqueeze(0), s.slice(0, start + 1, start + kT + 1).unsqueeze(0)};
-    nll -= model->predict(b)[0][pos][b.target[0][pos].item<int64_t>()].item<double>();
+    nll -= model->predict(b)[pos][b.target[0][pos].item<int64_t>()].item<double>();  // (T, V): one window
   }
   REQUIRE(r.dense.loss == Approx(nll / 29).epsilon(1e-5));
   REQUIRE(r.dense.metric("perplexity") == Approx(std::exp(nll / 29)).epsilon(1e-5));
