@@ -183,38 +183,31 @@ TEST_CASE("regression ensembles average the members' values: the score is their 
   CHECK(r.ensemble[0].score.metric("mae") == Approx((model.members[1].select(1, 0) - target).abs().mean().item<double>()));
 }
 
-TEST_CASE("classification ensembles average probabilities: accuracy is of the averaged prediction",
-          "[eval][ensemble]") {
+TEST_CASE(
+    "classification ensembles average probabilities: accuracy, calibration, entropy and mutual "
+    "information are those of the averaged members",
+    "[eval][ensemble][uncertainty]") {
   DrawingModel model(models::Prediction::kClassLogProbs);
   EvalConfig c = eval_config(0, 2);
   c.batch_size = 4;
   const auto r = train::evaluate(model, FourExamples(false), data::Task::kImageClassification, c, at::kCPU);
-  REQUIRE(model.members.size() == 3);
-  const auto probs = (at::softmax(model.members[1] * 4, 1) + at::softmax(model.members[2] * 4, 1)) / 2;  // (4, 3)
+  REQUIRE(model.members.size() == 3);  // dense, then 2 members
+  const auto members =
+      at::stack({at::softmax(model.members[1] * 4, 1), at::softmax(model.members[2] * 4, 1)}).to(at::kDouble);  // (2, 4, 3)
+  const auto probs = members.mean(0);  // (4, 3)
   const auto target = at::tensor(std::vector<int64_t>{0, 1, 2, 0}, at::kLong);
   const double nll = -probs.log().gather(1, target.unsqueeze(1)).mean().item<double>();
   const double accuracy = probs.argmax(1).eq(target).to(at::kDouble).mean().item<double>();
-  CHECK(r.ensemble.back().score.loss == Approx(nll).epsilon(1e-5));
-  CHECK(r.ensemble.back().score.metric("accuracy") == Approx(accuracy));
-  CHECK(r.dense.loss == Approx(std::log(3.0)).epsilon(1e-6));  // uniform dense prediction
-}
-
-TEST_CASE("ensemble calibration, entropy and mutual information are those of the averaged members",
-          "[eval][ensemble][uncertainty]") {
-  DrawingModel model(models::Prediction::kClassLogProbs);
-  EvalConfig c = eval_config(0, 2);
-  c.batch_size = 4;
-  const auto r = train::evaluate(model, FourExamples(false), data::Task::kImageClassification, c, at::kCPU);
-  const auto members =
-      at::stack({at::softmax(model.members[1] * 4, 1), at::softmax(model.members[2] * 4, 1)}).to(at::kDouble);  // (2, 4, 3)
-  const auto target = at::tensor(std::vector<int64_t>{0, 1, 2, 0}, at::kLong);
   const auto& e = r.ensemble.back().score;
-  CHECK(e.metric("ece") == Approx(train::expected_calibration_error(members.mean(0), target)));
-  CHECK(e.metric("brier") == Approx(train::brier_score(members.mean(0), target)));
+  CHECK(e.loss == Approx(nll).epsilon(1e-5));
+  CHECK(e.metric("accuracy") == Approx(accuracy));
+  CHECK(e.metric("ece") == Approx(train::expected_calibration_error(probs, target)));
+  CHECK(e.metric("brier") == Approx(train::brier_score(probs, target)));
   CHECK(e.metric("entropy") == Approx(train::mean_predictive_entropy(members)));
   CHECK(e.metric("mutual_information") == Approx(train::mutual_information(members)));
-  CHECK(r.dense.metric("entropy") == Approx(std::log(3.0)));  // uniform: sum (1/3)^2 - 2/3 + 1
-  CHECK(r.dense.metric("brier") == Approx(2.0 / 3.0));
+  CHECK(r.dense.loss == Approx(std::log(3.0)).epsilon(1e-6));  // uniform dense prediction
+  CHECK(r.dense.metric("entropy") == Approx(std::log(3.0)));
+  CHECK(r.dense.metric("brier") == Approx(2.0 / 3.0));  // 3 (1/3)^2 - 2/3 + 1
 }
 
 namespace {
