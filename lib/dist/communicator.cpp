@@ -3,6 +3,7 @@
 #include "lib/dist/communicator.h"
 
 #include <algorithm>
+#include <csignal>
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -72,6 +73,9 @@ Communicator::Communicator(const LaunchInfo& launch, const c10::Device& device, 
                            std::chrono::milliseconds agreement_timeout)
     : launch_(launch), device_(device), timeout_(timeout), agreement_timeout_(agreement_timeout) {
   if (launch_.world_size == 1) return;
+  // A write to a dead peer's socket must fail as an error (EPIPE: the collective throws, exit 5
+  // naming the operation), not kill this rank with SIGPIPE (exit 141), as Python's torch ignores it.
+  std::signal(SIGPIPE, SIG_IGN);
   backend_ = std::make_unique<Backend>();
   try {
     c10d::TCPStoreOptions options;
