@@ -171,7 +171,7 @@ struct BatchJob {
 
 at::Tensor member_prediction(models::Model& model, const BatchJob& job, const EvalPlan& plan, int64_t member) {
   model.sampler().reseed(member_seed(plan.ensemble_seed, job.share.batch, member));
-  return rows_of(model.prediction_kind(), model.predict(job.batch), job.batch, job.first).prediction;
+  return model.predict(job.batch);  // already the scored rows: (N, K) or (N), as rows_of keeps them
 }
 
 // The members' sums of all sharers of the batch, merged in rank order; the scoring rank's only.
@@ -279,7 +279,8 @@ EvalResult combine(ShardSums& sums, const std::vector<int64_t>& points, dist::Co
 // All ranks' per-example rows, ordered by (example, position).
 ExampleRows gather_examples(const std::vector<at::Tensor>& blocks, int64_t columns, dist::Communicator& comm) {
   const auto mine = blocks.empty() ? at::zeros({0, columns}, at::kDouble) : at::cat(blocks);
-  const auto all = comm.all_gather_rows(mine.to(comm.device())).to(at::kCPU);  // (targets, columns)
+  const auto all = comm.all_gather_rows(mine);  // (targets, columns)
+  if (all.size(0) == 0) return all;
   const auto key = all.select(1, 0) * (all.select(1, 1).max().item<double>() + 1) + all.select(1, 1);
   return all.index_select(0, key.argsort());
 }

@@ -81,7 +81,7 @@ void ScoreSums::all_reduce(dist::Communicator& comm) {
   bins_ = all.slice(0, kSums).reshape({kCalibrationBins, 3}).clone();
   if (kind_ == Prediction::kValues && ensemble_) {
     const auto mine = spread_error_.empty() ? at::zeros({0, 2}, at::kDouble) : at::cat(spread_error_);
-    spread_error_ = {comm.all_gather_rows(mine.to(comm.device())).to(at::kCPU)};
+    spread_error_ = {comm.all_gather_rows(mine)};  // CPU in, CPU out
   }
 }
 
