@@ -19,7 +19,7 @@ double outcome(ExitCode code, int rank) {
 
 }  // namespace
 
-void run_agreeing(Communicator& comm, const std::string& what, const std::function<void()>& work, Patience patience) {
+void run_agreeing(Collectives& comm, const std::string& what, const std::function<void()>& work, Patience patience) {
   std::exception_ptr error;
   auto code = ExitCode::kOk;
   try {

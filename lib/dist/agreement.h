@@ -4,7 +4,7 @@
 #include <functional>
 #include <string>
 
-#include "lib/dist/communicator.h"
+#include "lib/dist/collectives.h"
 
 namespace ssa::dist {
 
@@ -16,7 +16,7 @@ enum class Patience { kCollective, kSlowRanks };
 // its own error; the others throw Error(worst code, "<what> failed on rank R; see its error"),
 // R being the lowest rank that failed with that code. A non-ssa exception counts as
 // ExitCode::kInternal.
-void run_agreeing(Communicator& comm, const std::string& what, const std::function<void()>& work,
+void run_agreeing(Collectives& comm, const std::string& what, const std::function<void()>& work,
                   Patience patience = Patience::kCollective);
 
 }  // namespace ssa::dist

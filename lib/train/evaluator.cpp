@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <functional>
 #include <limits>
 
 #include <ATen/ATen.h>
@@ -13,6 +14,7 @@
 #include "lib/core/splitmix.h"
 #include "lib/dist/agreement.h"
 #include "lib/dist/communicator.h"
+#include "lib/train/eval_plan.h"
 #include "lib/train/fault_injection.h"
 #include "lib/train/uncertainty.h"
 
@@ -22,14 +24,6 @@ namespace {
 using models::Prediction;
 
 constexpr uint64_t kEnsembleSalt = 0x656e73656d626c65;  // "ensemble"
-
-// 1, 2, 4, ... below n, then n: where the ensemble curve is reported.
-std::vector<int64_t> ensemble_checkpoints(int64_t n) {
-  std::vector<int64_t> points;
-  for (int64_t k = 1; k < n; k *= 2) points.push_back(k);
-  if (n > 0) points.push_back(n);
-  return points;
-}
 
 // The scored targets of one batch as rows: prediction (N, K) log-probs or (N) values, targets
 // (N), and where each row comes from (example index in the dataset, position in the example).
@@ -52,101 +46,58 @@ TargetRows rows_of(Prediction kind, const at::Tensor& prediction, const data::Ba
           cpu.remainder(length)};
 }
 
-// What an ensemble of the members so far predicts, and how far its members spread.
-struct EnsembleView {
-  at::Tensor prediction;  // (N, K) log of the mean probabilities, or (N) float64 the mean value
-  at::Tensor spread;      // (N) float64 the members' mean entropy, or their standard deviation
-};
-
-// Running combination of members' rows: the log of their summed probabilities and their summed
-// entropies, or (Welford, float64) the mean and summed squared deviations of their values. Sums
-// of members on other ranks merge in, in any grouping, to the same view up to rounding.
-class MemberAccumulator {
- public:
-  explicit MemberAccumulator(Prediction kind) : kind_(kind) {}
-  void add(const at::Tensor& member) {
-    if (kind_ == Prediction::kValues) {
-      merge_values(1, member.to(at::kDouble), at::zeros_like(member, at::kDouble));
-    } else {
-      merge_distributions(1, member, entropy_of_log_probs(member));
-    }
-  }
-  // The state as flat float64 [members, then per row: log-sums (K) or mean, then entropy or
-  // squares], for another rank; empty before the first member.
-  at::Tensor flat() const {
-    if (n_ == 0) return at::zeros({0}, at::kDouble);
-    const auto first = kind_ == Prediction::kValues ? mean_ : sum_.to(at::kDouble).reshape({-1});
-    return at::cat({at::full({1}, static_cast<double>(n_), second_.options()), first, second_});
-  }
-  // Merges another accumulator's flat() state over the same `rows` targets.
-  void merge(const at::Tensor& flat, int64_t rows) {
-    if (flat.numel() == 0) return;
-    const auto n = static_cast<int64_t>(flat[0].item<double>());
-    const auto first = flat.slice(0, 1, flat.numel() - rows), second = flat.slice(0, flat.numel() - rows);
-    if (kind_ == Prediction::kValues) return merge_values(n, first, second);
-    merge_distributions(n, first.reshape({rows, -1}).to(model_dtype()), second);
-  }
-  EnsembleView view() const {
-    const auto n = static_cast<double>(n_);
-    if (kind_ == Prediction::kValues) return {mean_, (second_ / n).sqrt()};
-    return {sum_ - std::log(n), second_ / n};
-  }
-
- private:
-  at::ScalarType model_dtype() const { return sum_.defined() ? sum_.scalar_type() : at::kFloat; }
-  void merge_distributions(int64_t n, const at::Tensor& log_sum, const at::Tensor& entropy_sum) {
-    sum_ = sum_.defined() ? at::logaddexp(sum_, log_sum.to(sum_.device())) : log_sum;  // (N, K)
-    second_ = second_.defined() ? second_ + entropy_sum.to(second_.device()) : entropy_sum.to(at::kDouble);
-    n_ += n;
-  }
-  // Chan et al.'s pairwise update of (count, mean, squared deviations); one value is n = 1, m2 = 0.
-  void merge_values(int64_t n, const at::Tensor& mean, const at::Tensor& m2) {
-    if (n_ == 0) {
-      n_ = n, mean_ = mean, second_ = m2;
-      return;
-    }
-    const double total = static_cast<double>(n_ + n), share = static_cast<double>(n) / total;
-    const auto delta = mean.to(mean_.device()) - mean_;
-    second_ = second_ + m2.to(mean_.device()) + delta.pow(2) * (static_cast<double>(n_) * share);
-    mean_ = mean_ + delta * share;
-    n_ += n;
-  }
-
-  Prediction kind_;
-  int64_t n_ = 0;
-  at::Tensor sum_;     // distributions: (N, K) log of the summed probabilities, in the model's dtype
-  at::Tensor mean_;    // values: (N) float64
-  at::Tensor second_;  // (N) float64: summed member entropies, or summed squared deviations
-};
+// N, the number of scored rows of a batch, known without a forward pass.
+int64_t scored_rows(Prediction kind, const data::Batch& batch) {
+  if (kind != Prediction::kTokenLogProbs) return batch.target.size(0);
+  if (!batch.target_mask.defined()) return batch.target.numel();
+  return batch.target_mask.sum().item<int64_t>();
+}
 
 // What a rank accumulates over its batches.
 struct ShardSums {
   ScoreSums dense;
-  std::vector<ScoreSums> ensemble;   // one per ensemble checkpoint
+  std::vector<ScoreSums> ensemble;   // one per ensemble size
   std::vector<at::Tensor> examples;  // per-example blocks (EvalPlan::per_example)
 };
 
+// One column per entry of example_columns(kind), and the code that fills it.
+using ExampleColumn = std::function<at::Tensor(const TargetRows& dense, const EnsembleView* ensemble)>;
+
+std::vector<ExampleColumn> example_fillers(Prediction kind) {
+  const auto d = [](const at::Tensor& t) { return t.to(at::kCPU, at::kDouble); };
+  const auto missing = [](const TargetRows& r) {
+    return at::full({r.targets.size(0)}, std::numeric_limits<double>::quiet_NaN(), at::kDouble);
+  };
+  const auto ensemble_or_missing = [=](auto of) -> ExampleColumn {
+    return [=](const TargetRows& r, const EnsembleView* e) { return e ? d(of(r, *e)) : missing(r); };
+  };
+  const auto target_probability = [](const at::Tensor& lp, const at::Tensor& t) {
+    return lp.gather(1, t.to(lp.device()).unsqueeze(1)).squeeze(1).exp();
+  };
+  std::vector<ExampleColumn> columns{[=](const TargetRows& r, const EnsembleView*) { return d(r.example); },
+                                     [=](const TargetRows& r, const EnsembleView*) { return d(r.position); },
+                                     [=](const TargetRows& r, const EnsembleView*) { return d(r.targets); }};
+  if (kind == Prediction::kValues) {
+    columns.push_back([=](const TargetRows& r, const EnsembleView*) { return d(r.prediction); });
+    columns.push_back(ensemble_or_missing([](const TargetRows&, const EnsembleView& e) { return e.prediction; }));
+    columns.push_back(ensemble_or_missing([](const TargetRows&, const EnsembleView& e) { return e.spread; }));
+    return columns;
+  }
+  columns.push_back([=](const TargetRows& r, const EnsembleView*) { return d(r.prediction.argmax(1)); });
+  columns.push_back(
+      [=](const TargetRows& r, const EnsembleView*) { return d(target_probability(r.prediction, r.targets)); });
+  columns.push_back(
+      ensemble_or_missing([](const TargetRows&, const EnsembleView& e) { return e.prediction.argmax(1); }));
+  columns.push_back(ensemble_or_missing(
+      [=](const TargetRows& r, const EnsembleView& e) { return target_probability(e.prediction, r.targets); }));
+  columns.push_back(ensemble_or_missing([](const TargetRows&, const EnsembleView& e) { return e.spread; }));
+  return columns;
+}
+
 // Per-example block (N, columns) of one batch; see example_columns.
 at::Tensor example_block(Prediction kind, const TargetRows& dense, const EnsembleView* ensemble) {
-  const auto d = [](const at::Tensor& t) { return t.to(at::kCPU, at::kDouble); };
-  const int64_t n = dense.targets.size(0);
-  const auto missing = at::full({n}, std::numeric_limits<double>::quiet_NaN(), at::kDouble);
-  std::vector<at::Tensor> columns{d(dense.example), d(dense.position), d(dense.targets)};
-  if (kind == Prediction::kValues) {
-    columns.insert(columns.end(), {d(dense.prediction), ensemble ? d(ensemble->prediction) : missing,
-                                   ensemble ? d(ensemble->spread) : missing});
-    return at::stack(columns, 1);
-  }
-  const auto t = dense.targets.unsqueeze(1);
-  const auto target_probability = [&](const at::Tensor& lp) { return d(lp.gather(1, t).squeeze(1).exp()); };
-  columns.insert(columns.end(), {d(dense.prediction.argmax(1)), target_probability(dense.prediction)});
-  if (!ensemble) {
-    columns.insert(columns.end(), {missing, missing, missing});
-    return at::stack(columns, 1);
-  }
-  const auto mutual_information = (d(entropy_of_log_probs(ensemble->prediction)) - d(ensemble->spread)).clamp_min(0);
-  columns.insert(columns.end(),
-                 {d(ensemble->prediction.argmax(1)), target_probability(ensemble->prediction), d(mutual_information)});
+  std::vector<at::Tensor> columns;
+  for (const auto& fill : example_fillers(kind)) columns.push_back(fill(dense, ensemble));
   return at::stack(columns, 1);
 }
 
@@ -155,62 +106,95 @@ uint64_t member_seed(uint64_t seed, int64_t batch, int64_t member) {
   return mix_seed(mix_seed(seed, static_cast<uint64_t>(batch)), static_cast<uint64_t>(member));
 }
 
-// This rank's part in one batch: the batch is shared by `sharers` ranks, `stride` apart from the
-// one that computes dense attention and scores (position 0); this rank is the position-th.
-// Members k = position, position + sharers, ... are this rank's.
-struct Share {
-  int64_t batch = 0;  // batch number
-  int64_t sharers = 1, position = 0, stride = 1;
-};
-
 struct BatchJob {
   const data::Batch& batch;
   int64_t first = 0;  // first example
   Share share;
+  bool poisoned = false;  // SSA_FAULT=eval_nan (tests only): every prediction becomes NaN
 };
+
+at::Tensor predict(models::Model& model, const BatchJob& job) {
+  const auto prediction = model.predict(job.batch);  // the scored rows: (N, K) or (N)
+  return job.poisoned ? prediction * std::numeric_limits<float>::quiet_NaN() : prediction;
+}
 
 at::Tensor member_prediction(models::Model& model, const BatchJob& job, const EvalPlan& plan, int64_t member) {
   model.sampler().reseed(member_seed(plan.ensemble_seed, job.share.batch, member));
-  return model.predict(job.batch);  // already the scored rows: (N, K) or (N), as rows_of keeps them
+  return predict(model, job);
 }
 
-// The members' sums of all sharers of the batch, merged in rank order; the scoring rank's only.
-// Every rank takes part in the gather, once per ensemble checkpoint.
-MemberAccumulator merge_sharers(Prediction kind, const MemberAccumulator& mine, const BatchJob& job, int64_t rows,
-                                dist::Communicator& comm) {
-  const auto parts = comm.all_gather_varying(mine.flat());  // (.) per rank
-  MemberAccumulator all(kind);
-  if (job.share.position != 0) return all;
-  for (int64_t k = 0; k < job.share.sharers; ++k) {
-    all.merge(parts[static_cast<size_t>(comm.rank() + k * job.share.stride)], rows);
+// What ranks that split members agree on before their first merge: the most rows of any split
+// batch and the number of classes (1 for values); with the batch count, the merge rounds.
+struct SplitShape {
+  int64_t batches = 0, rows = 0, classes = 0;  // rows: this rank's batch
+  MergeRounds rounds;
+};
+
+SplitShape agree_split_shape(int64_t batches, int64_t rows, int64_t classes, dist::Collectives& comm) {
+  const auto max_rows = static_cast<int64_t>(comm.all_reduce_max(static_cast<double>(rows)));
+  const auto max_classes = static_cast<int64_t>(comm.all_reduce_max(static_cast<double>(classes)));
+  return {batches, rows, max_classes, merge_rounds(batches, max_rows, max_classes, kMergeBufferBytes)};
+}
+
+// The ensemble of the first `size` members of this rank's batch, merged over all its sharers;
+// complete on the scoring rank only. Every rank of a split evaluation calls it at every ensemble
+// size and issues the same collectives (eval_plan.h): per round, a sum of the members'
+// probability (or value) sums, then of their divergences from the merged mean.
+MemberEnsemble merge_sharers(Prediction kind, const MemberEnsemble& mine, const Share& share, int64_t size,
+                             const SplitShape& shape, dist::Collectives& comm) {
+  const int64_t per_round = shape.rounds.rows_per_round;
+  const auto options = at::TensorOptions().dtype(at::kDouble).device(comm.device());
+  std::vector<at::Tensor> sums, divergences;
+  for (int64_t round = 0; round < shape.rounds.rounds; ++round) {
+    const int64_t first = std::min(shape.rows, round * per_round), rows = std::min(shape.rows, first + per_round) - first;
+    std::vector<at::Tensor> buffer{at::zeros({shape.batches, per_round, shape.classes}, options)};
+    if (mine.members() > 0) buffer[0][share.batch].slice(0, 0, rows).copy_(mine.sum().slice(0, first, first + rows));
+    comm.all_reduce_sum(buffer);
+    const auto total = buffer[0][share.batch].slice(0, 0, rows);  // (rows, K) all sharers' sums
+    std::vector<at::Tensor> divergence{at::zeros({shape.batches, per_round}, options)};
+    divergence[0][share.batch].slice(0, 0, rows).copy_(mine.divergence_to(total / static_cast<double>(size), first));
+    comm.all_reduce_sum(divergence);
+    sums.push_back(total);
+    divergences.push_back(divergence[0][share.batch].slice(0, 0, rows));
   }
+  MemberEnsemble all(kind);
+  if (share.scores() && shape.rows > 0) all.merge(size, at::cat(sums), at::cat(divergences));
   return all;
 }
 
-void evaluate_batch(models::Model& model, const BatchJob& job, const std::vector<int64_t>& points, const EvalPlan& plan,
-                    dist::Communicator& comm, ShardSums& sums) {
+// Dense pass (scoring rank), then the members of each ensemble size, merged over the sharers
+// when members are split, scored by the scoring rank.
+void evaluate_batch(models::Model& model, const BatchJob& job, int64_t batches, const std::vector<int64_t>& sizes,
+                    const EvalPlan& plan, dist::Collectives& comm, ShardSums& sums) {
   const Prediction kind = model.prediction_kind();
   const Share& share = job.share;
-  const bool scores = share.position == 0;
+  const bool split = members_split(batches, comm.world_size());
   TargetRows dense;
-  if (scores) {
+  if (share.scores()) {
     model.set_attention_mode(attn::AttentionMode::kDense);
-    dense = rows_of(kind, model.predict(job.batch), job.batch, job.first);
+    dense = rows_of(kind, predict(model, job), job.batch, job.first);
     sums.dense.add(dense.prediction, dense.targets, {});
   }
   model.set_attention_mode(attn::AttentionMode::kSubsampled);
-  MemberAccumulator mine(kind), all(kind);
-  for (int64_t n = 1, k = 0; k < static_cast<int64_t>(points.size()); ++n) {
-    if ((n - 1) % share.sharers == share.position) mine.add(member_prediction(model, job, plan, n - 1));
-    if (n != points[static_cast<size_t>(k)]) continue;
-    all = share.sharers == 1 ? mine : merge_sharers(kind, mine, job, scores ? dense.targets.size(0) : 0, comm);
-    const auto view = scores ? all.view() : EnsembleView{};
-    if (scores) sums.ensemble[static_cast<size_t>(k)].add(view.prediction, dense.targets, view.spread);
-    ++k;
+  SplitShape shape;
+  if (split && !sizes.empty()) {
+    const int64_t classes = !share.scores() ? 0 : kind == Prediction::kValues ? 1 : dense.prediction.size(1);
+    shape = agree_split_shape(batches, scored_rows(kind, job.batch), classes, comm);
   }
-  if (!plan.per_example || !scores) return;
-  const auto view = points.empty() ? EnsembleView{} : all.view();
-  sums.examples.push_back(example_block(kind, dense, points.empty() ? nullptr : &view));
+  MemberEnsemble mine(kind), all(kind);
+  for (size_t i = 0, member = 0; i < sizes.size(); ++i) {
+    for (; static_cast<int64_t>(member) < sizes[i]; ++member) {
+      if (share.holds(static_cast<int64_t>(member)))
+        mine.add(member_prediction(model, job, plan, static_cast<int64_t>(member)));
+    }
+    all = split ? merge_sharers(kind, mine, share, sizes[i], shape, comm) : mine;
+    if (!share.scores()) continue;
+    const auto view = all.view();
+    sums.ensemble[i].add(view.prediction, dense.targets, view.spread);
+  }
+  if (!plan.per_example || !share.scores()) return;
+  const auto view = sizes.empty() ? EnsembleView{} : all.view();
+  sums.examples.push_back(example_block(kind, dense, sizes.empty() ? nullptr : &view));
 }
 
 // Leaves the model as evaluation found it: training mode and sampler state (even on an error).
@@ -231,53 +215,39 @@ class ModelStateGuard {
   at::Tensor sampler_state_;
 };
 
-// Which batches this rank evaluates. With at least as many batches as ranks, batch b is rank
-// (b mod world)'s alone (uneven shards differ by one batch) and members never leave their rank.
-// With fewer batches B than ranks, ranks b, b + B, b + 2B, ... share batch b and split its
-// ensemble members, whose sums meet on rank b at each ensemble checkpoint.
-std::vector<Share> shares_of_rank(int64_t batches, const dist::Communicator& comm) {
-  const int64_t world = comm.world_size(), rank = comm.rank();
-  std::vector<Share> shares;
-  if (batches >= world) {
-    for (int64_t b = rank; b < batches; b += world) shares.push_back({b, 1, 0, 1});
-  } else if (batches > 0) {
-    const int64_t b = rank % batches;
-    shares.push_back({b, (world - 1 - b) / batches + 1, rank / batches, batches});
-  }
-  return shares;
-}
-
 void evaluate_shard(models::Model& model, const data::Dataset& valid, const EvalConfig& config,
-                    const at::Device& device, dist::Communicator& comm, const EvalPlan& plan, ShardSums& sums) {
+                    const at::Device& device, dist::Collectives& comm, const EvalPlan& plan, ShardSums& sums) {
   int64_t total = valid.size();
   if (config.batches > 0) total = std::min(total, config.batches * config.batch_size);
-  const auto points = ensemble_checkpoints(config.ensemble_samples);
-  const FaultInjection faults;  // tests only: eval_kill@B:R
-  for (const Share& share : shares_of_rank((total + config.batch_size - 1) / config.batch_size, comm)) {
+  const int64_t batches = (total + config.batch_size - 1) / config.batch_size;
+  const auto sizes = ensemble_sizes(config.ensemble_samples);
+  const FaultInjection faults;  // tests only: eval_kill@B:R, eval_nan@B:R
+  for (const Share& share : shares_of_rank(batches, comm.world_size(), comm.rank())) {
     const int64_t first = share.batch * config.batch_size;
     if (faults.fires("eval_kill", share.batch + 1, comm.rank())) std::raise(SIGKILL);
     std::vector<int64_t> indices;
     for (int64_t i = first; i < std::min(total, first + config.batch_size); ++i) indices.push_back(i);
     const auto batch = valid.batch(indices, std::nullopt).to(device);
-    evaluate_batch(model, {batch, first, share}, points, plan, comm, sums);
+    const bool poisoned = faults.fires("eval_nan", share.batch + 1, comm.rank());
+    evaluate_batch(model, {batch, first, share, poisoned}, batches, sizes, plan, comm, sums);
   }
 }
 
 // Every rank's sums combined, on every rank.
-EvalResult combine(ShardSums& sums, const std::vector<int64_t>& points, dist::Communicator& comm) {
+EvalResult combine(ShardSums& sums, const std::vector<int64_t>& sizes, dist::Collectives& comm) {
   EvalResult r;
   sums.dense.all_reduce(comm);
   r.targets = sums.dense.count();
   r.dense = sums.dense.score();
-  for (size_t k = 0; k < points.size(); ++k) {
+  for (size_t k = 0; k < sizes.size(); ++k) {
     sums.ensemble[k].all_reduce(comm);
-    r.ensemble.push_back({points[k], sums.ensemble[k].score()});
+    r.ensemble.push_back({sizes[k], sums.ensemble[k].score()});
   }
   return r;
 }
 
 // All ranks' per-example rows, ordered by (example, position).
-ExampleRows gather_examples(const std::vector<at::Tensor>& blocks, int64_t columns, dist::Communicator& comm) {
+ExampleRows gather_examples(const std::vector<at::Tensor>& blocks, int64_t columns, dist::Collectives& comm) {
   const auto mine = blocks.empty() ? at::zeros({0, columns}, at::kDouble) : at::cat(blocks);
   const auto all = comm.all_gather_rows(mine);  // (targets, columns)
   if (all.size(0) == 0) return all;
@@ -304,16 +274,16 @@ std::vector<std::string> example_columns(Prediction kind) {
 uint64_t ensemble_seed(int64_t run_seed) { return mix_seed(static_cast<uint64_t>(run_seed), kEnsembleSalt); }
 
 EvalResult evaluate(models::Model& model, const data::Dataset& valid, data::Task task, const EvalConfig& config,
-                    const at::Device& device, dist::Communicator& comm, const EvalPlan& plan) {
+                    const at::Device& device, dist::Collectives& comm, const EvalPlan& plan) {
   torch::NoGradGuard no_grad;
   const ModelStateGuard restore(model);  // evaluation must not shift training draws
   model.eval();
   const Prediction kind = model.prediction_kind();
-  const auto points = ensemble_checkpoints(config.ensemble_samples);
+  const auto sizes = ensemble_sizes(config.ensemble_samples);
   ShardSums sums{ScoreSums(kind, task, false), {}, {}};
-  for (size_t k = 0; k < points.size(); ++k) sums.ensemble.emplace_back(kind, task, true);
+  for (size_t k = 0; k < sizes.size(); ++k) sums.ensemble.emplace_back(kind, task, true);
   dist::run_agreeing(comm, "validation", [&] { evaluate_shard(model, valid, config, device, comm, plan, sums); });
-  EvalResult r = combine(sums, points, comm);
+  EvalResult r = combine(sums, sizes, comm);
   if (plan.per_example)
     r.examples = gather_examples(sums.examples, static_cast<int64_t>(example_columns(kind).size()), comm);
   return r;

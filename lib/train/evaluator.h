@@ -14,11 +14,12 @@
 
 #include "lib/config/train_config.h"
 #include "lib/data/dataset.h"
+#include "lib/train/member_ensemble.h"
 #include "lib/train/score_sums.h"
 #include "models/model.h"
 
 namespace ssa::dist {
-class Communicator;
+class Collectives;
 }
 
 namespace ssa::train {
@@ -52,7 +53,7 @@ uint64_t ensemble_seed(int64_t run_seed);
 // this rank's share of them, then combines all ranks' sums. Every rank must call it. Restores the
 // model's training mode and SSA sampler state afterwards.
 EvalResult evaluate(models::Model& model, const data::Dataset& valid, data::Task task, const EvalConfig& config,
-                    const at::Device& device, dist::Communicator& comm, const EvalPlan& plan);
+                    const at::Device& device, dist::Collectives& comm, const EvalPlan& plan);
 // The same in a single process.
 EvalResult evaluate(models::Model& model, const data::Dataset& valid, data::Task task, const EvalConfig& config,
                     const at::Device& device, const EvalPlan& plan = {});

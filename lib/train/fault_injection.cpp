@@ -24,6 +24,7 @@ const std::map<std::string, Amount>& fault_kinds() {
                                                       {"diverge", Amount::kNone},
                                                       {"kill", Amount::kNone},
                                                       {"eval_kill", Amount::kNone},
+                                                      {"eval_nan", Amount::kNone},
                                                       {"slow_load", Amount::kRequired}};
   return kinds;
 }

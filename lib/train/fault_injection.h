@@ -19,6 +19,8 @@
 //                                  training), as a rank on a slower node or file system would
 //   SSA_FAULT="eval_kill@3:1"      rank 1 SIGKILLs itself as it starts validation batch 3 (the
 //                                  third batch overall, counted from 1), in training or in eval
+//   SSA_FAULT="eval_nan@2:0"       rank 0's predictions on validation batch 2 become NaN (a model
+//                                  that diverged), in training or in eval
 // Grammar: kind@step[/amount][:rank] (amount: bytes, attempts for save_flaky, milliseconds for
 // slow_load). Several faults: comma-separated. A malformed value is a ConfigError naming SSA_FAULT.
 #pragma once

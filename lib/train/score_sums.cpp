@@ -7,7 +7,7 @@
 
 #include <ATen/ATen.h>
 
-#include "lib/dist/communicator.h"
+#include "lib/dist/collectives.h"
 #include "lib/train/uncertainty.h"
 
 namespace ssa::train {
@@ -21,7 +21,7 @@ enum Sum : int64_t {
   kCorrect,        // top-1 hits (distributions)
   kBrier,          // Brier terms (distributions)
   kEntropy,        // entropy of the predicted distribution (nats)
-  kMemberEntropy,  // mean entropy of the ensemble's members (nats)
+  kMutualInformation,  // the ensemble's members' mean KL divergence to their mean (nats)
   kSpread,         // the members' standard deviation (values)
   kCount,          // targets scored
   kSums
@@ -55,13 +55,14 @@ void ScoreSums::add(const at::Tensor& prediction, const at::Tensor& targets, con
 }
 
 void ScoreSums::add_distributions(const at::Tensor& log_probs, const at::Tensor& targets,
-                                  const at::Tensor& member_entropy) {
+                                  const at::Tensor& mutual_information) {
   const auto t = targets.to(log_probs.device());                                        // (N)
   sums_[kLoss] -= log_probs.gather(1, t.unsqueeze(1)).sum().to(at::kCPU, at::kDouble);  // in the model's dtype, as before
   sums_[kCorrect] += log_probs.argmax(1).eq(t).sum().item<double>();
   sums_[kBrier] += brier_terms(log_probs, t).sum().item<double>();
   sums_[kEntropy] += entropy_of_log_probs(log_probs).sum().item<double>();
-  if (member_entropy.defined()) sums_[kMemberEntropy] += member_entropy.to(at::kDouble).sum().item<double>();
+  if (mutual_information.defined())
+    sums_[kMutualInformation] += mutual_information.to(at::kDouble).sum().item<double>();
   bins_ += calibration_bin_sums(log_probs.exp(), t).to(at::kCPU);
 }
 
@@ -73,7 +74,7 @@ void ScoreSums::add_values(const at::Tensor& values, const at::Tensor& targets, 
   spread_error_.push_back(at::stack({spread.to(at::kDouble), error.to(at::kDouble)}, 1).to(at::kCPU));  // (N, 2)
 }
 
-void ScoreSums::all_reduce(dist::Communicator& comm) {
+void ScoreSums::all_reduce(dist::Collectives& comm) {
   std::vector<at::Tensor> sums{at::cat({sums_, bins_.reshape({-1})}).to(comm.device())};
   comm.all_reduce_sum(sums);
   const auto all = sums[0].to(at::kCPU);
@@ -110,9 +111,8 @@ void ScoreSums::add_uncertainty_metrics(Score& s) const {
     s.metrics.push_back({"ece", calibration_error_of_sums(bins_)});
     s.metrics.push_back({"brier", at_index(sums_, kBrier) / n});
     s.metrics.push_back({"entropy", entropy});
-    // Jensen: >= 0; the max only removes rounding below 0 when the members agree
-    if (ensemble_)
-      s.metrics.push_back({"mutual_information", std::max(0.0, entropy - at_index(sums_, kMemberEntropy) / n)});
+    // a sum of terms >= 0 (member_ensemble.h), not entropy minus the members' mean entropy
+    if (ensemble_) s.metrics.push_back({"mutual_information", at_index(sums_, kMutualInformation) / n});
     return;
   }
   if (!ensemble_) return;

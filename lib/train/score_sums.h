@@ -16,7 +16,7 @@
 #include "models/model.h"
 
 namespace ssa::dist {
-class Communicator;
+class Collectives;
 }
 
 namespace ssa::train {
@@ -41,15 +41,15 @@ class ScoreSums {
   ScoreSums(ScoreSums&&) = default;
   ScoreSums& operator=(ScoreSums&&) = default;
   // One batch of scored targets. Distributions: prediction (N, K) log-probabilities, targets (N)
-  // ids, spread (N) the mean entropy of the members (ensembles). Values: prediction (N),
+  // ids, spread (N) the members' mean KL divergence to the ensemble (ensembles, member_ensemble.h). Values: prediction (N),
   // targets (N), spread (N) the members' standard deviation (ensembles). Dense: spread undefined.
   void add(const at::Tensor& prediction, const at::Tensor& targets, const at::Tensor& spread);
-  void all_reduce(dist::Communicator& comm);  // afterwards every rank holds the sums of all ranks
+  void all_reduce(dist::Collectives& comm);  // afterwards every rank holds the sums of all ranks
   Score score() const;
   int64_t count() const;
 
  private:
-  void add_distributions(const at::Tensor& log_probs, const at::Tensor& targets, const at::Tensor& member_entropy);
+  void add_distributions(const at::Tensor& log_probs, const at::Tensor& targets, const at::Tensor& mutual_information);
   void add_values(const at::Tensor& values, const at::Tensor& targets, const at::Tensor& spread);
   void add_uncertainty_metrics(Score& s) const;
 

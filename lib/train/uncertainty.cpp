@@ -2,6 +2,7 @@
 #include "lib/train/uncertainty.h"
 
 #include <cmath>
+#include <limits>
 
 #include <ATen/ATen.h>
 
@@ -47,7 +48,9 @@ at::Tensor calibration_bin_sums(const at::Tensor& probs, const at::Tensor& targe
   check_classes(probs, targets);
   const auto [confidence, predicted] = probs.to(at::kDouble).max(1);                                         // (N), (N)
   const auto correct = predicted.eq(targets.to(predicted.device())).to(at::kDouble);                         // (N)
-  const auto bin = (confidence * static_cast<double>(bins)).ceil().sub(1).clamp(0, bins - 1).to(at::kLong);  // (N)
+  // A NaN confidence (a diverged model) goes to bin 0, where it makes the sums and the ECE NaN.
+  const auto scaled = at::nan_to_num(confidence * static_cast<double>(bins), 0.0, 0.0, 0.0);
+  const auto bin = scaled.ceil().sub(1).clamp(0, bins - 1).to(at::kLong);  // (N)
   const auto columns = at::stack({at::ones_like(confidence), confidence, correct}, 1);                       // (N, 3)
   return at::zeros({bins, 3}, columns.options()).index_add_(0, bin, columns);  // (bins, 3)
 }
@@ -89,6 +92,8 @@ double mutual_information(const at::Tensor& member_probs) {
 
 double spearman_correlation(const at::Tensor& a, const at::Tensor& b) {
   SSA_CHECK(a.dim() == 1 && a.sizes() == b.sizes(), ExitCode::kInternal, "spearman: two (N) series expected");
+  if (!at::isfinite(a).all().item<bool>() || !at::isfinite(b).all().item<bool>())
+    return std::numeric_limits<double>::quiet_NaN();  // ranks of NaN mean nothing
   const auto ra = average_ranks(a), rb = average_ranks(b);
   const auto da = ra - ra.mean(), db = rb - rb.mean();
   const double norm = std::sqrt(da.pow(2).sum().item<double>() * db.pow(2).sum().item<double>());

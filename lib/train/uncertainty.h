@@ -14,7 +14,8 @@ constexpr int64_t kCalibrationBins = 15;
 
 // probs: (N, K) predicted distributions, targets: (N) int64 class ids. Confidence is the top
 // probability, binned into `bins` equal bins of (0, 1] (right-closed, as Guo et al. 2017); the
-// ECE is the count-weighted mean over bins of |accuracy - mean confidence|.
+// ECE is the count-weighted mean over bins of |accuracy - mean confidence|; NaN when a
+// confidence is NaN.
 double expected_calibration_error(const at::Tensor& probs, const at::Tensor& targets, int64_t bins = kCalibrationBins);
 // The same in two halves, for sums over batches and ranks: (bins, 3) float64 per-bin sums of
 // [count, confidence, correct], which add, and the ECE of such sums.
@@ -37,7 +38,7 @@ double mean_predictive_entropy(const at::Tensor& member_probs);
 double mutual_information(const at::Tensor& member_probs);
 
 // Spearman's rank correlation of two (N) series: Pearson's correlation of their ranks, ties
-// given their average rank. 0 when either series is constant.
+// given their average rank. 0 when either series is constant; NaN when either holds a NaN or Inf.
 double spearman_correlation(const at::Tensor& a, const at::Tensor& b);
 
 }  // namespace ssa::train

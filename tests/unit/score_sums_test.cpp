@@ -43,15 +43,15 @@ TEST_CASE("class sums: loss, accuracy, ECE, Brier and entropy, batch by batch", 
   CHECK(std::isnan(s.metric("mutual_information")));
 }
 
-TEST_CASE("ensemble sums: mutual information is the entropy minus the members' mean entropy", "[eval][uncertainty]") {
+TEST_CASE("ensemble sums: mutual information is the mean of the per-target divergences", "[eval][uncertainty]") {
   ScoreSums sums(models::Prediction::kTokenLogProbs, data::Task::kLanguageModel, true);
-  const auto member_entropy = at::tensor({0.1, 0.2, 0.3, 0.4}, at::kDouble);  // (4)
-  sums.add(kLogProbs, kTargets, member_entropy);
+  const auto divergence = at::tensor({0.1, 0.2, 0.3, 0.4}, at::kDouble);  // (4) per target
+  sums.add(kLogProbs, kTargets, divergence);
   const auto s = sums.score();
   CHECK(names(s) ==
         std::vector<std::string>{"bits_per_token", "perplexity", "ece", "brier", "entropy", "mutual_information"});
   CHECK(s.metric("bits_per_token") == Approx(s.loss / std::log(2.0)));
-  CHECK(s.metric("mutual_information") == Approx((entropy(0.9) + entropy(0.6)) / 2 - 0.25));
+  CHECK(s.metric("mutual_information") == Approx(0.25));
 }
 
 TEST_CASE("regression ensemble sums: MAE, mean spread and the spread's rank correlation with the error",
