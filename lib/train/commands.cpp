@@ -211,6 +211,7 @@ int command_eval(const CommandLine& cli) {
   const EvalPlan plan{ensemble_seed(config.run.seed), !cli.per_example_path.empty()};
   const EvalResult r = evaluate(*model, *data.valid, config::task_of(config), config.eval, comm.device(), comm, plan);
   if (!comm.is_main()) return static_cast<int>(ExitCode::kOk);  // rank 0 reports for the job
+  if (!all_finite(r)) spdlog::warn("{}: evaluation scores are not finite (loss {})", checkpoint, r.dense.loss);
   std::printf("%s", eval_lines(r, checkpoint, state.step, config.eval.context).c_str());
   if (!cli.table_path.empty()) replace_file_atomically(cli.table_path, ensemble_table_markdown(r));
   if (plan.per_example)

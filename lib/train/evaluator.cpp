@@ -271,6 +271,21 @@ std::vector<std::string> example_columns(Prediction kind) {
           "ensemble_mutual_information"};
 }
 
+bool all_finite(const EvalResult& result) {
+  const auto finite = [](const Score& s) {
+    if (!std::isfinite(s.loss)) return false;
+    for (const auto& [name, value] : s.metrics) {
+      if (!std::isfinite(value)) return false;
+    }
+    return true;
+  };
+  if (!finite(result.dense)) return false;
+  for (const auto& point : result.ensemble) {
+    if (!finite(point.score)) return false;
+  }
+  return true;
+}
+
 uint64_t ensemble_seed(int64_t run_seed) { return mix_seed(static_cast<uint64_t>(run_seed), kEnsembleSalt); }
 
 EvalResult evaluate(models::Model& model, const data::Dataset& valid, data::Task task, const EvalConfig& config,

@@ -46,6 +46,9 @@ struct EvalPlan {
   bool per_example = false;    // also collect EvalResult::examples
 };
 
+// False when a score is NaN or Inf (a model that diverged): its metrics are logged as null.
+bool all_finite(const EvalResult& result);
+
 // The ensemble seed of a run: the same in training and in `ssa-train eval`, on every rank.
 uint64_t ensemble_seed(int64_t run_seed);
 

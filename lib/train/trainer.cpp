@@ -385,7 +385,12 @@ void Trainer::record_step(const StepStats& stats, double lr) {
 void Trainer::validate() {
   const EvalResult r = evaluate(*model_, *data_.valid, config::task_of(config_), config_.eval, device_, comm_,
                                 {ensemble_seed(config_.run.seed)});  // this rank's share of the batches
-  state_.best_valid_loss = std::min(state_.best_valid_loss, r.dense.loss);
+  if (!all_finite(r)) {
+    spdlog::warn("step {}: validation scores are not finite (valid_loss {}); logged as null, and training goes on "
+                 "as its own loss decides (train.max_nonfinite_skips)",
+                 state_.step, r.dense.loss);
+  }
+  state_.best_valid_loss = std::min(state_.best_valid_loss, r.dense.loss);  // a NaN loss leaves the best as it was
   JsonLine line;
   line.add("step", state_.step).add("event", "eval").add("phase", phases_->phase(phase_).name);
   line.add("valid_loss", r.dense.loss);

@@ -151,6 +151,29 @@ TEST_CASE("a non-finite loss stops before the optimizer step, naming step and ra
   CHECK(metrics_lines(dir, "train").size() == 6);
 }
 
+TEST_CASE("NaN predictions in validation, on one of two ranks with an ensemble, log null metrics with a warning "
+          "naming the step, and training goes on",
+          "[integration][numerics][eval]") {
+  const std::string dir = fresh_run_dir("nan_eval");
+  setenv("SSA_FAULT", "eval_nan@1:0", 1);  // rank 0's first validation batch, at every validation
+  const auto results = run_ranks(2,
+                                 {kConfig, "run.dir=" + dir, "train.steps=4", "train.lr_schedule.warmup_steps=1",
+                                  "eval.every=2", "eval.batches=3", "eval.ensemble_samples=2", "checkpoint.every=4"},
+                                 29760);
+  unsetenv("SSA_FAULT");
+  for (const auto& r : results) {
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+  }
+  CHECK(results[0].err.find("step 2: validation scores are not finite (valid_loss nan)") != std::string::npos);
+  const auto evals = metrics_lines(dir, "eval");
+  REQUIRE(evals.size() == 2);
+  for (const auto& key : {"valid_loss", "valid_ece", "ensemble_valid_mutual_information"})
+    CHECK(json_field(evals[0], key) == "null");
+  CHECK(metrics_lines(dir, "train").size() == 4);  // every step trained
+  CHECK(newest_checkpoint_step(dir) == 4);
+}
+
 TEST_CASE("a NaN gradient on one of two ranks stops both, naming the parameter", "[integration][numerics][dist]") {
   const std::string dir = fresh_run_dir("nan_grad_ranks");
   setenv("SSA_FAULT", "nan_grad@3:1", 1);
