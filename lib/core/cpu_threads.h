@@ -15,8 +15,10 @@ void set_cpu_threads(int threads);
 // OpenBLAS's current thread count; nullopt when the process has no OpenBLAS.
 std::optional<int> openblas_threads();
 
-// The cores this process may run on: its CPU affinity mask (taskset, SLURM's --cpus-per-task,
-// cgroup cpusets), else the machine's core count; at least 1.
+// The cores this process may run on: the CPU affinity mask it was started with (taskset, SLURM's
+// --cpus-per-task or --cpu-bind, mpirun --bind-to, cgroup cpusets), else the machine's core
+// count; at least 1. Under OpenMP binding (OMP_PROC_BIND, OMP_PLACES), which pins the main thread
+// before main(), the union of the OpenMP places, which were built from that starting mask.
 int usable_cores();
 
 }  // namespace ssa

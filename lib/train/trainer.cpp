@@ -34,7 +34,10 @@ constexpr uint64_t kAugmentSalt = 0xA06;
 }  // namespace
 
 void apply_run_settings(const RunConfig& run) {
-  set_cpu_threads(run.threads > 0 ? static_cast<int>(run.threads) : usable_cores());
+  const int threads = run.threads > 0 ? static_cast<int>(run.threads) : usable_cores();
+  set_cpu_threads(threads);
+  spdlog::info("CPU threads: {} (run.threads = {}; this process may use {} cores)", threads, run.threads,
+               usable_cores());
   torch::manual_seed(static_cast<uint64_t>(run.seed));
   use_deterministic_kernels(run.deterministic);
 }
