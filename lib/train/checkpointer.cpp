@@ -98,9 +98,9 @@ void read_state(const std::string& path, const std::vector<NamedTensor>& stored,
   const auto threads = by_name.find("threads");
   if (threads != by_name.end() && threads->second.item<int64_t>() != at::get_num_threads()) {
     spdlog::warn(
-        "{}: written with {} CPU threads, this run uses {} (run.threads): training continues, but not "
-        "bitwise identical to an uninterrupted run",
-        path, threads->second.item<int64_t>(), at::get_num_threads());
+        "{}: written with {} CPU threads, this process uses {} (run.threads): its sums round differently, so "
+        "its numbers are close to but not bitwise those of {} threads",
+        path, threads->second.item<int64_t>(), at::get_num_threads(), threads->second.item<int64_t>());
   }
   const int64_t world_size = get_int("world_size");
   if (parts.rank >= world_size) {

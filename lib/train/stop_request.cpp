@@ -87,8 +87,9 @@ StopRequest::StopRequest(TimeLimit limit)
   install_stop_handlers();
 }
 
+void training_begins() { g_training_started.store(true); }
+
 std::string StopRequest::reason() {
-  g_training_started.store(true);  // the loop runs: a stop signal now ends it with a checkpoint
   if (g_signal != 0) return signal_name(g_signal);
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - start_).count();

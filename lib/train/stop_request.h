@@ -24,8 +24,10 @@ TimeLimit time_limit_of(const RunConfig& run);
 // It also starts the start-up watchdog: when a stop signal came and training has not reached its
 // first step kStartupStopGraceSeconds later (a long data load, a rendezvous waiting for ranks),
 // the process ends with ExitCode::kStopped and one line. Nothing was trained since the last
-// checkpoint, so nothing is lost; the first StopRequest::reason() call disarms it.
+// checkpoint, so nothing is lost; training_begins() disarms it.
 void install_stop_handlers();
+// Step 1 begins: from now on a stop signal ends the run at the end of a step, with a checkpoint.
+void training_begins();
 inline constexpr double kStartupStopGraceSeconds = 10;
 
 class StopRequest {

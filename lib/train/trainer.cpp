@@ -183,6 +183,7 @@ void Trainer::run() {
     spdlog::info("run already complete at step {}", state_.step);
     return;
   }
+  training_begins();  // the start-up watchdog ends: a stop signal now ends a step with a checkpoint
   while (state_.step < config_.train.steps) {
     enter_phase(state_.step);
     const double lr = learning_rate(config_.train.lr_schedule, config_.train.optimizer.lr, state_.step,
