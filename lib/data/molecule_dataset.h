@@ -31,7 +31,6 @@ class MoleculeDataset : public Dataset {
   Batch batch(const std::vector<int64_t>& indices, std::optional<uint64_t> augment_seed) const override;
   std::string describe() const override;
 
-  int64_t source_row(int64_t index) const { return rows_.at(static_cast<size_t>(index)); }
   const MoleculeCache& cache() const { return *cache_; }  // shared by the splits of one source
 
  private:

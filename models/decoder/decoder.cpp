@@ -131,6 +131,7 @@ Decoder::Decoder(const DecoderConfig& config, uint64_t sampler_seed)
         "output", torch::nn::Linear(torch::nn::LinearOptions(config.d_model, config.vocab_size).bias(false)));
     torch::nn::init::normal_(output_->weight, 0.0, std::pow(static_cast<double>(config.d_model), -0.5));
   }
+  if (config.position != "alibi") return;  // RoPE and grid decoders carry no slopes
   const auto slopes = nn::alibi_slopes(config.heads);
   slopes_ = register_buffer("alibi_slopes", at::tensor(std::vector<float>(slopes.begin(), slopes.end()), at::kFloat));
 }

@@ -98,7 +98,7 @@ class Decoder : public Model {
   torch::nn::Linear output_{nullptr};         // null when tied to embed_
   at::Tensor condition_table_;                // (sum of config.conditions, C); undefined when unconditional
   at::Tensor condition_offsets_;              // (F) first row of each family in condition_table_, a buffer
-  at::Tensor slopes_;                         // (H) ALiBi slopes, a buffer
+  at::Tensor slopes_;                         // (H) ALiBi slopes, a buffer (position alibi only)
 };
 
 }  // namespace ssa::models

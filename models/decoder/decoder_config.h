@@ -51,7 +51,6 @@ struct DecoderConfig {
 
 // A named preset ("small", "tiny", "enwik8", "wt103", ...), or throws naming the known ones.
 DecoderConfig decoder_flavor(const std::string& name);
-std::vector<std::string> decoder_flavor_names();
 const FlavorTable<DecoderConfig>& decoder_flavor_table();
 
 }  // namespace ssa::models

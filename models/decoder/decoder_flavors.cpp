@@ -128,6 +128,5 @@ DecoderConfig decoder_flavor(const std::string& name) {
   return flavor_from_table(decoder_flavor_table(), "decoder", name);
 }
 
-std::vector<std::string> decoder_flavor_names() { return flavor_table_names(decoder_flavor_table()); }
 
 }  // namespace ssa::models

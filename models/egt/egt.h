@@ -35,7 +35,6 @@ class Egt : public Model {
   double last_attention_fraction() const override;
 
   // One entry per layer: nullopt for a dense layer, else the sigma fraction (used by kLocal).
-  const std::vector<std::optional<double>>& ssa_plan() const { return plan_; }
 
  private:
   void check_batch(const Batch& batch) const;

@@ -38,7 +38,6 @@ struct SwinConfig {
 
 // A named preset ("fmnist-w7", "fmnist-w14", "tiny", "swin-t-w7", "swin-t-w14"), or throws.
 SwinConfig swin_flavor(const std::string& name);
-std::vector<std::string> swin_flavor_names();
 const FlavorTable<SwinConfig>& swin_flavor_table();
 
 }  // namespace ssa::models

@@ -54,6 +54,5 @@ const FlavorTable<SwinConfig>& swin_flavor_table() {
 
 SwinConfig swin_flavor(const std::string& name) { return flavor_from_table(swin_flavor_table(), "swin", name); }
 
-std::vector<std::string> swin_flavor_names() { return flavor_table_names(swin_flavor_table()); }
 
 }  // namespace ssa::models

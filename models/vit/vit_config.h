@@ -32,7 +32,6 @@ struct VitConfig {
 
 // A named preset ("fmnist", "tiny", "vit-s16", "vit-b16"), or throws naming the known ones.
 VitConfig vit_flavor(const std::string& name);
-std::vector<std::string> vit_flavor_names();
 const FlavorTable<VitConfig>& vit_flavor_table();
 
 }  // namespace ssa::models

@@ -42,6 +42,5 @@ const FlavorTable<VitConfig>& vit_flavor_table() {
 
 VitConfig vit_flavor(const std::string& name) { return flavor_from_table(vit_flavor_table(), "vit", name); }
 
-std::vector<std::string> vit_flavor_names() { return flavor_table_names(vit_flavor_table()); }
 
 }  // namespace ssa::models

@@ -180,3 +180,19 @@ TEST_CASE("the LLaMA options' config errors name the key", "[decoder][llama][con
   CHECK(config_error("  ffn: relu\n").find("model.ffn") != std::string::npos);
   CHECK(config_error("  position: rope\n  rope_theta: 0\n").find("model.rope_theta") != std::string::npos);
 }
+
+TEST_CASE("only an ALiBi decoder carries ALiBi slopes in its state (and so in its checkpoints)",
+          "[decoder][llama][checkpoint]") {
+  const auto has_slopes = [](const DecoderConfig& c) {
+    const models::Decoder model(c, 1);
+    for (const auto& b : model.named_buffers()) {
+      if (b.key() == "alibi_slopes") return true;
+    }
+    return false;
+  };
+  DecoderConfig rope = llama_tiny();
+  REQUIRE(rope.position == "rope");
+  CHECK_FALSE(has_slopes(rope));
+  rope.position = "alibi";
+  CHECK(has_slopes(rope));
+}
