@@ -28,10 +28,11 @@ $SUDO apt-get update
 # python3-pil: the cross-check of our RandAugment ops against PIL's (rand_augment_matches_pil).
 # protobuf-compiler: `protoc --decode_raw`, an independent reader of our TensorBoard events.
 # strace: the test that every committed file is fsynced before its rename (file_safety_test).
+# clang-format: the house-style check in ctest (scripts/format.sh --check-ctest).
 $SUDO apt-get install -y --no-install-recommends \
   build-essential cmake ccache \
   libtorch-dev libopenblas0-pthread \
   libyaml-cpp-dev libspdlog-dev libcli11-dev catch2 libgloo-dev \
   libjpeg62-turbo-dev fortunes dataset-fashion-mnist python3-numpy openmpi-bin openssh-client \
   librdkit-dev libboost-dev zlib1g-dev rdkit-data python3-rdkit libsentencepiece-dev \
-  slurmctld slurmd slurm-client munge python3-torch python3-pil protobuf-compiler strace
+  slurmctld slurmd slurm-client munge python3-torch python3-pil protobuf-compiler strace clang-format

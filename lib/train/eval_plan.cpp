@@ -12,9 +12,7 @@ std::vector<int64_t> ensemble_sizes(int64_t samples) {
   return sizes;
 }
 
-int64_t Share::members_held(int64_t size) const {
-  return size > position ? (size - 1 - position) / sharers + 1 : 0;
-}
+int64_t Share::members_held(int64_t size) const { return size > position ? (size - 1 - position) / sharers + 1 : 0; }
 
 bool members_split(int64_t batches, int64_t world) { return batches > 0 && batches < world; }
 

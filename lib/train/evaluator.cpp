@@ -86,8 +86,7 @@ std::vector<ExampleColumn> example_fillers(Prediction kind) {
   columns.push_back([=](const TargetRows& r, const EnsembleView*) { return d(r.prediction.argmax(1)); });
   columns.push_back(
       [=](const TargetRows& r, const EnsembleView*) { return d(target_probability(r.prediction, r.targets)); });
-  columns.push_back(
-      ensemble_or_missing([](const TargetRows&, const EnsembleView& e) { return e.prediction.argmax(1); }));
+  columns.push_back(ensemble_or_missing([](const TargetRows&, const EnsembleView& e) { return e.prediction.argmax(1); }));
   columns.push_back(ensemble_or_missing(
       [=](const TargetRows& r, const EnsembleView& e) { return target_probability(e.prediction, r.targets); }));
   columns.push_back(ensemble_or_missing([](const TargetRows&, const EnsembleView& e) { return e.spread; }));

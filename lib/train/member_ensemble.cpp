@@ -12,9 +12,9 @@ using models::Prediction;
 at::Tensor kl_rows(const at::Tensor& a, const at::Tensor& b) {
   const auto positive = a.gt(0);
   const auto safe_a = at::where(positive, a, at::ones_like(a));
-  const auto v = (b - a) / safe_a;                                  // b / a - 1, exact to rounding
+  const auto v = (b - a) / safe_a;                                   // b / a - 1, exact to rounding
   const auto term = at::where(positive, a * (v - at::log1p(v)), b);  // a log(a/b) - a + b
-  return term.clamp_min(0).sum(1);                                  // (N); NaN stays NaN
+  return term.clamp_min(0).sum(1);                                   // (N); NaN stays NaN
 }
 
 at::Tensor MemberEnsemble::as_points(const at::Tensor& member) const {

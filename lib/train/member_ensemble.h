@@ -40,7 +40,7 @@ class MemberEnsemble {
   at::Tensor divergence_to(const at::Tensor& mean, int64_t first_row = 0) const;
 
   int64_t members() const { return n_; }
-  const at::Tensor& sum() const { return sum_; }  // (N, K) float64; undefined before a member
+  const at::Tensor& sum() const { return sum_; }                // (N, K) float64; undefined before a member
   const at::Tensor& divergence() const { return divergence_; }  // (N) float64
   EnsembleView view() const;
 

@@ -17,13 +17,13 @@ using models::Prediction;
 
 // Positions in ScoreSums::sums_. Each is a sum over the scored targets.
 enum Sum : int64_t {
-  kLoss,           // NLL (nats), or |error| for values
-  kCorrect,        // top-1 hits (distributions)
-  kBrier,          // Brier terms (distributions)
-  kEntropy,        // entropy of the predicted distribution (nats)
+  kLoss,               // NLL (nats), or |error| for values
+  kCorrect,            // top-1 hits (distributions)
+  kBrier,              // Brier terms (distributions)
+  kEntropy,            // entropy of the predicted distribution (nats)
   kMutualInformation,  // the ensemble's members' mean KL divergence to their mean (nats)
-  kSpread,         // the members' standard deviation (values)
-  kCount,          // targets scored
+  kSpread,             // the members' standard deviation (values)
+  kCount,              // targets scored
   kSums
 };
 

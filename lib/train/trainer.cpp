@@ -36,8 +36,7 @@ constexpr uint64_t kAugmentSalt = 0xA06;
 void apply_run_settings(const RunConfig& run) {
   const int threads = run.threads > 0 ? static_cast<int>(run.threads) : usable_cores();
   set_cpu_threads(threads);
-  spdlog::info("CPU threads: {} (run.threads = {}; this process may use {} cores)", threads, run.threads,
-               usable_cores());
+  spdlog::info("CPU threads: {} (run.threads = {}; this process may use {} cores)", threads, run.threads, usable_cores());
   torch::manual_seed(static_cast<uint64_t>(run.seed));
   use_deterministic_kernels(run.deterministic);
 }
@@ -390,9 +389,10 @@ void Trainer::validate() {
   const EvalResult r = evaluate(*model_, *data_.valid, config::task_of(config_), config_.eval, device_, comm_,
                                 {ensemble_seed(config_.run.seed)});  // this rank's share of the batches
   if (!all_finite(r)) {
-    spdlog::warn("step {}: validation scores are not finite (valid_loss {}); logged as null, and training goes on "
-                 "as its own loss decides (train.max_nonfinite_skips)",
-                 state_.step, r.dense.loss);
+    spdlog::warn(
+        "step {}: validation scores are not finite (valid_loss {}); logged as null, and training goes on "
+        "as its own loss decides (train.max_nonfinite_skips)",
+        state_.step, r.dense.loss);
   }
   state_.best_valid_loss = std::min(state_.best_valid_loss, r.dense.loss);  // a NaN loss leaves the best as it was
   JsonLine line;

@@ -46,13 +46,13 @@ double expected_calibration_error(const at::Tensor& probs, const at::Tensor& tar
 
 at::Tensor calibration_bin_sums(const at::Tensor& probs, const at::Tensor& targets, int64_t bins) {
   check_classes(probs, targets);
-  const auto [confidence, predicted] = probs.to(at::kDouble).max(1);                                         // (N), (N)
-  const auto correct = predicted.eq(targets.to(predicted.device())).to(at::kDouble);                         // (N)
+  const auto [confidence, predicted] = probs.to(at::kDouble).max(1);                  // (N), (N)
+  const auto correct = predicted.eq(targets.to(predicted.device())).to(at::kDouble);  // (N)
   // A NaN confidence (a diverged model) goes to bin 0, where it makes the sums and the ECE NaN.
   const auto scaled = at::nan_to_num(confidence * static_cast<double>(bins), 0.0, 0.0, 0.0);
-  const auto bin = scaled.ceil().sub(1).clamp(0, bins - 1).to(at::kLong);  // (N)
-  const auto columns = at::stack({at::ones_like(confidence), confidence, correct}, 1);                       // (N, 3)
-  return at::zeros({bins, 3}, columns.options()).index_add_(0, bin, columns);  // (bins, 3)
+  const auto bin = scaled.ceil().sub(1).clamp(0, bins - 1).to(at::kLong);               // (N)
+  const auto columns = at::stack({at::ones_like(confidence), confidence, correct}, 1);  // (N, 3)
+  return at::zeros({bins, 3}, columns.options()).index_add_(0, bin, columns);           // (bins, 3)
 }
 
 double calibration_error_of_sums(const at::Tensor& bin_sums) {

@@ -128,5 +128,4 @@ DecoderConfig decoder_flavor(const std::string& name) {
   return flavor_from_table(decoder_flavor_table(), "decoder", name);
 }
 
-
 }  // namespace ssa::models

@@ -54,5 +54,4 @@ const FlavorTable<SwinConfig>& swin_flavor_table() {
 
 SwinConfig swin_flavor(const std::string& name) { return flavor_from_table(swin_flavor_table(), "swin", name); }
 
-
 }  // namespace ssa::models

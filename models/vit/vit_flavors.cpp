@@ -42,5 +42,4 @@ const FlavorTable<VitConfig>& vit_flavor_table() {
 
 VitConfig vit_flavor(const std::string& name) { return flavor_from_table(vit_flavor_table(), "vit", name); }
 
-
 }  // namespace ssa::models

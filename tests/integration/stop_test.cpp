@@ -151,9 +151,10 @@ TEST_CASE("a non-finite loss stops before the optimizer step, naming step and ra
   CHECK(metrics_lines(dir, "train").size() == 6);
 }
 
-TEST_CASE("NaN predictions in validation, on one of two ranks with an ensemble, log null metrics with a warning "
-          "naming the step, and training goes on",
-          "[integration][numerics][eval]") {
+TEST_CASE(
+    "NaN predictions in validation, on one of two ranks with an ensemble, log null metrics with a warning "
+    "naming the step, and training goes on",
+    "[integration][numerics][eval]") {
   const std::string dir = fresh_run_dir("nan_eval");
   setenv("SSA_FAULT", "eval_nan@1:0", 1);  // rank 0's first validation batch, at every validation
   const auto results = run_ranks(2,

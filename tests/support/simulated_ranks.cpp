@@ -36,8 +36,7 @@ int64_t bytes_of(const std::vector<at::Tensor>& tensors) {
 
 int SimulatedRank::world_size() const { return group_.world(); }
 
-std::vector<std::vector<at::Tensor>> SimulatedRank::exchange(const std::string& signature,
-                                                             std::vector<at::Tensor> mine) {
+std::vector<std::vector<at::Tensor>> SimulatedRank::exchange(const std::string& signature, std::vector<at::Tensor> mine) {
   calls_.push_back(signature);
   max_call_bytes_ = std::max(max_call_bytes_, bytes_of(mine));
   for (auto& t : mine) t = t.clone();  // the caller may overwrite its tensors while others still read

@@ -73,7 +73,7 @@ Outcome evaluate_on(int world, models::Prediction kind, int64_t classes, const d
   std::vector<std::unique_ptr<NoisyModel>> models;
   for (int r = 0; r < world; ++r) models.push_back(std::make_unique<NoisyModel>(kind, classes));
   const data::Task task = kind == models::Prediction::kValues ? data::Task::kGraphRegression
-                                                               : data::Task::kImageClassification;
+                                                              : data::Task::kImageClassification;
   test::SimulatedGroup group(world);
   std::vector<train::EvalResult> results(static_cast<size_t>(world));
   group.run([&](test::SimulatedRank& rank) {

@@ -62,7 +62,7 @@ TEST_CASE("mutual information of nearly agreeing members keeps its digits", "[ev
   const auto mi = ensemble.view().spread;
   CHECK(at::allclose(pairs.view().spread, mi, 1e-8, 0));
   const auto p = lp.exp(), mean = p.mean(0);
-  const auto delta = p / mean - 1;                                 // (M, N, K) relative deviations
+  const auto delta = p / mean - 1;                                     // (M, N, K) relative deviations
   const auto second_order = (mean * delta.pow(2)).sum(2).mean(0) / 2;  // chi^2 / 2
   CHECK(at::allclose(mi, second_order, 1e-4, 0));
   CHECK((mi > 0).all().item<bool>());
