@@ -93,9 +93,9 @@ ssa::models::DecoderConfig decoder_config(const Options& o) {
   c.ssa.sigma_first = 0.1;
   c.ssa.sigma_last = 0.25;
   if (o.flavor == "llama") {
-    c.position = "rope";
-    c.norm = "rmsnorm";
-    c.ffn = "swiglu";
+    c.position = ssa::models::PositionKind::kRope;
+    c.norm = ssa::models::NormKind::kRmsNorm;
+    c.ffn = ssa::models::FfnKind::kSwiglu;
     c.kv_heads = o.kv_heads > 0 ? o.kv_heads : std::max<int64_t>(1, o.heads / 2);
     c.bias = false;
     c.scale_embedding = false;

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 #include <torch/cuda.h>
+#include <ATen/Parallel.h>
 #include <torch/utils.h>
 
 #include "lib/core/cpu_threads.h"
@@ -34,9 +35,7 @@ constexpr uint64_t kAugmentSalt = 0xA06;
 }  // namespace
 
 void apply_run_settings(const RunConfig& run) {
-  const int threads = run.threads > 0 ? static_cast<int>(run.threads) : usable_cores();
-  set_cpu_threads(threads);
-  spdlog::info("CPU threads: {} (run.threads = {}; this process may use {} cores)", threads, run.threads, usable_cores());
+  set_cpu_threads(run.threads > 0 ? static_cast<int>(run.threads) : usable_cores());
   torch::manual_seed(static_cast<uint64_t>(run.seed));
   use_deterministic_kernels(run.deterministic);
 }
@@ -74,6 +73,8 @@ Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, 
   SSA_CHECK(config_.train.batch_size % comm_.world_size() == 0 && local_batch() % micro_batch() == 0, ExitCode::kConfig,
             "train.batch_size ({}) must split into {} ranks of whole micro-batches ({})", config_.train.batch_size,
             comm_.world_size(), micro_batch());
+  spdlog::info("threads: {} (run.threads = {}; this process may use {} cores)", at::get_num_threads(),
+               config_.run.threads, usable_cores());
   spdlog::info("data: train {}; validation {}", data_.train->describe(), data_.valid->describe());
   build_model();
   build_precision();

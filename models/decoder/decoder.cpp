@@ -39,7 +39,7 @@ void init_linear(torch::nn::Linear& layer) {
 // Registers the norm model.norm names as `name` in `module`: LayerNorm into `layer`, RMSNorm into `rms`.
 void register_norm(torch::nn::Module& module, const DecoderConfig& c, const std::string& name,
                    torch::nn::LayerNorm& layer, nn::RmsNorm& rms) {
-  if (c.norm == "rmsnorm") {
+  if (c.norm == NormKind::kRmsNorm) {
     rms = module.register_module(name, nn::RmsNorm(c.d_model));
   } else {
     layer = module.register_module(name, torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.d_model})));
@@ -54,7 +54,7 @@ attn::SsaAttentionOptions attention_options(const DecoderConfig& c, std::optiona
   attn::SsaAttentionOptions options{c.d_model, c.heads, c.attention_dropout, sigma_fraction, c.ssa};
   options.kv_heads = c.kv_heads;
   options.bias = c.bias;
-  options.rope_theta = c.position == "rope" ? c.rope_theta : 0.0;
+  options.rope_theta = c.position == PositionKind::kRope ? c.rope_theta : 0.0;
   return options;
 }
 
@@ -67,9 +67,9 @@ DecoderBlockImpl::DecoderBlockImpl(const DecoderConfig& c, std::optional<double>
   attn = register_module("attn", attn::SsaSelfAttention(attention_options(c, sigma_fraction), std::move(sampler)));
   register_norm(*this, c, "ffn_norm", ffn_norm, ffn_rms_norm);
   fc1 = register_module("fc1", linear(c.d_model, c.d_ff, c.bias));
-  if (c.ffn == "swiglu") fc_up = register_module("fc_up", linear(c.d_model, c.d_ff, c.bias));
+  if (c.ffn == FfnKind::kSwiglu) fc_up = register_module("fc_up", linear(c.d_model, c.d_ff, c.bias));
   fc2 = register_module("fc2", linear(c.d_ff, c.d_model, c.bias));
-  if (c.position == "grid_2d") {
+  if (c.position == PositionKind::kGrid2d) {
     const nn::ImageGrid grid{c.image_height, c.image_width, c.image_channels};
     grid_bias_table = register_parameter("relative_position_bias_table", at::zeros({grid.table_size(), c.heads}));
     torch::nn::init::normal_(grid_bias_table, 0.0, 0.02);  // as Swin
@@ -131,7 +131,7 @@ Decoder::Decoder(const DecoderConfig& config, uint64_t sampler_seed)
         "output", torch::nn::Linear(torch::nn::LinearOptions(config.d_model, config.vocab_size).bias(false)));
     torch::nn::init::normal_(output_->weight, 0.0, std::pow(static_cast<double>(config.d_model), -0.5));
   }
-  if (config.position != "alibi") return;  // RoPE and grid decoders carry no slopes
+  if (config.position != PositionKind::kAlibi) return;  // RoPE and grid decoders carry no slopes
   const auto slopes = nn::alibi_slopes(config.heads);
   slopes_ = register_buffer("alibi_slopes", at::tensor(std::vector<float>(slopes.begin(), slopes.end()), at::kFloat));
 }
@@ -145,8 +145,8 @@ attn::AttentionBias Decoder::causal_alibi() const {
 }
 
 attn::AttentionBias Decoder::block_bias(const DecoderBlockImpl& block) const {
-  if (config_.position == "grid_2d") return causal_grid_bias(block);
-  return config_.position == "rope" ? attn::AttentionBias::causal() : causal_alibi();
+  if (config_.position == PositionKind::kGrid2d) return causal_grid_bias(block);
+  return config_.position == PositionKind::kRope ? attn::AttentionBias::causal() : causal_alibi();
 }
 
 attn::BiasFn Decoder::causal_grid_bias(const DecoderBlockImpl& block) const {
@@ -226,7 +226,7 @@ double Decoder::forward_flops(const Batch& batch, bool dense_attention) const {
   const auto tokens = static_cast<double>(batch.input.numel());
   const int64_t kv_heads = config_.kv_heads > 0 ? config_.kv_heads : config_.heads;
   const double kv = 2.0 * d * static_cast<double>(kv_heads) / static_cast<double>(config_.heads);  // k and v widths
-  const double ffn = (config_.ffn == "swiglu" ? 3.0 : 2.0) * d * f;                                // fc1 (fc_up) fc2
+  const double ffn = (config_.ffn == FfnKind::kSwiglu ? 3.0 : 2.0) * d * f;                        // fc1 (fc_up) fc2
   const double per_layer_linear = 2.0 * tokens * (d * (2.0 * d + kv) + ffn);                       // qkv, out, FFN
   double flops = adaptive() ? adaptive_softmax_->flops(batch.target) + adaptive_input_->flops(batch.input)
                             : 2.0 * tokens * d * static_cast<double>(config_.vocab_size);  // output projection

@@ -8,9 +8,20 @@
 #include <vector>
 
 #include "lib/ssa/ssa_config.h"
+#include "lib/core/field_spec.h"
 #include "models/flavor_table.h"
 
 namespace ssa::models {
+
+// model.position, model.norm and model.ffn, with their config spellings.
+enum class PositionKind { kAlibi, kRope, kGrid2d };
+enum class NormKind { kLayerNorm, kRmsNorm };
+enum class FfnKind { kGelu, kSwiglu };
+inline const config::ChoiceNames<PositionKind> kPositionKinds = {
+    {"alibi", PositionKind::kAlibi}, {"rope", PositionKind::kRope}, {"grid_2d", PositionKind::kGrid2d}};
+inline const config::ChoiceNames<NormKind> kNormKinds = {{"layernorm", NormKind::kLayerNorm},
+                                                         {"rmsnorm", NormKind::kRmsNorm}};
+inline const config::ChoiceNames<FfnKind> kFfnKinds = {{"gelu", FfnKind::kGelu}, {"swiglu", FfnKind::kSwiglu}};
 
 struct DecoderConfig {
   int64_t vocab_size = 256;  // byte-level by default
@@ -33,15 +44,15 @@ struct DecoderConfig {
   // Position information: "alibi" (text), "rope" (rotary q and k, rope_theta the base), or
   // "grid_2d", a learned 2D relative position bias per layer over an image's sub-pixels in raster
   // order (pixel generation, paper Sec. 5.2).
-  std::string position = "alibi";
+  PositionKind position = PositionKind::kAlibi;
   double rope_theta = 10000.0;
-  std::string norm = "layernorm";  // "layernorm" or "rmsnorm" (before attention, FFN and output)
-  std::string ffn = "gelu";        // "gelu" (fc2(gelu(fc1 x))) or "swiglu" (fc2(silu(fc1 x) * fc_up x)), d_ff wide
-  int64_t kv_heads = 0;            // key/value heads (grouped-query attention); 0 = heads
-  bool bias = true;                // biases of the attention and feed-forward linear layers
-  int64_t image_height = 0;        // grid_2d: pixels per column
-  int64_t image_width = 0;         // grid_2d: pixels per row
-  int64_t image_channels = 1;      // grid_2d: sub-pixels per pixel
+  NormKind norm = NormKind::kLayerNorm;  // before attention, FFN and output
+  FfnKind ffn = FfnKind::kGelu;          // gelu: fc2(gelu(fc1 x)); swiglu: fc2(silu(fc1 x) * fc_up x), d_ff wide
+  int64_t kv_heads = 0;                  // key/value heads (grouped-query attention); 0 = heads
+  bool bias = true;                      // biases of the attention and feed-forward linear layers
+  int64_t image_height = 0;              // grid_2d: pixels per column
+  int64_t image_width = 0;               // grid_2d: pixels per row
+  int64_t image_channels = 1;            // grid_2d: sub-pixels per pixel
   // DistAug conditioning (pixel generation): the transform ids per family, e.g. {4, 2} for
   // rotate and transpose. One learned vector per id, summed over the families and added to the
   // begin token's embedding; empty = unconditional.

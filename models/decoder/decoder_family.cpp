@@ -31,15 +31,11 @@ void describe_decoder(config::FieldVisitor& v, DecoderConfig& c) {
           FieldSpec("band i has d_model / factor^i dimensions").at_least(1).architecture());
   v.field("adaptive_dropout", c.adaptive_dropout,
           FieldSpec("adaptive softmax dropout (head input, inside tails)").at_least(0).below(1));
-  v.field("position", c.position,
-          FieldSpec("alibi (text), rope (rotary q and k) or grid_2d (learned 2D relative bias, images)")
-              .one_of({"alibi", "rope", "grid_2d"})
-              .architecture());
+  v.choice("position", c.position, kPositionKinds,
+           FieldSpec("alibi (text), rope (rotary q and k) or grid_2d (learned 2D relative bias, images)").architecture());
   v.field("rope_theta", c.rope_theta, FieldSpec("rope: base of the rotary frequencies").greater_than(0).architecture());
-  v.field("norm", c.norm,
-          FieldSpec("layernorm or rmsnorm (attention, FFN, final)").one_of({"layernorm", "rmsnorm"}).architecture());
-  v.field("ffn", c.ffn,
-          FieldSpec("gelu or swiglu (gated; d_ff is the gate width)").one_of({"gelu", "swiglu"}).architecture());
+  v.choice("norm", c.norm, kNormKinds, FieldSpec("layernorm or rmsnorm (attention, FFN, final)").architecture());
+  v.choice("ffn", c.ffn, kFfnKinds, FieldSpec("gelu or swiglu (gated; d_ff is the gate width)").architecture());
   v.field("kv_heads", c.kv_heads,
           FieldSpec("key/value heads, grouped-query attention; must divide heads; 0 = heads").at_least(0).architecture());
   v.field("bias", c.bias, FieldSpec("biases in the attention and feed-forward linear layers").architecture());
@@ -62,7 +58,7 @@ void validate_attention(const DecoderConfig& m, const DataFacts& data, const Rep
   if (m.kv_heads > 0 && m.heads % m.kv_heads != 0) {
     fail("model.kv_heads", "must divide model.heads (" + text(m.heads) + "), got " + text(m.kv_heads));
   }
-  if (m.position == "rope" && (m.d_model / m.heads) % 2 != 0) {
+  if (m.position == PositionKind::kRope && (m.d_model / m.heads) % 2 != 0) {
     fail("model.position",
          "rope rotates channel pairs: the head width d_model / heads (" + text(m.d_model / m.heads) + ") must be even");
   }
@@ -98,7 +94,7 @@ void validate_decoder(const DecoderConfig& m, const DataFacts& data, const Repor
     fail("model.vocab_size", "byte-level data needs at least 256 entries, got " + text(m.vocab_size));
   }
   const int64_t pixels = m.image_height * m.image_width * m.image_channels;
-  if (m.position == "grid_2d" && pixels != data.seq_len) {
+  if (m.position == PositionKind::kGrid2d && pixels != data.seq_len) {
     fail("model.image_height", "grid_2d needs image_height x image_width x image_channels (" + text(pixels) +
                                    ") = data.seq_len (" + text(data.seq_len) + ")");
   }

@@ -55,7 +55,7 @@ DecoderConfig pixels(int64_t side, int64_t channels) {
   DecoderConfig c;
   c.vocab_size = 257;  // 256 values + the begin-of-image token
   c.dropout = 0.0;
-  c.position = "grid_2d";
+  c.position = PositionKind::kGrid2d;
   c.image_height = side;
   c.image_width = side;
   c.image_channels = channels;
@@ -94,9 +94,9 @@ DecoderConfig llama(int64_t vocab, int64_t layers, int64_t d_model, int64_t head
   c.heads = heads;
   c.kv_heads = kv_heads;
   c.d_ff = d_ff;
-  c.position = "rope";
-  c.norm = "rmsnorm";
-  c.ffn = "swiglu";
+  c.position = PositionKind::kRope;
+  c.norm = NormKind::kRmsNorm;
+  c.ffn = FfnKind::kSwiglu;
   c.bias = false;
   c.scale_embedding = false;
   c.dropout = 0.0;

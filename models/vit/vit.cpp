@@ -28,7 +28,7 @@ torch::nn::LayerNorm layer_norm(int64_t dim) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(kNormEps));
 }
 
-int64_t leading_tokens(const VitConfig& c) { return c.pool == "cls" ? 1 : 0; }
+int64_t leading_tokens(const VitConfig& c) { return c.pool == PoolKind::kCls ? 1 : 0; }
 
 }  // namespace
 

@@ -7,9 +7,14 @@
 #include <vector>
 
 #include "lib/ssa/ssa_config.h"
+#include "lib/core/field_spec.h"
 #include "models/flavor_table.h"
 
 namespace ssa::models {
+
+// model.pool, with its config spellings.
+enum class PoolKind { kCls, kMean };
+inline const config::ChoiceNames<PoolKind> kPoolKinds = {{"cls", PoolKind::kCls}, {"mean", PoolKind::kMean}};
 
 struct VitConfig {
   int64_t image_size = 28;  // square input side, pixels
@@ -19,9 +24,9 @@ struct VitConfig {
   int64_t dim = 64;        // token width
   int64_t depth = 4;       // transformer blocks
   int64_t heads = 4;
-  double mlp_ratio = 4.0;    // MLP hidden width / dim
-  std::string pool = "cls";  // "cls": a class token is read out; "mean": the mean of the patch tokens
-  double dropout = 0.0;      // after the position embedding and in the MLP
+  double mlp_ratio = 4.0;          // MLP hidden width / dim
+  PoolKind pool = PoolKind::kCls;  // cls: a class token is read out; mean: the mean of the patch tokens
+  double dropout = 0.0;            // after the position embedding and in the MLP
   double attention_dropout = 0.0;
   double drop_path = 0.1;  // stochastic depth, linear from 0 to this over the blocks
   // SSA over the patch grid: local_2d (bands of patch rows, locally biased), local (1D) or

@@ -21,8 +21,7 @@ void describe_vit(config::FieldVisitor& v, VitConfig& c) {
   v.field("depth", c.depth, FieldSpec("transformer blocks").at_least(1).architecture());
   v.field("heads", c.heads, FieldSpec("attention heads; must divide dim").at_least(1).architecture());
   v.field("mlp_ratio", c.mlp_ratio, FieldSpec("MLP width / dim").greater_than(0).architecture());
-  v.field("pool", c.pool,
-          FieldSpec("cls (class token) or mean (mean of the patch tokens)").one_of({"cls", "mean"}).architecture());
+  v.choice("pool", c.pool, kPoolKinds, FieldSpec("cls (class token) or mean (mean of the patch tokens)").architecture());
   v.field("dropout", c.dropout, FieldSpec("dropout after the position embedding and in the MLP").at_least(0).below(1));
   v.field("attention_dropout", c.attention_dropout, FieldSpec("dropout on attention probabilities").at_least(0).below(1));
   v.field("drop_path", c.drop_path, FieldSpec("stochastic depth of the last block").at_least(0).below(1));

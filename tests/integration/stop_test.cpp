@@ -75,7 +75,7 @@ TEST_CASE("resuming with another CPU thread count warns that the run is no longe
   const auto changed = run_ssa_train(more);
   INFO(changed.err);
   CHECK(changed.exit_code == 0);
-  CHECK(changed.err.find("written with 1 CPU threads, this run uses 2 (run.threads)") != std::string::npos);
+  CHECK(changed.err.find("written with 1 CPU threads, this process uses 2 (run.threads)") != std::string::npos);
 }
 
 // SLURM's --signal can come before training starts (a short job, a slow data load): it must be a

@@ -9,7 +9,7 @@ cores=$(nproc)
 rm -rf "$work" && mkdir -p "$work"
 train() { "$bin" "$config" "run.dir=$work/$1" train.steps=1 train.lr_schedule.warmup_steps=0 eval.every=0 checkpoint.every=1 "${@:2}" 2>"$work/$1.err"; }
 expect_threads() {  # NAME N: the run's console says it used N threads
-  grep -q "CPU threads: $2 " "$work/$1.err" || { echo "FAIL: $1 did not use $2 threads:"; cat "$work/$1.err"; exit 1; }
+  grep -q "info threads: $2 " "$work/$1.err" || { echo "FAIL: $1 did not use $2 threads:"; cat "$work/$1.err"; exit 1; }
 }
 for bind in "OMP_PROC_BIND=true OMP_PLACES=cores" "OMP_PROC_BIND=close" "OMP_PROC_BIND=spread OMP_PLACES=threads"; do
   name=bound_$(echo "$bind" | tr -c 'a-zA-Z0-9' _)

@@ -83,7 +83,7 @@ TEST_CASE("incremental decoding with a key/value cache gives the logits of one f
   models::DecoderConfig alibi = models::decoder_flavor("tiny");
   alibi.vocab_size = 40;
   models::DecoderConfig pixels = alibi;  // 2D relative position bias, DistAug conditions
-  pixels.position = "grid_2d";
+  pixels.position = models::PositionKind::kGrid2d;
   pixels.image_height = 3;
   pixels.image_width = 4;
   pixels.image_channels = 1;

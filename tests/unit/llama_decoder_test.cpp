@@ -33,9 +33,10 @@ at::Tensor tokens(int64_t b, int64_t t) {
 // Embedding, output (untied), per layer q, k, v (kv heads), out, the FFN and two norms, final norm.
 int64_t formula(const DecoderConfig& c) {
   const int64_t d = c.d_model, kv = (c.kv_heads > 0 ? c.kv_heads : c.heads) * (d / c.heads);
-  const int64_t norm = c.norm == "rmsnorm" ? d : 2 * d;
+  const int64_t norm = c.norm == models::NormKind::kRmsNorm ? d : 2 * d;
   const int64_t attention = d * (d + 2 * kv) + d * d + (c.bias ? d + 2 * kv + d : 0);
-  const int64_t ffn = (c.ffn == "swiglu" ? 3 : 2) * d * c.d_ff + (c.bias ? (c.ffn == "swiglu" ? 2 : 1) * c.d_ff + d : 0);
+  const bool gated = c.ffn == models::FfnKind::kSwiglu;
+  const int64_t ffn = (gated ? 3 : 2) * d * c.d_ff + (c.bias ? (gated ? 2 : 1) * c.d_ff + d : 0);
   const int64_t embeddings = c.vocab_size * d * (c.tie_embeddings ? 1 : 2);
   return embeddings + c.layers * (attention + ffn + 2 * norm) + (c.final_norm ? norm : 0);
 }
@@ -43,9 +44,10 @@ int64_t formula(const DecoderConfig& c) {
 // Every combination of the options, on a 16-token sequence.
 std::vector<DecoderConfig> option_grid() {
   std::vector<DecoderConfig> configs;
-  for (const std::string position : {"alibi", "rope"}) {
-    for (const std::string norm : {"layernorm", "rmsnorm"}) {
-      for (const std::string ffn : {"gelu", "swiglu"}) {
+  for (const auto& [position_name, position] : models::kPositionKinds) {
+    if (position == models::PositionKind::kGrid2d) continue;  // images only: generation_test, pixel tests
+    for (const auto& [norm_name, norm] : models::kNormKinds) {
+      for (const auto& [ffn_name, ffn] : models::kFfnKinds) {
         for (const int64_t kv_heads : {0, 1, 2}) {
           for (const bool bias : {true, false}) {
             DecoderConfig c = llama_tiny();
@@ -59,8 +61,17 @@ std::vector<DecoderConfig> option_grid() {
   return configs;
 }
 
+template <class E>
+std::string spelling(const config::ChoiceNames<E>& names, E value) {
+  for (const auto& [name, v] : names) {
+    if (v == value) return name;
+  }
+  return "?";
+}
+
 std::string describe(const DecoderConfig& c) {
-  return c.position + " " + c.norm + " " + c.ffn + " kv " + std::to_string(c.kv_heads) + (c.bias ? " bias" : "");
+  return spelling(models::kPositionKinds, c.position) + " " + spelling(models::kNormKinds, c.norm) + " " +
+         spelling(models::kFfnKinds, c.ffn) + " kv " + std::to_string(c.kv_heads) + (c.bias ? " bias" : "");
 }
 
 std::string config_error(const std::string& model_yaml) {
@@ -191,8 +202,8 @@ TEST_CASE("only an ALiBi decoder carries ALiBi slopes in its state (and so in it
     return false;
   };
   DecoderConfig rope = llama_tiny();
-  REQUIRE(rope.position == "rope");
+  REQUIRE(rope.position == models::PositionKind::kRope);
   CHECK_FALSE(has_slopes(rope));
-  rope.position = "alibi";
+  rope.position = models::PositionKind::kAlibi;
   CHECK(has_slopes(rope));
 }

@@ -33,7 +33,8 @@ int64_t formula(const VitConfig& c, int64_t tokens) {
   const int64_t d = c.dim, hidden = static_cast<int64_t>(c.mlp_ratio * static_cast<double>(d));
   const int64_t block = 2 * 2 * d + (3 * d * d + 3 * d) + (d * d + d) + (d * hidden + hidden) + (hidden * d + d);
   const int64_t embed = c.patch_size * c.patch_size * c.in_channels * d + d;
-  return embed + (c.pool == "cls" ? d : 0) + tokens * d + c.depth * block + 2 * d + d * c.num_classes + c.num_classes;
+  return embed + (c.pool == models::PoolKind::kCls ? d : 0) + tokens * d + c.depth * block + 2 * d + d * c.num_classes +
+         c.num_classes;
 }
 
 std::string config_error(const std::string& model_yaml) {
@@ -52,7 +53,7 @@ TEST_CASE("ViT-S/16 and ViT-B/16 have the reference parameter counts", "[vit][pa
   CHECK(build(vit_flavor("vit-b16"))->parameter_count() == 86567656);
   CHECK(formula(vit_flavor("vit-s16"), 197) == 22050664);
   VitConfig mean = vit_flavor("tiny");
-  mean.pool = "mean";
+  mean.pool = models::PoolKind::kMean;
   CHECK(build(mean)->parameter_count() == formula(mean, 16));  // no class token, 16 positions
 }
 
@@ -73,7 +74,7 @@ TEST_CASE("ViT SSA with one window of every source is dense attention", "[vit][s
   for (const auto& [variant, windows, keep] :
        {std::tuple{attn::SsaVariant::kUnbiased, 1, 1.0}, std::tuple{attn::SsaVariant::kLocalGrid, 1, 0.5},
         std::tuple{attn::SsaVariant::kLocal, 1, 0.5}}) {
-    for (const std::string pool : {"cls", "mean"}) {
+    for (const auto pool : {models::PoolKind::kCls, models::PoolKind::kMean}) {
       VitConfig c = vit_flavor("tiny");
       c.pool = pool;
       c.ssa.variant = variant;
