@@ -11,9 +11,6 @@
 namespace ssa::train {
 namespace {
 
-// x: (..., K) distributions -> (...) entropies in nats (0 log 0 = 0).
-at::Tensor entropy(const at::Tensor& p) { return -(p * p.clamp_min(1e-300).log()).sum(-1); }
-
 // (N) values -> (N) ranks 1..N, ties sharing their average rank.
 at::Tensor average_ranks(const at::Tensor& values) {
   const auto v = values.to(at::kDouble).contiguous();
@@ -40,10 +37,6 @@ void check_classes(const at::Tensor& probs, const at::Tensor& targets) {
 
 }  // namespace
 
-double expected_calibration_error(const at::Tensor& probs, const at::Tensor& targets, int64_t bins) {
-  return calibration_error_of_sums(calibration_bin_sums(probs, targets, bins));
-}
-
 at::Tensor calibration_bin_sums(const at::Tensor& probs, const at::Tensor& targets, int64_t bins) {
   check_classes(probs, targets);
   const auto [confidence, predicted] = probs.to(at::kDouble).max(1);                  // (N), (N)
@@ -63,11 +56,6 @@ double calibration_error_of_sums(const at::Tensor& bin_sums) {
   return count > 0 ? gap / count : 0.0;
 }
 
-double brier_score(const at::Tensor& probs, const at::Tensor& targets) {
-  check_classes(probs, targets);
-  return brier_terms(probs.to(at::kDouble).clamp_min(1e-300).log(), targets).mean().item<double>();
-}
-
 at::Tensor brier_terms(const at::Tensor& log_probs, const at::Tensor& targets) {
   check_classes(log_probs, targets);
   const auto p = log_probs.to(at::kDouble).exp();                                     // (N, K)
@@ -78,16 +66,6 @@ at::Tensor brier_terms(const at::Tensor& log_probs, const at::Tensor& targets) {
 at::Tensor entropy_of_log_probs(const at::Tensor& log_probs) {
   const auto lp = log_probs.to(at::kDouble);
   return -(lp.exp() * lp.clamp_min(-1e300)).sum(-1);  // p = 0 gives 0 * finite = 0
-}
-
-double mean_predictive_entropy(const at::Tensor& member_probs) {
-  return entropy(member_probs.to(at::kDouble).mean(0)).mean().item<double>();  // (N) -> mean
-}
-
-double mutual_information(const at::Tensor& member_probs) {
-  const auto p = member_probs.to(at::kDouble);                        // (M, N, K)
-  const auto disagreement = entropy(p.mean(0)) - entropy(p).mean(0);  // (N)
-  return disagreement.mean().item<double>();
 }
 
 double spearman_correlation(const at::Tensor& a, const at::Tensor& b) {

@@ -16,26 +16,18 @@ constexpr int64_t kCalibrationBins = 15;
 // probability, binned into `bins` equal bins of (0, 1] (right-closed, as Guo et al. 2017); the
 // ECE is the count-weighted mean over bins of |accuracy - mean confidence|; NaN when a
 // confidence is NaN.
-double expected_calibration_error(const at::Tensor& probs, const at::Tensor& targets, int64_t bins = kCalibrationBins);
-// The same in two halves, for sums over batches and ranks: (bins, 3) float64 per-bin sums of
-// [count, confidence, correct], which add, and the ECE of such sums.
+// Computed in two halves, for sums over batches and ranks: (bins, 3) float64 per-bin sums of
+// [count, confidence, correct], which add, and the ECE of such sums. (The whole-array forms the
+// tests check them against are in tests/support/uncertainty_oracles.h.)
 at::Tensor calibration_bin_sums(const at::Tensor& probs, const at::Tensor& targets, int64_t bins = kCalibrationBins);
 double calibration_error_of_sums(const at::Tensor& bin_sums);
 
-// The multi-class Brier score: mean over N of sum_k (p_k - [k == target])^2, in [0, 2] ...
-double brier_score(const at::Tensor& probs, const at::Tensor& targets);
-// ... and its (N) float64 terms, from (N, K) log-probabilities.
+// The (N) float64 terms of the multi-class Brier score (its mean over N, in [0, 2]):
+// sum_k (p_k - [k == target])^2, from (N, K) log-probabilities.
 at::Tensor brier_terms(const at::Tensor& log_probs, const at::Tensor& targets);
 
 // (..., K) log-probabilities -> (...) float64 entropies in nats (0 log 0 = 0).
 at::Tensor entropy_of_log_probs(const at::Tensor& log_probs);
-
-// member_probs: (M, N, K), the distributions of M ensemble members. The mean over N of the
-// entropy of the members' mean distribution ...
-double mean_predictive_entropy(const at::Tensor& member_probs);
-// ... and of the mutual information: that entropy minus the mean of the members' entropies (>= 0;
-// 0 when the members agree).
-double mutual_information(const at::Tensor& member_probs);
 
 // Spearman's rank correlation of two (N) series: Pearson's correlation of their ranks, ties
 // given their average rank. 0 when either series is constant; NaN when either holds a NaN or Inf.

@@ -7,8 +7,10 @@
 #include <ATen/ATen.h>
 
 #include "lib/train/uncertainty.h"
+#include "tests/support/uncertainty_oracles.h"
 
 using namespace ssa::train;
+using namespace ssa::test;
 
 namespace {
 
