@@ -153,8 +153,9 @@ MemberEnsemble merge_sharers(Prediction kind, const MemberEnsemble& mine, const 
     std::vector<at::Tensor> divergence{at::zeros({shape.batches, per_round}, options)};
     divergence[0][share.batch].slice(0, 0, rows).copy_(mine.divergence_to(total / static_cast<double>(size), first));
     comm.all_reduce_sum(divergence);
-    sums.push_back(total);
-    divergences.push_back(divergence[0][share.batch].slice(0, 0, rows));
+    if (!share.scores()) continue;  // copies, so that each round's buffer is freed
+    sums.push_back(total.clone());
+    divergences.push_back(divergence[0][share.batch].slice(0, 0, rows).clone());
   }
   MemberEnsemble all(kind);
   if (share.scores() && shape.rows > 0) all.merge(size, at::cat(sums), at::cat(divergences));
@@ -181,10 +182,10 @@ void evaluate_batch(models::Model& model, const BatchJob& job, int64_t batches, 
     shape = agree_split_shape(batches, scored_rows(kind, job.batch), classes, comm);
   }
   MemberEnsemble mine(kind), all(kind);
-  for (size_t i = 0, member = 0; i < sizes.size(); ++i) {
-    for (; static_cast<int64_t>(member) < sizes[i]; ++member) {
-      if (share.holds(static_cast<int64_t>(member)))
-        mine.add(member_prediction(model, job, plan, static_cast<int64_t>(member)));
+  int64_t member = 0;  // the next member to draw
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    for (; member < sizes[i]; ++member) {
+      if (share.holds(member)) mine.add(member_prediction(model, job, plan, member));
     }
     all = split ? merge_sharers(kind, mine, share, sizes[i], shape, comm) : mine;
     if (!share.scores()) continue;
