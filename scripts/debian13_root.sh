@@ -24,7 +24,13 @@ unmount_root() {
 copy_tree() {  # the working tree as git sees it (tracked and untracked, not ignored)
   rm -rf "$root/root/ssa-train"
   mkdir -p "$root/root/ssa-train"
-  git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -C "$root/root/ssa-train" -xf -
+  if command -v git > /dev/null && git rev-parse --git-dir > /dev/null 2>&1; then
+    git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -C "$root/root/ssa-train" -xf -
+  else  # no git on CI's fresh machine: .gitignore's top-level folders by hand
+    tar --exclude=./.git --exclude='./build*' --exclude=./runs --exclude=./data --exclude=./.whl --exclude=./.gl \
+      --exclude=./gpu-debs --exclude=./gpu-out --exclude=.cache --exclude=__pycache__ --exclude='*.pyc' -cf - . |
+      tar -C "$root/root/ssa-train" -xf -
+  fi
 }
 
 in_root() {  # a clean environment; the commit for --version, as the copy has no .git

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <functional>
 #include <limits>
+#include <thread>
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
@@ -221,10 +222,12 @@ void evaluate_shard(models::Model& model, const data::Dataset& valid, const Eval
   if (config.batches > 0) total = std::min(total, config.batches * config.batch_size);
   const int64_t batches = (total + config.batch_size - 1) / config.batch_size;
   const auto sizes = ensemble_sizes(config.ensemble_samples);
-  const FaultInjection faults;  // tests only: eval_kill@B:R, eval_nan@B:R
+  const FaultInjection faults;  // tests only: eval_kill@B:R, eval_nan@B:R, eval_slow@B/ms
   for (const Share& share : shares_of_rank(batches, comm.world_size(), comm.rank())) {
     const int64_t first = share.batch * config.batch_size;
     if (faults.fires("eval_kill", share.batch + 1, comm.rank())) std::raise(SIGKILL);
+    const int64_t delay_ms = faults.amount("eval_slow", share.batch + 1, comm.rank());
+    if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     std::vector<int64_t> indices;
     for (int64_t i = first; i < std::min(total, first + config.batch_size); ++i) indices.push_back(i);
     const auto batch = valid.batch(indices, std::nullopt).to(device);

@@ -25,6 +25,7 @@ const std::map<std::string, Amount>& fault_kinds() {
                                                       {"kill", Amount::kNone},
                                                       {"eval_kill", Amount::kNone},
                                                       {"eval_nan", Amount::kNone},
+                                                      {"eval_slow", Amount::kRequired},
                                                       {"slow_load", Amount::kRequired}};
   return kinds;
 }

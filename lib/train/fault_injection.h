@@ -21,8 +21,9 @@
 //                                  third batch overall, counted from 1), in training or in eval
 //   SSA_FAULT="eval_nan@2:0"       rank 0's predictions on validation batch 2 become NaN (a model
 //                                  that diverged), in training or in eval
+//   SSA_FAULT="eval_slow@1/12000"  validation batch 1 starts 12000 ms late (every rank)
 // Grammar: kind@step[/amount][:rank] (amount: bytes, attempts for save_flaky, milliseconds for
-// slow_load). Several faults: comma-separated. A malformed value is a ConfigError naming SSA_FAULT.
+// slow_load and eval_slow). Several faults: comma-separated. A malformed value is a ConfigError naming SSA_FAULT.
 #pragma once
 #include <sys/resource.h>
 

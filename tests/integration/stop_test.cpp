@@ -111,6 +111,23 @@ TEST_CASE("SIGTERM during a start-up that outlasts the grace ends the process wi
   CHECK((!fs::exists(dir + "/checkpoints") || fs::is_empty(dir + "/checkpoints")));
 }
 
+// The watchdog guards the start-up only: once step 1 begins, a stop signal ends the run at the end
+// of a step with a checkpoint, however long step 1's validation takes.
+TEST_CASE("SIGTERM during a step-1 validation longer than the grace stops after step 1 with a checkpoint",
+          "[integration][stop]") {
+  const std::string dir = fresh_run_dir("sigterm_slow_eval");
+  setenv("SSA_FAULT", "eval_slow@1/12000", 1);  // step 1's validation outlasts the 10 s grace
+  const auto r = run_and_signal_when({kConfig, "run.dir=" + dir, "train.steps=50", "train.lr_schedule.warmup_steps=1",
+                                      "eval.every=1", "eval.batches=1", "checkpoint.every=1000"},
+                                     dir + "/train.log", SIGTERM);
+  unsetenv("SSA_FAULT");
+  INFO(r.err);
+  CHECK(r.exit_code == 143);
+  CHECK(r.err.find("stopped during start-up") == std::string::npos);
+  CHECK(r.err.find("stopped at step 1 (SIGTERM") != std::string::npos);
+  CHECK(newest_checkpoint_step(dir) == 1);
+}
+
 TEST_CASE("SIGUSR1 to one of two ranks stops both at the same step with one checkpoint", "[integration][stop][dist]") {
   const std::string dir = fresh_run_dir("sigusr1_ranks");
   const auto results = run_ranks(2,
