@@ -16,6 +16,9 @@
 #include "lib/core/error.h"
 #include "lib/core/exclusive_file.h"
 #include "lib/train/checkpoint_manifest.h"
+#include "lib/train/hf_directory.h"
+#include "lib/train/hf_import.h"
+#include "lib/train/model_tensors.h"
 #include "lib/train/optimizer_state.h"
 #include "lib/train/run_dir.h"
 #include "lib/train/safetensors.h"
@@ -130,59 +133,22 @@ RankRng current_rng(models::Model& model) {
 namespace {
 
 // Parameters and buffers by their module path ("blocks.0.attn.qkv.weight").
-std::vector<NamedTensor> model_tensors(models::Model& model) {
-  std::vector<NamedTensor> out;
-  for (const auto& p : model.named_parameters()) out.push_back({p.key(), p.value()});
-  for (const auto& b : model.named_buffers()) out.push_back({b.key(), b.value()});
-  return out;
-}
-
-// "4 missing (a; b; c; ...)": a count and the first few items.
-std::string counted(const std::vector<std::string>& items, const std::string& what) {
-  constexpr size_t kShown = 3;
-  std::string shown;
-  for (size_t i = 0; i < std::min(items.size(), kShown); ++i) shown += (i ? "; " : "") + items[i];
-  return std::to_string(items.size()) + " " + what + " (" + shown + (items.size() > kShown ? "; ..." : "") + ")";
-}
-
-// Every way the stored tensors differ from the model's, as one line; "" when they match.
-std::string model_mismatch(const std::vector<NamedTensor>& targets, const std::map<std::string, at::Tensor>& stored) {
-  std::vector<std::string> missing, reshaped, unexpected;
-  std::set<std::string> known;
-  for (const auto& target : targets) {
-    known.insert(target.name);
-    const auto it = stored.find(target.name);
-    if (it == stored.end()) {
-      missing.push_back(target.name);
-    } else if (it->second.sizes() != target.tensor.sizes()) {
-      reshaped.push_back(target.name + ": " + c10::str(it->second.sizes()) + " here, " +
-                         c10::str(target.tensor.sizes()) + " in the model");
-    }
-  }
-  // Every decoder stored an alibi_slopes buffer before 2026-12-07, RoPE and grid ones too; theirs
-  // is ignored so those checkpoints still load.
-  for (const auto& [name, tensor] : stored) {
-    if (known.count(name) == 0 && name != "alibi_slopes") unexpected.push_back(name);
-  }
-  std::string problems;
-  if (!missing.empty()) problems += counted(missing, "missing");
-  if (!reshaped.empty()) problems += (problems.empty() ? "" : ", ") + counted(reshaped, "of another shape");
-  if (!unexpected.empty()) problems += (problems.empty() ? "" : ", ") + counted(unexpected, "not in the model");
-  return problems;
-}
-
 // Copies every stored tensor into the model, after checking that they match it name for name and
 // shape for shape (nothing is copied otherwise).
 void load_model_tensors(models::Model& model, const std::vector<NamedTensor>& stored, const std::string& path) {
-  const auto by_name = tensors_by_name(stored);
+  auto by_name = tensors_by_name(stored);
   const auto targets = model_tensors(model);
+  // Every decoder stored an alibi_slopes buffer before 2026-12-07, RoPE and grid ones too; theirs
+  // is ignored so those checkpoints still load.
+  const bool has_slopes = std::any_of(targets.begin(), targets.end(),
+                                      [](const auto& t) { return t.name == "alibi_slopes"; });
+  if (!has_slopes) by_name.erase("alibi_slopes");
   const std::string mismatch = model_mismatch(targets, by_name);
   if (!mismatch.empty()) {
     throw InputError(path + ": the checkpoint's tensors do not fit this model: " + mismatch +
                      "; was it written with another model config?");
   }
-  torch::NoGradGuard no_grad;
-  for (const auto& target : targets) target.tensor.copy_(by_name.at(target.name));
+  copy_into(targets, by_name);
 }
 
 }  // namespace
@@ -324,6 +290,7 @@ std::string check_free_space(const std::string& dir, int64_t needed, int64_t ava
 }
 
 void load_weights(const std::string& path, models::Model& model) {
+  if (is_hf_directory(path)) return import_hf_weights(path, model);
   const CheckpointManifest manifest = read_complete_marker(path);
   try {
     load_model_tensors(model, load_checked(path, "model.safetensors", manifest), path);
@@ -352,6 +319,7 @@ void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
 }
 
 std::string resolve_checkpoint(const std::string& path) {
+  if (is_hf_directory(path)) return path;
   if (fs::exists(fs::path(path) / kCompleteMarker)) return path;
   const auto found = Checkpointer(run_paths(path).checkpoints, 2).complete_checkpoints();
   if (found.empty()) throw InputError(path + ": no complete checkpoint here or in its checkpoints/");

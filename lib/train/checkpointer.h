@@ -88,10 +88,11 @@ std::string check_free_space(const std::string& dir, int64_t needed, int64_t ava
 // Loads one checkpoint directory into `parts`. Throws InputError naming the file on failure.
 void load_checkpoint(const std::string& path, const CheckpointParts& parts);
 
-// Loads only the parameters and buffers of a checkpoint directory into `model` (run.init_from).
+// Loads only the parameters and buffers of a checkpoint directory, or of a Hugging Face LLaMA
+// directory (hf_import.h), into `model` (run.init_from).
 void load_weights(const std::string& path, models::Model& model);
 
-// `path` if it is a complete checkpoint directory, else the newest complete checkpoint of the run
+// `path` if it is a complete checkpoint directory or a Hugging Face directory, else the newest complete checkpoint of the run
 // directory `path`. InputError when there is none.
 std::string resolve_checkpoint(const std::string& path);
 

@@ -28,6 +28,8 @@
 #include "lib/train/build_info.h"
 #include "lib/train/fault_injection.h"
 #include "lib/train/generation.h"
+#include "lib/train/hf_directory.h"
+#include "lib/train/hf_import.h"
 #include "lib/train/machine_limits.h"
 #include "lib/train/stop_request.h"
 #include "lib/train/trainer.h"
@@ -128,6 +130,14 @@ data::TaskData load_data_on_every_rank(const config::ExperimentConfig& config, d
   return data;
 }
 
+// A Hugging Face run.init_from is loaded once into a model built here before the run directory
+// exists, so a mismatch or a damaged shard leaves nothing written (the trainer loads it again).
+void check_imported_weights(const config::ExperimentConfig& config) {
+  if (config.run.init_from.empty() || !is_hf_directory(config.run.init_from)) return;
+  const auto model = models::build_model(config.model, 0);
+  import_hf_weights(config.run.init_from, *model);
+}
+
 // The ranks of this job (one process when no launcher started it), rank 0 the only one to log
 // below warnings.
 std::unique_ptr<dist::Communicator> connect_ranks(const config::ExperimentConfig& config) {
@@ -153,6 +163,7 @@ int command_train(const CommandLine& cli) {
     if (comm.is_main()) RunDirLock::check_free(root);  // before a data load that may take minutes
   });
   data::TaskData data = load_data_on_every_rank(config, comm);
+  dist::run_agreeing(comm, "checking run.init_from", [&] { check_imported_weights(config); });
   std::optional<RunDirLock> lock;
   const RunPaths paths = prepare_run_dir_on_main(config, root, comm, lock);
   spdlog::info("{}", build_description());
@@ -206,7 +217,10 @@ int command_eval(const CommandLine& cli) {
   auto model = models::build_model(config.model, 0);
   TrainState state;
   const std::string checkpoint = resolve_checkpoint(cli.checkpoint);
-  dist::run_agreeing(comm, "loading " + checkpoint, [&] { load_checkpoint(checkpoint, {*model, nullptr, state}); });
+  dist::run_agreeing(comm, "loading " + checkpoint, [&] {
+    if (is_hf_directory(checkpoint)) return import_hf_weights(checkpoint, *model);  // step 0
+    load_checkpoint(checkpoint, {*model, nullptr, state});
+  });
   model->to(comm.device());
   const EvalPlan plan{ensemble_seed(config.run.seed), !cli.per_example_path.empty()};
   const EvalResult r = evaluate(*model, *data.valid, config::task_of(config), config.eval, comm.device(), comm, plan);

@@ -148,7 +148,7 @@ FileDigest save_safetensors(const std::string& path, const std::vector<NamedTens
   return digest;
 }
 
-std::vector<NamedTensor> parse_safetensors(const std::string& bytes, const std::string& name) {
+std::vector<NamedTensor> parse_safetensors(const std::string& bytes, const std::string& name, Checksums checksums) {
   const auto fail = [&](const std::string& problem) { return InputError(name + ": " + problem); };
   if (bytes.size() < 8) throw fail("truncated: no header length");
   uint64_t length = 0;
@@ -179,9 +179,11 @@ std::vector<NamedTensor> parse_safetensors(const std::string& bytes, const std::
   std::vector<NamedTensor> out;
   for (const auto& e : entries) {
     const char* start = data + e.begin;
-    const YAML::Node stored = metadata ? metadata["crc32." + e.name] : YAML::Node();
-    if (!stored || !stored.IsScalar() ||
-        stored.as<std::string>() != checksum_text(e.dtype_text, e.shape_csv, crc32(start, e.end - e.begin))) {
+    const YAML::Node stored = metadata ? metadata["crc32." + e.name] : YAML::Node(YAML::NodeType::Undefined);
+    const bool present = stored.IsDefined() && !stored.IsNull();
+    if ((present || checksums == Checksums::kRequired) &&
+        (!present || !stored.IsScalar() ||
+         stored.as<std::string>() != checksum_text(e.dtype_text, e.shape_csv, crc32(start, e.end - e.begin)))) {
       throw fail(e.name + ": checksum mismatch (corrupted or not written by ssa-train)");
     }
     auto t = at::empty(e.shape, at::TensorOptions().dtype(e.dtype));
@@ -191,8 +193,8 @@ std::vector<NamedTensor> parse_safetensors(const std::string& bytes, const std::
   return out;
 }
 
-std::vector<NamedTensor> load_safetensors(const std::string& path) {
-  return parse_safetensors(read_input_file(path), path);
+std::vector<NamedTensor> load_safetensors(const std::string& path, Checksums checksums) {
+  return parse_safetensors(read_input_file(path), path, checksums);
 }
 
 }  // namespace ssa::train

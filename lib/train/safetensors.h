@@ -33,11 +33,16 @@ std::map<std::string, at::Tensor> tensors_by_name(const std::vector<NamedTensor>
 // Returns the size and CRC-32 of what it wrote.
 FileDigest save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors);
 
+// Our checkpoints carry a checksum for every tensor; files of other programs (a Hugging Face
+// directory) have none, and theirs are checked where present.
+enum class Checksums { kRequired, kIfPresent };
+
 // The tensors in the order of their data in the file. Throws InputError("<path>: <problem>") on
 // any malformed, truncated or corrupted input, or tensor data that overlaps or leaves a gap.
-std::vector<NamedTensor> load_safetensors(const std::string& path);
+std::vector<NamedTensor> load_safetensors(const std::string& path, Checksums checksums = Checksums::kRequired);
 
 // Parses an in-memory file (the same checks); `name` appears in errors.
-std::vector<NamedTensor> parse_safetensors(const std::string& bytes, const std::string& name);
+std::vector<NamedTensor> parse_safetensors(const std::string& bytes, const std::string& name,
+                                           Checksums checksums = Checksums::kRequired);
 
 }  // namespace ssa::train

@@ -74,6 +74,7 @@ class Decoder : public Model {
   void set_attention_mode(attn::AttentionMode mode) override;
   attn::SourceSampler& sampler() override { return *sampler_; }
   double last_attention_fraction() const override;
+  const DecoderConfig& config() const { return config_; }
 
  private:
   // (B, T) -> (B, T, C); the DistAug condition is added at position 0 when `tokens` start the

@@ -11,7 +11,9 @@ import sys
 
 # Dotted names in strings that are not config keys: files a run writes or reads, and the names of
 # checkpoint tensors.
-NOT_KEYS = {"log.h", "model.h", "model.safetensors", "train.log", "data.csv.gz", "data.epoch", "data.cursor"}
+NOT_KEYS = {"log.h", "model.h", "model.safetensors", "train.log", "data.csv.gz", "data.epoch", "data.cursor",
+            # Hugging Face LLaMA files and tensor names (lib/train/hf_llama.cpp)
+            "model.safetensors.index.json", "model.embed_tokens.weight", "model.norm.weight"}
 SECTIONS = "run|data|model|train|eval|checkpoint|log|dist"
 KEY = re.compile(r"\b((?:%s)\.[a-z_][a-z_0-9]*(?:\.[a-z_][a-z_0-9]*)*)" % SECTIONS)
 STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')

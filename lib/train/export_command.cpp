@@ -1,0 +1,84 @@
+// ssa-train export: a trained LLaMA-style decoder as a Hugging Face LlamaForCausalLM directory
+// (docs/models.md). Every check runs before anything is written.
+#include <filesystem>
+
+#include <ATen/ATen.h>
+#include <spdlog/spdlog.h>
+
+#include "lib/config/experiment_config.h"
+#include "lib/core/error.h"
+#include "lib/core/input_file.h"
+#include "lib/train/checkpointer.h"
+#include "lib/train/commands.h"
+#include "lib/train/hf_directory.h"
+#include "lib/train/hf_import.h"
+#include "lib/train/hf_llama.h"
+#include "lib/train/model_tensors.h"
+#include "lib/train/train_state.h"
+#include "models/decoder/decoder.h"
+#include "models/model_registry.h"
+
+namespace ssa::train {
+namespace fs = std::filesystem;
+namespace {
+
+// The experiment's decoder shape, refused in one line when Hugging Face has no equivalent.
+models::DecoderConfig exportable_decoder(const config::ExperimentConfig& config) {
+  if (config.model.type != "decoder") {
+    throw ConfigError("export --format hf: model.type is " + config.model.type +
+                      "; only a LLaMA-style decoder has a Hugging Face LlamaForCausalLM form");
+  }
+  const auto& c = config.model.as<models::DecoderConfig>();
+  const std::string incompatible = llama_incompatibility(c);
+  if (!incompatible.empty()) throw ConfigError("export --format hf: " + incompatible);
+  return c;
+}
+
+// The weights of `checkpoint`: an ssa-train checkpoint (or run directory) or a Hugging Face directory.
+void load_any_weights(const std::string& checkpoint, models::Model& model) {
+  if (is_hf_directory(checkpoint)) return import_hf_weights(checkpoint, model);
+  TrainState state;
+  load_checkpoint(resolve_checkpoint(checkpoint), {model, nullptr, state});
+}
+
+// A sentencepiece run's tokenizer (spm.model beside the first training file, as prepare-data
+// writes it): tokenizer.model and tokenizer_config.json; none for bytes or word-level ids.
+std::vector<ExtraFile> tokenizer_files(const config::ExperimentConfig& config) {
+  if (config.data.train_paths.empty()) return {};
+  const fs::path model = fs::path(config.data.train_paths.front()).parent_path() / "spm.model";
+  if (!fs::is_regular_file(model)) return {};
+  const std::string tokenizer_config =
+      "{\n  \"add_bos_token\": false,\n  \"add_eos_token\": false,\n"
+      "  \"bos_token\": \"<s>\",\n  \"eos_token\": \"</s>\",\n"
+      "  \"model_max_length\": " +
+      std::to_string(config.data.seq_len) +
+      ",\n  \"tokenizer_class\": \"LlamaTokenizer\",\n  \"unk_token\": \"<unk>\"\n}\n";
+  return {{"tokenizer.model", read_input_file(model.string())}, {"tokenizer_config.json", tokenizer_config}};
+}
+
+}  // namespace
+
+int command_export(const CommandLine& cli) {
+  const auto config = config::load_experiment(cli.config_path, cli.overrides);
+  const auto shape = exportable_decoder(config);
+  const at::ScalarType dtype = export_dtype(cli.export_dtype);
+  const int64_t max_shard_bytes = parse_shard_size(cli.max_shard_size);
+  if (fs::exists(cli.out_path)) throw ConfigError("--out: " + cli.out_path + " exists; export writes a new directory");
+  auto model = models::build_model(config.model, 0);
+  load_any_weights(cli.checkpoint, *model);
+  std::vector<NamedTensor> tensors;
+  for (const auto& t : to_hf_tensors(tensors_by_name(model_tensors(*model)), shape)) {
+    tensors.push_back({t.name, t.tensor.detach().to(dtype).contiguous()});
+  }
+  auto files = tokenizer_files(config);
+  HfConfigFacts facts;
+  facts.torch_dtype = torch_dtype_name(dtype);
+  facts.max_position_embeddings = config.data.seq_len;
+  if (!files.empty()) facts.bos_token_id = 1, facts.eos_token_id = 2;  // sentencepiece's defaults
+  files.push_back({"config.json", hf_config_json(shape, facts)});
+  write_hf_directory(cli.out_path, tensors, max_shard_bytes, files);
+  spdlog::info("wrote {} ({} tensors, {})", cli.out_path, tensors.size(), facts.torch_dtype);
+  return static_cast<int>(ExitCode::kOk);
+}
+
+}  // namespace ssa::train
