@@ -36,3 +36,8 @@ $SUDO apt-get install -y --no-install-recommends \
   libjpeg62-turbo-dev fortunes dataset-fashion-mnist python3-numpy openmpi-bin openssh-client \
   librdkit-dev libboost-dev zlib1g-dev rdkit-data python3-rdkit libsentencepiece-dev \
   slurmctld slurmd slurm-client munge python3-torch python3-pil protobuf-compiler strace clang-format
+# python3-safetensors (Debian 13 only; 12 has none): the Hugging Face reader of our exports
+# (tests/scripts/hf_export_test.sh).
+if apt-cache policy python3-safetensors 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+  $SUDO apt-get install -y --no-install-recommends python3-safetensors
+fi

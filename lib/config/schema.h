@@ -153,7 +153,8 @@ void describe(V& v, train::RunConfig& c) {
                     "is an error, no fallback); once the run has checkpoints of its own it continues from those"));
   v.field("init_from", c.init_from,
           FieldSpec("a fresh run starts from the weights of this checkpoint, or of the newest one of this run "
-                    "directory (e.g. a dense fine-tune of an SSA run); ignored once the run has its own"));
+                    "directory (e.g. a dense fine-tune of an SSA run), or of a Hugging Face LLaMA directory; ignored "
+                    "once the run has its own"));
 }
 
 template <class V>
