@@ -50,6 +50,21 @@ grep -q "initialized the weights from $work/hf_fp32_5GB" "$work/continued/train.
 "$bin" export "$cfg" "${llama[@]}" --checkpoint "$work/continued" --out "$work/continued_hf" 2>/dev/null ||
   fail "exporting the continued run failed"
 
+# A sentencepiece run also exports its tokenizer, with sentencepiece's <s> and </s> ids.
+head -c 200000 /usr/share/games/fortunes/fortunes > "$work/corpus.txt"
+if "$bin" prepare-data sentencepiece --input "$work/corpus.txt" --vocab-size 300 --out "$work/spm" > /dev/null 2>&1; then
+  spm=(model.flavor=llama-tiny model.vocab_size=300 data.format=uint16 "data.train_paths=[$work/spm/train.u16]")
+  "$bin" "$cfg" "${spm[@]}" run.dir="$work/spm_run" train.steps=6 eval.every=0 checkpoint.every=6 > /dev/null 2>&1 ||
+    fail "training on sentencepiece ids failed"
+  "$bin" export "$cfg" "${spm[@]}" --checkpoint "$work/spm_run" --out "$work/spm_hf" 2> /dev/null
+  cmp -s "$work/spm_hf/tokenizer.model" "$work/spm/spm.model" || fail "tokenizer.model is not the run's spm.model"
+  grep -q '"tokenizer_class": "LlamaTokenizer"' "$work/spm_hf/tokenizer_config.json" || fail "tokenizer_config.json"
+  [ "$(head -3 "$work/spm/spm.vocab" | cut -f1 | tr '\n' ' ')" = "<unk> <s> </s> " ] &&
+    grep -q '"bos_token_id": 1' "$work/spm_hf/config.json" && grep -q '"eos_token_id": 2' "$work/spm_hf/config.json" ||
+    fail "bos/eos ids in config.json are not the vocabulary's <s> and </s>"
+fi
+[ ! -e "$work/hf_fp32_5GB/tokenizer.model" ] || fail "a byte-level export has a tokenizer"
+
 expect() {  # CODE MESSAGE_PART COMMAND...: the command exits CODE naming MESSAGE_PART
   local code=$1 part=$2 rc=0
   shift 2
