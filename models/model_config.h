@@ -7,10 +7,11 @@
 namespace ssa::models {
 
 struct ModelConfig {
-  ModelConfig();       // the default family with its defaults (model_registry.cpp)
-  std::string type;    // model.type: a registered family name
-  std::string flavor;  // optional named preset the other keys override
-  std::any settings;   // the config struct of family `type`
+  ModelConfig();                 // the default family with its defaults (model_registry.cpp)
+  std::string type;              // model.type: a registered family name
+  std::string flavor;            // optional named preset the other keys override
+  bool from_checkpoint = false;  // the shape was taken from a Hugging Face config.json (lib/config/imported_model.h)
+  std::any settings;             // the config struct of family `type`
 
   // The family's config struct; throws Error(kInternal) when `type` holds another struct.
   template <class Config>

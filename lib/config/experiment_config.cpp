@@ -6,6 +6,7 @@
 #include <functional>
 #include <sstream>
 
+#include "lib/config/imported_model.h"
 #include "lib/config/overrides.h"
 #include "lib/config/schema.h"
 #include "lib/config/yaml_reader.h"
@@ -164,7 +165,7 @@ data::Task task_of(const ExperimentConfig& config) {
 }
 
 ExperimentConfig parse_experiment(const std::string& yaml_text, const std::string& source_name,
-                                  const std::vector<std::string>& overrides) {
+                                  const std::vector<std::string>& overrides, const std::string& weights) {
   YAML::Node root = parse_yaml(yaml_text, source_name);
   if (root && !root.IsNull() && !root.IsMap()) {
     throw ConfigError(source_name + ": the top level must be a map of sections (run, model, ...)");
@@ -172,6 +173,7 @@ ExperimentConfig parse_experiment(const std::string& yaml_text, const std::strin
   ReadContext ctx;
   ctx.source = source_name;
   ctx.overridden = apply_overrides(root, overrides);
+  merge_imported_model(root, weights);
   ExperimentConfig config;
   ReadVisitor reader(root, "", ctx);
   describe(reader, config);
@@ -181,14 +183,15 @@ ExperimentConfig parse_experiment(const std::string& yaml_text, const std::strin
   return config;
 }
 
-ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides) {
+ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides,
+                                 const std::string& weights) {
   std::string text;
   try {
     text = read_input_file(path, "config", EmptyFile::kAllowed);
   } catch (const InputError& e) {
     throw ConfigError(e.what());  // the command line names it: exit 2, like every config problem
   }
-  return parse_experiment(text, path, overrides);
+  return parse_experiment(text, path, overrides, weights);
 }
 
 std::string to_yaml(const ExperimentConfig& config) {

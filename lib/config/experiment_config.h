@@ -27,12 +27,15 @@ struct ExperimentConfig {
 data::Task task_of(const ExperimentConfig& config);
 
 // Reads `path`, applies `overrides` ("dotted.key=value"), checks every key and rule.
-// Throws ConfigError("file:line: dotted.key: problem") on the first problem.
-ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides);
+// Throws ConfigError("file:line: dotted.key: problem") on the first problem. With
+// model.from_checkpoint, the model section comes from `weights` (a command's --checkpoint) or
+// run.init_from (imported_model.h).
+ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides,
+                                 const std::string& weights = "");
 
 // Same, from YAML text (`source_name` appears in messages).
 ExperimentConfig parse_experiment(const std::string& yaml_text, const std::string& source_name,
-                                  const std::vector<std::string>& overrides = {});
+                                  const std::vector<std::string>& overrides = {}, const std::string& weights = "");
 
 // The resolved config as YAML, every key present; parse_experiment() reads it back unchanged.
 std::string to_yaml(const ExperimentConfig& config);

@@ -47,6 +47,8 @@ void describe(V& v, models::ModelConfig& c) {
   v.choice("type", c.type, families, FieldSpec("model family").architecture());
   models::select_family(c, c.type);
   v.flavor("flavor", c);
+  v.field("from_checkpoint", c.from_checkpoint,
+          FieldSpec("the shape comes from run.init_from's (or --checkpoint's) Hugging Face LLaMA config.json"));
   VisitorAdapter<V> erased(v);
   models::find_family(c.type).describe(erased, c.settings);
 }

@@ -42,7 +42,7 @@ namespace {
 // The experiment of a command that runs it (train, eval, sample, inspect-sampling), its resource
 // settings checked against this machine before anything is loaded.
 config::ExperimentConfig load_to_run(const CommandLine& cli) {
-  auto config = config::load_experiment(cli.config_path, cli.overrides);
+  auto config = config::load_experiment(cli.config_path, cli.overrides, cli.checkpoint);
   check_machine_limits(config);
   return config;
 }

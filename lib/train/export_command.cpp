@@ -59,7 +59,7 @@ std::vector<ExtraFile> tokenizer_files(const config::ExperimentConfig& config) {
 }  // namespace
 
 int command_export(const CommandLine& cli) {
-  const auto config = config::load_experiment(cli.config_path, cli.overrides);
+  const auto config = config::load_experiment(cli.config_path, cli.overrides, cli.checkpoint);
   const auto shape = exportable_decoder(config);
   const at::ScalarType dtype = export_dtype(cli.export_dtype);
   const int64_t max_shard_bytes = parse_shard_size(cli.max_shard_size);

@@ -43,8 +43,16 @@ crosscheck "$work/hf_bf16_100KB"
 /usr/bin/python3 "$repo/tests/scripts/hf_llama_crosscheck.py" "$work/hf_fp32_5GB" "$work/valid.txt" "$work/ex.csv" \
   --interleaved > /dev/null 2>&1 && fail "the crosscheck passes with the wrong RoPE layout: it cannot fail"
 
-# Continued training of the imported model: SSA, then the dense fine-tune, then export again.
-"$bin" "$cfg" "${llama[@]}" run.dir="$work/continued" run.init_from="$work/hf_fp32_5GB" train.steps=8 eval.every=8 \
+# model.from_checkpoint: the shape from config.json scores as the preset does; a differing key is named.
+"$bin" eval "$cfg" "${llama[@]}" eval.batches=1 --checkpoint "$work/hf_fp32_5GB" 2> /dev/null | head -1 | cut -d, -f7- > "$work/preset.json"
+"$bin" eval "$cfg" "data.valid_paths=[$work/valid.txt]" model.from_checkpoint=true eval.batches=1 \
+  --checkpoint "$work/hf_fp32_5GB" 2> /dev/null | head -1 | cut -d, -f7- > "$work/imported.json"
+[ -s "$work/preset.json" ] && cmp -s "$work/preset.json" "$work/imported.json" ||
+  fail "model.from_checkpoint scores differently from model.flavor=llama-tiny: $(cat "$work/imported.json")"
+
+# Continued training of the imported model (its shape from config.json): SSA, then the dense
+# fine-tune, then export again.
+"$bin" "$cfg" "data.valid_paths=[$work/valid.txt]" model.from_checkpoint=true run.dir="$work/continued" run.init_from="$work/hf_fp32_5GB" train.steps=8 eval.every=8 \
   checkpoint.every=8 > "$work/continued.log" 2>&1 || fail "training from the export failed: $(tail -3 "$work/continued.log")"
 grep -q "initialized the weights from $work/hf_fp32_5GB" "$work/continued/train.log" || fail "init_from not logged"
 "$bin" export "$cfg" "${llama[@]}" --checkpoint "$work/continued" --out "$work/continued_hf" 2>/dev/null ||
@@ -95,6 +103,8 @@ expect 2 "attention_bias is true" $(eval_on biased)
 bad_config mistral "c['architectures'] = ['MistralForCausalLM']"
 expect 2 "architectures must be" $(eval_on mistral)
 expect 2 "num_hidden_layers is 2 but the experiment's model has 3" $(eval_on hf_fp32_5GB) model.layers=3
+expect 2 "model.d_ff: is 100 but" "$bin" eval "$cfg" model.from_checkpoint=true model.d_ff=100 --checkpoint "$work/hf_fp32_5GB"
+expect 2 "model.from_checkpoint: names no checkpoint" "$bin" check "$cfg" model.from_checkpoint=true
 bad_tensors missing "h.pop('model.norm.weight')"
 expect 2 "1 missing (model.norm.weight)" $(eval_on missing)
 bad_tensors extra "h['model.extra.weight'] = dict(h['model.norm.weight'])"
