@@ -38,6 +38,6 @@ $SUDO apt-get install -y --no-install-recommends \
   slurmctld slurmd slurm-client munge python3-torch python3-pil protobuf-compiler strace clang-format
 # python3-safetensors (Debian 13 only; 12 has none): the Hugging Face reader of our exports
 # (tests/scripts/hf_export_test.sh).
-if apt-cache policy python3-safetensors 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+if apt-cache show python3-safetensors > /dev/null 2>&1; then  # not a pipe into grep -q: pipefail saw SIGPIPE
   $SUDO apt-get install -y --no-install-recommends python3-safetensors
 fi

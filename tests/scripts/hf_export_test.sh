@@ -34,6 +34,10 @@ done
 [ -f "$work/hf_fp32_100KB/model.safetensors.index.json" ] && [ -f "$work/hf_fp32_100KB/model-00002-of-00006.safetensors" ] ||
   fail "100KB shards: expected an index and 6 shards: $(ls "$work/hf_fp32_100KB")"
 grep -q '"torch_dtype": "bfloat16"' "$work/hf_bf16_5GB/config.json" || fail "bf16 export: torch_dtype"
+. /etc/os-release
+if [ "${VERSION_ID:-}" != 12 ] && ! /usr/bin/python3 -c "import safetensors" 2> /dev/null; then
+  fail "python3-safetensors is missing (scripts/install-deps.sh installs it on Debian 13)"
+fi
 if /usr/bin/python3 -c "import safetensors" 2> /dev/null; then  # Debian 13: Hugging Face's reader, every file
   /usr/bin/python3 -c "import sys; from safetensors.torch import load_file; [load_file(f) for f in sys.argv[1:]]" \
     "$work"/hf_*/*.safetensors || fail "python3-safetensors cannot read an export"
