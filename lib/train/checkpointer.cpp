@@ -132,7 +132,6 @@ RankRng current_rng(models::Model& model) {
 
 namespace {
 
-// Parameters and buffers by their module path ("blocks.0.attn.qkv.weight").
 // Copies every stored tensor into the model, after checking that they match it name for name and
 // shape for shape (nothing is copied otherwise).
 void load_model_tensors(models::Model& model, const std::vector<NamedTensor>& stored, const std::string& path) {
