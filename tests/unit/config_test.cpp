@@ -109,7 +109,7 @@ TEST_CASE("the resolved config reads back to the same config", "[config]") {
 TEST_CASE("errors name file, line and dotted key", "[config]") {
   REQUIRE(error_of(kMinimal + "model:\n  d_modle: 3\n") ==
           "test.yaml:4:3: model.d_modle: unknown key (did you mean 'd_model'?); known keys: type, flavor, "
-          "vocab_size, layers, d_model, heads, d_ff, dropout, attention_dropout, activation_dropout, "
+          "from_checkpoint, vocab_size, layers, d_model, heads, d_ff, dropout, attention_dropout, activation_dropout, "
           "final_norm, tie_embeddings, scale_embedding, adaptive_cutoffs, adaptive_factor, adaptive_dropout, position, "
           "rope_theta, norm, ffn, kv_heads, bias, image_height, image_width, image_channels, conditions, ssa");
   REQUIRE(error_of(kMinimal + "train:\n  steps: 3.5\n") ==
