@@ -11,10 +11,8 @@
 #include "lib/train/checkpointer.h"
 #include "lib/train/commands.h"
 #include "lib/train/hf_directory.h"
-#include "lib/train/hf_import.h"
 #include "lib/train/hf_llama.h"
 #include "lib/train/model_tensors.h"
-#include "lib/train/train_state.h"
 #include "models/decoder/decoder.h"
 #include "models/model_registry.h"
 
@@ -32,13 +30,6 @@ models::DecoderConfig exportable_decoder(const config::ExperimentConfig& config)
   const std::string incompatible = llama_incompatibility(c);
   if (!incompatible.empty()) throw ConfigError("export --format hf: " + incompatible);
   return c;
-}
-
-// The weights of `checkpoint`: an ssa-train checkpoint (or run directory) or a Hugging Face directory.
-void load_any_weights(const std::string& checkpoint, models::Model& model) {
-  if (is_hf_directory(checkpoint)) return import_hf_weights(checkpoint, model);
-  TrainState state;
-  load_checkpoint(resolve_checkpoint(checkpoint), {model, nullptr, state});
 }
 
 // A sentencepiece run's tokenizer (spm.model beside the first training file, as prepare-data
@@ -63,9 +54,9 @@ int command_export(const CommandLine& cli) {
   const auto shape = exportable_decoder(config);
   const at::ScalarType dtype = export_dtype(cli.export_dtype);
   const int64_t max_shard_bytes = parse_shard_size(cli.max_shard_size);
-  if (fs::exists(cli.out_path)) throw ConfigError("--out: " + cli.out_path + " exists; export writes a new directory");
+  check_new_directory(cli.out_path);  // before the weights are read
   auto model = models::build_model(config.model, 0);
-  load_any_weights(cli.checkpoint, *model);
+  load_weights(resolve_checkpoint(cli.checkpoint), *model);  // a checkpoint, run or Hugging Face directory
   std::vector<NamedTensor> tensors;
   for (const auto& t : to_hf_tensors(tensors_by_name(model_tensors(*model)), shape)) {
     tensors.push_back({t.name, t.tensor.detach().to(dtype).contiguous()});

@@ -128,9 +128,13 @@ int64_t parse_shard_size(const std::string& text) {
   throw ConfigError("--max-shard-size: is '" + text + "'; expected a size such as 5GB, 500MB or 2GiB");
 }
 
+void check_new_directory(const std::string& dir) {
+  if (fs::exists(dir)) throw ConfigError("--out: " + dir + " exists; export writes a new directory");
+}
+
 void write_hf_directory(const std::string& dir, const std::vector<NamedTensor>& tensors, int64_t max_shard_bytes,
                         const std::vector<ExtraFile>& files) {
-  if (fs::exists(dir)) throw ConfigError("--out: " + dir + " exists; export writes a new directory");
+  check_new_directory(dir);
   const fs::path partial = dir + ".partial";
   std::error_code ec;
   fs::remove_all(partial, ec);  // a kill left it

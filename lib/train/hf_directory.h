@@ -21,7 +21,10 @@ struct ExtraFile {
 // GB = 10^3, 10^6, 10^9; KiB, MiB, GiB = 2^10, 2^20, 2^30). ConfigError naming --max-shard-size.
 int64_t parse_shard_size(const std::string& text);
 
-// Writes `dir` (which must not exist): the tensors in one model.safetensors when their bytes fit
+// ConfigError naming --out when `dir` exists (export writes a new directory).
+void check_new_directory(const std::string& dir);
+
+// Writes `dir` (which must not exist: check_new_directory): the tensors in one model.safetensors when their bytes fit
 // max_shard_bytes, else in shards filled in order (a tensor larger than the limit alone in its
 // shard, as transformers does), plus `files`. ConfigError when `dir` exists; Error(kIo) on a
 // write failure, after removing what was written.

@@ -1,13 +1,13 @@
 // Hugging Face LLaMA import (see hf_import.h).
 #include "lib/train/hf_import.h"
 
-#include <cmath>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
 
 #include "lib/core/error.h"
 #include "lib/core/input_file.h"
+#include "lib/nn/rms_norm.h"
 #include "lib/train/hf_directory.h"
 #include "lib/train/hf_llama.h"
 #include "lib/train/model_tensors.h"
@@ -48,9 +48,10 @@ void check_config_json(const std::string& path, const DecoderConfig& c) {
     if (j[key] && j[key].as<bool>()) refuse(std::string(key) + " is true; ssa-train's LLaMA recipe has no biases");
   }
   if (j["hidden_act"] && j["hidden_act"].as<std::string>() != "silu") refuse("hidden_act must be silu (SwiGLU)");
-  const double eps = number(j, "rms_norm_eps", 1e-6);
-  if (std::abs(eps - 1e-5) > 1e-12)
-    refuse("rms_norm_eps is " + std::to_string(eps) + "; ssa-train's RMSNorm uses 1e-05");
+  // Any spelling of the decimal 1e-5 parses to the same nearest double as kRmsNormEps: exact.
+  const double eps = number(j, "rms_norm_eps", 1e-6);  // transformers' LlamaConfig default
+  if (eps != nn::kRmsNormEps)
+    refuse("rms_norm_eps is " + fmt_number(eps) + "; ssa-train's RMSNorm uses " + fmt_number(nn::kRmsNormEps));
   const double heads = number(j, "num_attention_heads", 0);
   const std::vector<std::pair<const char*, std::pair<double, double>>> shape = {
       {"vocab_size", {number(j, "vocab_size", 0), double(c.vocab_size)}},
