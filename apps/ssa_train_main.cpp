@@ -109,14 +109,29 @@ CLI::App* add_prepare_data(CLI::App& app, CommandLine& cli) {
 }
 
 CLI::App* add_export(CLI::App& app, CommandLine& cli) {
-  auto* out = app.add_subcommand("export", "write a trained LLaMA-style decoder as a Hugging Face directory");
-  out->add_option("--checkpoint", cli.checkpoint, "checkpoint, run or Hugging Face directory")->required();
-  out->add_option("--format", cli.export_format, "hf (LlamaForCausalLM)")->check(CLI::IsMember({"hf"}));
-  out->add_option("--out", cli.out_path, "the new directory")->required();
+  auto* out = app.add_subcommand(
+      "export", "write a LLaMA-style decoder as a Hugging Face directory, a ViT or Swin as a torchvision file");
+  out->add_option("--checkpoint", cli.checkpoint, "checkpoint, run, Hugging Face directory or torchvision file")->required();
+  out->add_option("--format", cli.export_format,
+                  "hf (LlamaForCausalLM) or torchvision (VisionTransformer, SwinTransformer)")
+      ->check(CLI::IsMember({"hf", "torchvision"}));
+  out->add_option("--out", cli.out_path,
+                  "hf: the new directory; torchvision: the new FILE.safetensors (FILE.json beside it)")
+      ->required();
   out->add_option("--dtype", cli.export_dtype, "fp32, bf16 or fp16")->check(CLI::IsMember({"fp32", "bf16", "fp16"}));
   out->add_option("--max-shard-size", cli.max_shard_size, "shard above this size, e.g. 5GB (the default), 500MB");
   add_config_arguments(*out, cli);
   return out;
+}
+
+CLI::App* add_predict(CLI::App& app, CommandLine& cli) {
+  auto* predict = app.add_subcommand("predict", "save dense predictions on validation examples with their inputs");
+  predict->add_option("--checkpoint", cli.checkpoint, "checkpoint, run, Hugging Face directory or torchvision file")
+      ->required();
+  predict->add_option("--out", cli.out_path, "the new .safetensors file (input, target, prediction)")->required();
+  predict->add_option("--examples", cli.examples, "the first N validation examples (default 16)")->check(CLI::PositiveNumber);
+  add_config_arguments(*predict, cli);
+  return predict;
 }
 
 }  // namespace
@@ -130,8 +145,10 @@ int main(int argc, char** argv) {
       "  ssa-train sample CONFIG.yaml --checkpoint PATH [--prompt TEXT] [--length N] [--out FILE]\n"
       "  ssa-train inspect-sampling CONFIG.yaml --layer K --samples N --out FILE.csv\n"
       "  ssa-train prepare-data enwik8|wikitext-103|sentencepiece --input PATH --out DIR\n"
-      "  ssa-train export CONFIG.yaml --checkpoint PATH --out DIR [--dtype fp32|bf16|fp16] [--max-shard-size 5GB]"};
-  CommandLine train_cli, check_cli, eval_cli, sample_cli, inspect_cli, prepare_cli, export_cli;
+      "  ssa-train export CONFIG.yaml --checkpoint PATH --out DIR [--dtype fp32|bf16|fp16] [--max-shard-size 5GB]\n"
+      "  ssa-train export CONFIG.yaml --checkpoint PATH --format torchvision --out FILE.safetensors\n"
+      "  ssa-train predict CONFIG.yaml --checkpoint PATH --out FILE.safetensors [--examples N]"};
+  CommandLine train_cli, check_cli, eval_cli, sample_cli, inspect_cli, prepare_cli, export_cli, predict_cli;
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "debug logging");
   app.set_version_flag("--version", ssa::train::build_description());
@@ -143,7 +160,8 @@ int main(int argc, char** argv) {
   auto* sample = add_sample(app, sample_cli);
   auto* inspect = add_inspect_sampling(app, inspect_cli);
   auto* prepare = add_prepare_data(app, prepare_cli);
-  auto* export_hf = add_export(app, export_cli);
+  auto* export_weights = add_export(app, export_cli);
+  auto* predict = add_predict(app, predict_cli);
   auto* reference = app.add_subcommand("config-reference", "print every config key as markdown");
   app.require_subcommand(0, 1);
 
@@ -160,7 +178,8 @@ int main(int argc, char** argv) {
   if (*sample) return run_guarded(ssa::train::command_sample, sample_cli);
   if (*inspect) return run_guarded(ssa::train::command_inspect_sampling, inspect_cli);
   if (*prepare) return run_guarded(ssa::train::command_prepare_data, prepare_cli);
-  if (*export_hf) return run_guarded(ssa::train::command_export, export_cli);
+  if (*export_weights) return run_guarded(ssa::train::command_export, export_cli);
+  if (*predict) return run_guarded(ssa::train::command_predict, predict_cli);
   if (*reference) return run_guarded(ssa::train::command_config_reference, {});
   if (train_cli.config_path.empty()) {
     std::fprintf(stderr, "ssa-train: error: no config given (see ssa-train --help)\n");

@@ -26,6 +26,8 @@ $SUDO apt-get update
 # python3-torch: PyTorch Python on the same LibTorch, for bench/pytorch_train_step.py and the test
 # that our decoder and that PyTorch model are the same function.
 # python3-pil: the cross-check of our RandAugment ops against PIL's (rand_augment_matches_pil).
+# python3-torchvision (0.14 on Debian 12, 0.21 on 13): torchvision's own ViT and Swin, which load
+# our torchvision exports (tests/scripts/torchvision_test.sh).
 # protobuf-compiler: `protoc --decode_raw`, an independent reader of our TensorBoard events.
 # strace: the test that every committed file is fsynced before its rename (file_safety_test).
 # clang-format: the house-style check in ctest (scripts/format.sh --check-ctest).
@@ -35,7 +37,7 @@ $SUDO apt-get install -y --no-install-recommends \
   libyaml-cpp-dev libspdlog-dev libcli11-dev catch2 libgloo-dev \
   libjpeg62-turbo-dev fortunes dataset-fashion-mnist python3-numpy openmpi-bin openssh-client \
   librdkit-dev libboost-dev zlib1g-dev rdkit-data python3-rdkit libsentencepiece-dev \
-  slurmctld slurmd slurm-client munge python3-torch python3-pil protobuf-compiler strace clang-format
+  slurmctld slurmd slurm-client munge python3-torch python3-pil python3-torchvision protobuf-compiler strace clang-format
 # python3-safetensors (Debian 13 only; 12 has none): the Hugging Face reader of our exports
 # (tests/scripts/hf_export_test.sh).
 if apt-cache show python3-safetensors > /dev/null 2>&1; then  # not a pipe into grep -q: pipefail saw SIGPIPE

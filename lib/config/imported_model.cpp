@@ -1,4 +1,5 @@
-// The model section of a Hugging Face LLaMA config.json (see imported_model.h).
+// The model section of a Hugging Face LLaMA config.json or a torchvision file's JSON (see
+// imported_model.h).
 #include "lib/config/imported_model.h"
 
 #include <filesystem>
@@ -6,6 +7,7 @@
 
 #include "lib/core/error.h"
 #include "lib/core/input_file.h"
+#include "lib/config/yaml_reader.h"
 
 namespace ssa::config {
 namespace {
@@ -42,8 +44,64 @@ std::map<std::string, YAML::Node> llama_section(const std::string& path) {
           {"final_norm", YAML::Node("true")}};
 }
 
+// A torchvision file's JSON (lib/train/torchvision_format.h) as the vit or swin keys (and the
+// flavor of a vit_b_16 or swin_t builder); a square patch and window. image_size comes from the
+// file when it states one (Swin takes any size).
+std::map<std::string, YAML::Node> torchvision_section(const std::string& path) {
+  YAML::Node j;
+  try {
+    j = YAML::Load(read_input_file(path));
+  } catch (const YAML::Exception& e) {
+    throw InputError(path + ": not JSON: " + std::string(e.what()));
+  }
+  if (!j.IsMap() || !j["class"] || !j["kwargs"] || !j["kwargs"].IsMap())
+    throw InputError(path + ": needs \"class\" and \"kwargs\" (a torchvision constructor and its arguments)");
+  const YAML::Node kw = j["kwargs"];
+  const auto need = [&](const char* key) {
+    if (!kw[key] || kw[key].IsNull()) throw InputError(path + ": kwargs has no " + std::string(key));
+    return kw[key];
+  };
+  const auto first = [&](const char* key) { return need(key).IsSequence() ? need(key)[0] : need(key); };
+  std::map<std::string, YAML::Node> m = {{"in_channels", YAML::Node(3)}, {"num_classes", need("num_classes")}};
+  const auto cls = j["class"].as<std::string>();
+  // A preset's builder brings our preset's training defaults (drop_path, SSA windows) too.
+  const std::map<std::string, std::string> flavors = {{"vit_b_16", "vit-b16"}, {"swin_t", "swin-t-w7"}};
+  if (j["builder"] && !j["builder"].IsNull() && flavors.count(j["builder"].as<std::string>()))
+    m.insert({"flavor", YAML::Node(flavors.at(j["builder"].as<std::string>()))});
+  if (cls == "VisionTransformer") {
+    const double ratio = need("mlp_dim").as<double>() / need("hidden_dim").as<double>();
+    m.insert({{"type", YAML::Node("vit")},
+              {"image_size", need("image_size")},
+              {"patch_size", need("patch_size")},
+              {"depth", need("num_layers")},
+              {"heads", need("num_heads")},
+              {"dim", need("hidden_dim")},
+              {"mlp_ratio", YAML::Node(ratio)},
+              {"pool", YAML::Node("cls")}});
+  } else if (cls == "SwinTransformer") {
+    m.insert({{"type", YAML::Node("swin")},
+              {"patch_size", first("patch_size")},
+              {"embed_dim", need("embed_dim")},
+              {"depths", need("depths")},
+              {"heads", need("num_heads")},
+              {"window_size", first("window_size")},
+              {"mlp_ratio", need("mlp_ratio")}});
+    if (j["image_size"] && !j["image_size"].IsNull()) m.insert({"image_size", j["image_size"]});
+  } else {
+    throw ConfigError(path + ": class is " + cls + "; ssa-train imports VisionTransformer and SwinTransformer");
+  }
+  return m;
+}
+
 // Two scalars that mean the same value: equal text, or equal numbers ("10000" and "10000.0").
 bool same_value(const YAML::Node& a, const YAML::Node& b) {
+  if (a.IsSequence() || b.IsSequence()) {
+    if (!a.IsSequence() || !b.IsSequence() || a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!same_value(a[i], b[i])) return false;
+    }
+    return true;
+  }
   const auto text_a = a.as<std::string>(), text_b = b.as<std::string>();
   if (text_a == text_b) return true;
   try {
@@ -66,18 +124,23 @@ void merge_imported_model(YAML::Node& root, const std::string& weights) {
     source = root["run"]["init_from"].as<std::string>();
   if (source.empty())
     throw ConfigError("model.from_checkpoint: names no checkpoint; set run.init_from (or eval/export --checkpoint)");
-  const std::string path = (std::filesystem::path(source) / "config.json").string();
+  const std::filesystem::path weights_path(source);
+  const bool torchvision = weights_path.extension() == ".safetensors";
+  const std::string path = torchvision ? std::filesystem::path(source).replace_extension(".json").string()
+                                       : (weights_path / "config.json").string();
   if (!std::filesystem::exists(path))
-    throw InputError(path + ": not found (model.from_checkpoint reads a Hugging Face LLaMA directory's config.json)");
-  for (const auto& [key, value] : llama_section(path)) {
+    throw InputError(path +
+                     ": not found (model.from_checkpoint reads a Hugging Face LLaMA directory's config.json, "
+                     "or the JSON beside a torchvision file)");
+  for (const auto& [key, value] : torchvision ? torchvision_section(path) : llama_section(path)) {
     const YAML::Node set = model[key];
-    if (set && set.IsScalar() && !same_value(set, value)) {
-      throw ConfigError("model." + key + ": is " + set.as<std::string>() + " but " + path + " says " +
-                        value.as<std::string>() + " (model.from_checkpoint takes the shape from it; remove the key)");
+    if (set && !set.IsMap() && !same_value(set, value)) {
+      throw ConfigError("model." + key + ": is " + one_line(set) + " but " + path + " says " + one_line(value) +
+                        " (model.from_checkpoint takes the shape from it; remove the key)");
     }
     model[key] = value;
   }
-  if (!model["dropout"]) model["dropout"] = 0.0;  // the LLaMA recipe's
+  if (!torchvision && !model["dropout"]) model["dropout"] = 0.0;  // the LLaMA recipe's
 }
 
 }  // namespace ssa::config

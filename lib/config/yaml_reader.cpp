@@ -35,6 +35,12 @@ bool parse_double(const std::string& s, double& out) {
 
 }  // namespace
 
+std::string one_line(const YAML::Node& n) {
+  YAML::Emitter out;
+  out << YAML::Flow << n;
+  return out.c_str();
+}
+
 std::string ReadContext::location(const std::string& dotted, const YAML::Mark& mark) const {
   for (std::string p = dotted;; p = p.substr(0, p.rfind('.'))) {
     if (overridden.count(p)) return "command line";

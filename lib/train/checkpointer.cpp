@@ -16,8 +16,7 @@
 #include "lib/core/error.h"
 #include "lib/core/exclusive_file.h"
 #include "lib/train/checkpoint_manifest.h"
-#include "lib/train/hf_directory.h"
-#include "lib/train/hf_import.h"
+#include "lib/train/imported_weights.h"
 #include "lib/train/model_tensors.h"
 #include "lib/train/optimizer_state.h"
 #include "lib/train/run_dir.h"
@@ -289,7 +288,7 @@ std::string check_free_space(const std::string& dir, int64_t needed, int64_t ava
 }
 
 void load_weights(const std::string& path, models::Model& model) {
-  if (is_hf_directory(path)) return import_hf_weights(path, model);
+  if (is_imported_checkpoint(path)) return import_weights(path, model);
   const CheckpointManifest manifest = read_complete_marker(path);
   try {
     load_model_tensors(model, load_checked(path, "model.safetensors", manifest), path);
@@ -318,7 +317,7 @@ void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
 }
 
 std::string resolve_checkpoint(const std::string& path) {
-  if (is_hf_directory(path)) return path;
+  if (is_imported_checkpoint(path)) return path;
   if (fs::exists(fs::path(path) / kCompleteMarker)) return path;
   const auto found = Checkpointer(run_paths(path).checkpoints, 2).complete_checkpoints();
   if (found.empty()) throw InputError(path + ": no complete checkpoint here or in its checkpoints/");

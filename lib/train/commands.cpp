@@ -28,8 +28,7 @@
 #include "lib/train/build_info.h"
 #include "lib/train/fault_injection.h"
 #include "lib/train/generation.h"
-#include "lib/train/hf_directory.h"
-#include "lib/train/hf_import.h"
+#include "lib/train/imported_weights.h"
 #include "lib/train/machine_limits.h"
 #include "lib/train/stop_request.h"
 #include "lib/train/trainer.h"
@@ -130,12 +129,12 @@ data::TaskData load_data_on_every_rank(const config::ExperimentConfig& config, d
   return data;
 }
 
-// A Hugging Face run.init_from is loaded once into a model built here before the run directory
+// An imported run.init_from (Hugging Face or torchvision) is loaded once into a model built here before the run directory
 // exists, so a mismatch or a damaged shard leaves nothing written (the trainer loads it again).
 void check_imported_weights(const config::ExperimentConfig& config) {
-  if (config.run.init_from.empty() || !is_hf_directory(config.run.init_from)) return;
+  if (config.run.init_from.empty() || !is_imported_checkpoint(config.run.init_from)) return;
   const auto model = models::build_model(config.model, 0);
-  import_hf_weights(config.run.init_from, *model);
+  import_weights(config.run.init_from, *model);
 }
 
 // The ranks of this job (one process when no launcher started it), rank 0 the only one to log
@@ -218,7 +217,7 @@ int command_eval(const CommandLine& cli) {
   TrainState state;
   const std::string checkpoint = resolve_checkpoint(cli.checkpoint);
   dist::run_agreeing(comm, "loading " + checkpoint, [&] {
-    if (is_hf_directory(checkpoint)) return import_hf_weights(checkpoint, *model);  // step 0
+    if (is_imported_checkpoint(checkpoint)) return import_weights(checkpoint, *model);  // step 0
     load_checkpoint(checkpoint, {*model, nullptr, state});
   });
   model->to(comm.device());

@@ -1,5 +1,5 @@
 // The ssa-train subcommands behind the CLI: train (and resume), check, eval, sample,
-// inspect-sampling, config-reference, prepare-data, export. Each returns the
+// inspect-sampling, config-reference, prepare-data, export, predict. Each returns the
 // process exit code; errors propagate as ssa::Error for main to print as one line.
 #pragma once
 #include <cstdint>
@@ -26,9 +26,11 @@ struct CommandLine {
   GenerationOptions generation;
   std::string dict_path;  // word-level text: prepare-data's dict.txt
   // export (lib/train/hf_llama.h): checkpoint and out_path above, and
-  std::string export_format = "hf";
+  std::string export_format = "hf";    // hf (a LLaMA-style decoder) or torchvision (ViT, Swin)
   std::string export_dtype = "fp32";   // fp32, bf16 or fp16
   std::string max_shard_size = "5GB";  // Hugging Face's default
+  // predict: checkpoint and out_path above, and
+  int64_t examples = 16;  // the first validation examples
   // prepare-data (docs/data-preparation.md):
   std::string dataset;  // enwik8 | wikitext-103 | sentencepiece
   std::string input;    // enwik8: the raw file; wikitext-103: its folder; sentencepiece: train text
@@ -42,6 +44,7 @@ int command_sample(const CommandLine& cli);
 int command_inspect_sampling(const CommandLine& cli);
 int command_config_reference(const CommandLine& cli);
 int command_prepare_data(const CommandLine& cli);
-int command_export(const CommandLine& cli);  // export_command.cpp
+int command_export(const CommandLine& cli);   // export_command.cpp
+int command_predict(const CommandLine& cli);  // predict_command.cpp
 
 }  // namespace ssa::train

@@ -1,5 +1,6 @@
 // ssa-train export: a trained LLaMA-style decoder as a Hugging Face LlamaForCausalLM directory
-// (docs/models.md). Every check runs before anything is written.
+// (--format hf), or a ViT / Swin as a torchvision file (--format torchvision; docs/models.md).
+// Every check runs before anything is written.
 #include <filesystem>
 
 #include <ATen/ATen.h>
@@ -13,6 +14,7 @@
 #include "lib/train/hf_directory.h"
 #include "lib/train/hf_llama.h"
 #include "lib/train/model_tensors.h"
+#include "lib/train/torchvision_format.h"
 #include "models/decoder/decoder.h"
 #include "models/model_registry.h"
 
@@ -47,10 +49,31 @@ std::vector<ExtraFile> tokenizer_files(const config::ExperimentConfig& config) {
   return {{"tokenizer.model", read_input_file(model.string())}, {"tokenizer_config.json", tokenizer_config}};
 }
 
+// --format torchvision: one .safetensors file under torchvision's names and its JSON beside it.
+int export_torchvision(const config::ExperimentConfig& config, const CommandLine& cli) {
+  auto model = models::build_model(config.model, 0);
+  const std::string incompatible = torchvision_incompatibility(*model);
+  if (!incompatible.empty()) throw ConfigError("export --format torchvision: " + incompatible);
+  const at::ScalarType dtype = export_dtype(cli.export_dtype);
+  const TorchvisionForm form = torchvision_form(*model);
+  check_new_torchvision_file(cli.out_path);  // before the weights are read
+  load_weights(resolve_checkpoint(cli.checkpoint), *model);
+  std::vector<NamedTensor> tensors;
+  for (const auto& t : to_torchvision_tensors(tensors_by_name(model_tensors(*model)), form)) {
+    const bool index = !at::isFloatingType(t.tensor.scalar_type());  // Swin's int64 position index stays
+    tensors.push_back({t.name, (index ? t.tensor : t.tensor.detach().to(dtype)).contiguous()});
+  }
+  write_torchvision_file(cli.out_path, tensors, torchvision_json(form));
+  spdlog::info("wrote {} and {} ({} tensors, {})", cli.out_path, torchvision_json_path(cli.out_path), tensors.size(),
+               torch_dtype_name(dtype));
+  return static_cast<int>(ExitCode::kOk);
+}
+
 }  // namespace
 
 int command_export(const CommandLine& cli) {
   const auto config = config::load_experiment(cli.config_path, cli.overrides, cli.checkpoint);
+  if (cli.export_format == "torchvision") return export_torchvision(config, cli);
   const auto shape = exportable_decoder(config);
   const at::ScalarType dtype = export_dtype(cli.export_dtype);
   const int64_t max_shard_bytes = parse_shard_size(cli.max_shard_size);

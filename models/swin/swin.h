@@ -83,6 +83,7 @@ class Swin : public Model {
   double last_attention_fraction() const override;
   // Per block, in order: its geometry and whether it is an SSA layer.
   const std::vector<SwinBlock>& blocks() const { return block_list_; }
+  const SwinConfig& config() const { return config_; }
 
  private:
   SwinConfig config_;

@@ -81,6 +81,7 @@ class Vit : public Model {
   attn::SourceSampler& sampler() override { return *sampler_; }
   double last_attention_fraction() const override;
   const std::vector<VitBlock>& blocks() const { return block_list_; }
+  const VitConfig& config() const { return config_; }
 
  private:
   VitConfig config_;

@@ -16,12 +16,12 @@ import csv
 import json
 import math
 import os
-import struct
 import sys
 
 import torch
 
-DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_io  # noqa: E402
 
 # ssa-train computes in float32 and prints probabilities with 6 significant digits: 5e-6 relative
 # (log error 5e-6). Its float32 forward: logits of |z| <= ~10 through 2 layers of 64-wide dot
@@ -30,23 +30,7 @@ TOLERANCE = 1e-4 + 5e-6
 
 
 def read_safetensors(path):
-    try:
-        from safetensors.torch import load_file  # Debian 13's python3-safetensors
-        return {k: v.to(torch.float64) for k, v in load_file(path).items()}
-    except ImportError:
-        pass
-    with open(path, "rb") as f:
-        data = f.read()
-    (length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + length])
-    header.pop("__metadata__", None)
-    body = data[8 + length:]
-    out = {}
-    for name, info in header.items():
-        begin, end = info["data_offsets"]
-        raw = bytearray(body[begin:end])
-        out[name] = torch.frombuffer(raw, dtype=DTYPES[info["dtype"]]).reshape(info["shape"]).to(torch.float64)
-    return out
+    return {k: v.to(torch.float64) for k, v in safetensors_io.read_safetensors(path).items()}
 
 
 def read_directory(directory):
