@@ -62,6 +62,26 @@ grep -q "initialized the weights from $work/hf_fp32_5GB" "$work/continued/train.
 "$bin" export "$cfg" "${llama[@]}" --checkpoint "$work/continued" --out "$work/continued_hf" 2>/dev/null ||
   fail "exporting the continued run failed"
 
+# Directories another program wrote (hf_llama_crosscheck.py --write: transformers' config.json
+# keys, its own index and 2 shards). Its own Llama, of a shape that is no preset of ours: eval
+# with the shape from config.json gives the independent forward's log-probabilities, and it
+# trains on with SSA and +FT. Our export's weights rewritten by it train exactly as our export.
+writer=(/usr/bin/python3 "$repo/tests/scripts/hf_llama_crosscheck.py" --write)
+"${writer[@]}" "$work/foreign" && "${writer[@]}" "$work/rewritten" "$work/hf_fp32_5GB"
+foreign=("data.valid_paths=[$work/valid.txt]" model.from_checkpoint=true)
+"$bin" eval "$cfg" "${foreign[@]}" eval.batches=1 eval.batch_size=2 --checkpoint "$work/foreign" \
+  --per-example "$work/ex.csv" > /dev/null 2>&1 || fail "eval of the independently written directory failed"
+/usr/bin/python3 "$repo/tests/scripts/hf_llama_crosscheck.py" "$work/foreign" "$work/valid.txt" "$work/ex.csv" ||
+  fail "the independently written directory: log-probabilities differ from the independent forward"
+"$bin" "$cfg" "${foreign[@]}" run.dir="$work/foreign_run" run.init_from="$work/foreign" train.steps=8 eval.every=8 \
+  checkpoint.every=8 > "$work/foreign.log" 2>&1 || fail "training from the independent directory failed: $(tail -3 "$work/foreign.log")"
+"$bin" "$cfg" "${foreign[@]}" run.dir="$work/rewritten_run" run.init_from="$work/rewritten" train.steps=8 eval.every=8 \
+  checkpoint.every=8 > "$work/rewritten.log" 2>&1 || fail "training from the rewritten export failed"
+losses() { /usr/bin/python3 -c "import json, sys; print([l['loss'] for l in map(json.loads, open(sys.argv[1])) if l.get('event') == 'train'])" "$1"; }
+[ "$(losses "$work/continued/metrics.jsonl")" != "[]" ] &&
+  [ "$(losses "$work/continued/metrics.jsonl")" = "$(losses "$work/rewritten_run/metrics.jsonl")" ] ||
+  fail "our export rewritten by another writer trains differently from our export"
+
 # A sentencepiece run also exports its tokenizer, with sentencepiece's <s> and </s> ids.
 head -c 200000 /usr/share/games/fortunes/fortunes > "$work/corpus.txt"
 if "$bin" prepare-data sentencepiece --input "$work/corpus.txt" --vocab-size 300 --out "$work/spm" > /dev/null 2>&1; then

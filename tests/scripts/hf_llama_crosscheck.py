@@ -6,6 +6,12 @@ keys and values, SwiGLU down(silu(gate) * up), lm_head or the tied embedding), i
 directory's files alone (python3-safetensors when installed, Debian 13; else a reader here).
 
   hf_llama_crosscheck.py HF_DIR VALID_FILE PER_EXAMPLE_CSV [--interleaved]
+  hf_llama_crosscheck.py --write OUT_DIR [SOURCE_DIR]
+
+--write is the independent writer: a Llama-architecture directory as another program writes
+it (transformers' config.json keys, its own index and 2 shards, tensors in Hugging Face's module
+order), holding SOURCE_DIR's weights, or without one a model initialised here (normal(0, 0.02)
+weights, unit norms; vocab 256, 2 layers of 64, 4 heads sharing 2 kv heads, SwiGLU 128, untied).
 
 PER_EXAMPLE_CSV is `ssa-train eval --per-example` on VALID_FILE (byte-level, eval.context 0):
 row (example e, position p) is the probability of byte e*T + p + 1 after bytes e*T .. e*T + p.
@@ -90,7 +96,58 @@ def forward(w, cfg, tokens, interleaved=False):
     return torch.log_softmax(x @ head.T, -1)
 
 
+def initialised_here():
+    """A random Llama of the documented names and shapes (what a user might download)."""
+    cfg = {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+           "num_key_value_heads": 2, "vocab_size": 256, "rope_theta": 10000.0, "rms_norm_eps": 1e-05,
+           "tie_word_embeddings": False}
+    g = torch.Generator().manual_seed(7)
+    d, kv, ff, v = 64, 2 * 16, 128, 256
+    normal = lambda *shape: torch.randn(*shape, generator=g) * 0.02  # noqa: E731
+    w = {"model.embed_tokens.weight": normal(v, d)}
+    for n in range(2):
+        p = f"model.layers.{n}."
+        w.update({p + "self_attn.q_proj.weight": normal(d, d), p + "self_attn.k_proj.weight": normal(kv, d),
+                  p + "self_attn.v_proj.weight": normal(kv, d), p + "self_attn.o_proj.weight": normal(d, d),
+                  p + "mlp.gate_proj.weight": normal(ff, d), p + "mlp.up_proj.weight": normal(ff, d),
+                  p + "mlp.down_proj.weight": normal(d, ff), p + "input_layernorm.weight": torch.ones(d),
+                  p + "post_attention_layernorm.weight": torch.ones(d)})
+    w.update({"model.norm.weight": torch.ones(d), "lm_head.weight": normal(v, d)})
+    return cfg, w
+
+
+def write_directory(out, source=None):
+    if source:
+        cfg = json.load(open(os.path.join(source, "config.json")))
+        weights = {k: v.to(torch.float32) for k, v in read_directory(source).items()}
+    else:
+        cfg, weights = initialised_here()
+    config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "attention_bias": False,
+              "attention_dropout": 0.0, "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu",
+              "initializer_range": 0.02, "max_position_embeddings": 2048, "mlp_bias": False,
+              "pretraining_tp": 1, "rope_scaling": None, "torch_dtype": "float32",
+              "transformers_version": "4.46.0", "use_cache": True}
+    config.update({k: cfg[k] for k in ("hidden_size", "intermediate_size", "num_hidden_layers",
+                                       "num_attention_heads", "num_key_value_heads", "vocab_size", "rope_theta",
+                                       "rms_norm_eps", "tie_word_embeddings")})
+    os.makedirs(out)
+    json.dump(config, open(os.path.join(out, "config.json"), "w"), indent=2)
+    names = list(weights)
+    half = len(names) // 2
+    weight_map, total = {}, 0
+    for i, part in enumerate((names[:half], names[half:])):
+        file = f"model-{i + 1:05d}-of-00002.safetensors"
+        safetensors_io.write_safetensors(os.path.join(out, file), {k: weights[k] for k in part})
+        for k in part:
+            weight_map[k] = file
+            total += weights[k].numel() * weights[k].element_size()
+    index = {"metadata": {"total_size": total}, "weight_map": weight_map}
+    json.dump(index, open(os.path.join(out, "model.safetensors.index.json"), "w"), indent=2)
+
+
 def main():
+    if sys.argv[1:2] == ["--write"] and len(sys.argv) in (3, 4):
+        return write_directory(*sys.argv[2:])
     if len(sys.argv) not in (4, 5):
         sys.exit(__doc__)
     directory, valid, table = sys.argv[1:4]
