@@ -1,12 +1,13 @@
 // The small interface the trainer needs from any model family: a loss on a batch, predictions
-// the evaluator can ensemble, the switch between subsampled and dense attention, and the SSA
-// sampler to seed and checkpoint.
+// the evaluator can ensemble, the switch between subsampled and dense attention, the SSA
+// sampler to seed and checkpoint, and activation checkpointing of its blocks.
 #pragma once
 #include <memory>
 
 #include <torch/nn/module.h>
 
 #include "lib/core/batch.h"
+#include "lib/nn/activation_checkpoint.h"
 #include "lib/ssa/source_sampler.h"
 
 namespace ssa::models {
@@ -42,6 +43,16 @@ class Model : public torch::nn::Module {
   // last forward (dense layers count as 1): the attention compute relative to dense.
   virtual double last_attention_fraction() const = 0;
   int64_t parameter_count() const;
+  // train.activation_checkpointing: every block keeps only its inputs and is recomputed in
+  // backward with the same SSA sources, dropout masks and drop-path rows (docs/ssa.md).
+  void set_activation_checkpointing(bool on) { checkpointing_ = on; }
+
+ protected:
+  // block(inputs); checkpointed when enabled, the SSA sampler replayed with torch's generators.
+  std::vector<at::Tensor> run_block(const nn::BlockFn& block, const std::vector<at::Tensor>& inputs);
+
+ private:
+  bool checkpointing_ = false;
 };
 
 }  // namespace ssa::models

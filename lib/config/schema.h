@@ -48,7 +48,8 @@ void describe(V& v, models::ModelConfig& c) {
   models::select_family(c, c.type);
   v.flavor("flavor", c);
   v.field("from_checkpoint", c.from_checkpoint,
-          FieldSpec("the shape comes from run.init_from's (or --checkpoint's) Hugging Face LLaMA config.json"));
+          FieldSpec("the shape comes from run.init_from's (or --checkpoint's) Hugging Face LLaMA config.json or "
+                    "torchvision JSON"));
   VisitorAdapter<V> erased(v);
   models::find_family(c.type).describe(erased, c.settings);
 }
@@ -155,7 +156,8 @@ void describe(V& v, train::RunConfig& c) {
                     "is an error, no fallback); once the run has checkpoints of its own it continues from those"));
   v.field("init_from", c.init_from,
           FieldSpec("a fresh run starts from the weights of this checkpoint, or of the newest one of this run "
-                    "directory (e.g. a dense fine-tune of an SSA run), or of a Hugging Face LLaMA directory; ignored "
+                    "directory (e.g. a dense fine-tune of an SSA run), or of a Hugging Face LLaMA directory or "
+                    "torchvision file; ignored "
                     "once the run has its own"));
 }
 
@@ -199,6 +201,8 @@ void describe(V& v, train::TrainConfig& c) {
   v.field("steps", c.steps, FieldSpec("optimizer steps").at_least(1));
   v.field("batch_size", c.batch_size, FieldSpec("sequences per optimizer step").at_least(1));
   v.field("micro_batch_size", c.micro_batch_size, FieldSpec("sequences per forward; 0 = batch_size").at_least(0));
+  v.field("activation_checkpointing", c.activation_checkpointing,
+          FieldSpec("recompute every block in backward from its saved input, same SSA draws (docs/ssa.md)"));
   v.list("phases", c.phases, "training phases in order, e.g. ssa then dense fine-tune");
   v.section("optimizer", c.optimizer, "AdamW");
   v.section("lr_schedule", c.lr_schedule, "warmup then decay");

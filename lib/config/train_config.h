@@ -89,6 +89,9 @@ struct TrainConfig {
   int64_t steps = 1000;          // optimizer steps
   int64_t batch_size = 16;       // sequences per optimizer step (all ranks together)
   int64_t micro_batch_size = 0;  // sequences per forward pass; 0 means batch_size
+  // Blocks keep only their inputs and are recomputed in backward, with the same SSA sources,
+  // dropout masks and drop-path rows (lib/nn/activation_checkpoint.h): less memory, more compute.
+  bool activation_checkpointing = false;
   std::vector<PhaseConfig> phases = {PhaseConfig{}};
   OptimizerConfig optimizer;
   LrScheduleConfig lr_schedule;

@@ -80,6 +80,20 @@ typename StateMap::key_type optimizer_state_key(const at::Tensor& parameter) {
   }
 }
 
+// Whether autocast is on for `device` in this thread, and to which dtype.
+struct AutocastState {
+  bool enabled = false;
+  at::ScalarType dtype = at::kFloat;
+};
+inline AutocastState autocast_state(at::DeviceType device) {
+#if SSA_TORCH_AT_LEAST(2, 4)
+  return {at::autocast::is_autocast_enabled(device), at::autocast::get_autocast_dtype(device)};
+#else
+  if (device == at::kCPU) return {at::autocast::is_cpu_enabled(), at::autocast::get_autocast_cpu_dtype()};
+  return {at::autocast::is_enabled(), at::autocast::get_autocast_gpu_dtype()};
+#endif
+}
+
 // Autocast to `dtype` on `device` while in scope (disabled: a no-op); restores the previous
 // state and clears the cast cache on exit. 2.4 moved to per-device-type calls.
 class AutocastScope {

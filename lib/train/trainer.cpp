@@ -93,6 +93,7 @@ void Trainer::build_model() {
   model_ = models::build_model(config_.model, mix_seed(static_cast<uint64_t>(config_.run.seed), kSamplerSalt + rank));
   model_->to(device_);
   model_->train();
+  model_->set_activation_checkpointing(config_.train.activation_checkpointing);
   spdlog::info("model: {} with {} parameters", config_.model.type, model_->parameter_count());
   if (!device_.is_cuda()) check_training_state_fits(model_->parameter_count(), available_memory_bytes());
 }

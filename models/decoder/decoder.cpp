@@ -17,12 +17,6 @@
 namespace ssa::models {
 namespace F = torch::nn::functional;
 
-int64_t Model::parameter_count() const {
-  int64_t n = 0;
-  for (const auto& p : parameters()) n += p.numel();
-  return n;
-}
-
 namespace {
 
 torch::nn::Linear linear(int64_t in, int64_t out, bool bias) {
@@ -175,8 +169,15 @@ at::Tensor Decoder::features(const at::Tensor& tokens, const at::Tensor& conditi
 
   if (cache) cache->layers.resize(block_list_.size());
   for (size_t l = 0; l < block_list_.size(); ++l) {
-    auto& block = block_list_[l];
-    x = block->forward(x, block_bias(*block), cache ? &cache->layers[l] : nullptr);
+    auto* block = block_list_[l].get();
+    const auto bias = block_bias(*block);
+    if (cache) {
+      x = block->forward(x, bias, &cache->layers[l]);
+      continue;
+    }
+    x = run_block(
+        [block, bias](const std::vector<at::Tensor>& in) { return std::vector{block->forward(in[0], bias, nullptr)}; },
+        {x})[0];
   }
   if (config_.final_norm) x = normed(final_norm_, final_rms_norm_, x);
   return x;  // (B, T, C)

@@ -185,7 +185,14 @@ at::Tensor Egt::forward(const Batch& batch) {
   for (size_t l = 0; l < layer_list_.size(); ++l) {
     const auto sample = layer_sample(l, batch, order);
     last_fractions_[l] = attn::graph_attention_fraction(sample, positions);
-    x = layer_list_[l]->forward(x, sample, real_nodes);
+    auto* layer = layer_list_[l].get();
+    const auto streams = run_block(
+        [layer, sample, real_nodes](const std::vector<at::Tensor>& in) {
+          const auto out = layer->forward({in[0], in[1]}, sample, real_nodes);
+          return std::vector{out.h, out.e};
+        },
+        {x.h, x.e});
+    x = {streams[0], streams[1]};
   }
   return readout(x.h);
 }

@@ -205,8 +205,8 @@ at::Tensor Swin::forward(const at::Tensor& images) {
   auto x = patch_embed_(images).flatten(2).transpose(1, 2);  // (B, L, C)
   x = patch_norm_(x);
   for (const auto& layer : *layers_) {
-    if (auto block = layer->as<SwinBlockImpl>()) {
-      x = block->forward(x);
+    if (auto* block = layer->as<SwinBlockImpl>()) {
+      x = run_block([block](const std::vector<at::Tensor>& in) { return std::vector{block->forward(in[0])}; }, {x})[0];
     } else {
       x = layer->as<PatchMergingImpl>()->forward(x);
     }

@@ -141,7 +141,10 @@ at::Tensor Vit::forward(const at::Tensor& images) {
   auto x = patch_embed_(images).flatten(2).transpose(1, 2);                                         // (B, N, C)
   if (class_token_.defined()) x = at::cat({class_token_.expand({x.size(0), 1, x.size(2)}), x}, 1);  // (B, 1+N, C)
   x = at::dropout(x + position_, config_.dropout, is_training());
-  for (auto& block : block_list_) x = block->forward(x);
+  for (auto& held : block_list_) {
+    auto* block = held.get();
+    x = run_block([block](const std::vector<at::Tensor>& in) { return std::vector{block->forward(in[0])}; }, {x})[0];
+  }
   x = norm_(x);
   return head_(class_token_.defined() ? x.select(1, 0) : x.mean(1));  // (B, classes)
 }
