@@ -4,10 +4,13 @@
 // The batch is a fixed formula both sides compute; --weights-out writes the initial weights so
 // the Python side can load them and check that its first loss equals ours (the models are the
 // same function, not merely the same size). Prints one JSON line with the median step and the
-// medians of its parts (forward + loss, backward, clip + AdamW). Usage:
+// medians of its parts (forward + loss, backward, clip + AdamW), the peak live bytes of the CPU
+// tensors of a step (cpu_memory_probe.h; weights and optimizer state before it not counted) and
+// the process's peak RSS. --checkpointing 1 recomputes every block in backward
+// (train.activation_checkpointing). Usage:
 //   build/bench/ssa_bench_train_step [--threads N] [--length T] [--batch B] [--layers L]
 //       [--d-model C] [--heads H] [--d-ff F] [--attention dense|ssa] [--reps R] [--weights-out P]
-//       [--flavor alibi|llama] [--kv-heads K]
+//       [--flavor alibi|llama] [--kv-heads K] [--checkpointing 0|1]
 // --flavor llama: RoPE, RMSNorm, SwiGLU, K key/value heads (0: heads / 2), no biases, no embedding scale.
 #include <algorithm>
 #include <chrono>
@@ -18,7 +21,9 @@
 
 #include <torch/torch.h>
 
+#include "lib/core/cpu_memory_probe.h"
 #include "lib/core/cpu_threads.h"
+#include "lib/core/device_memory.h"
 #include "lib/train/safetensors.h"
 #include "models/decoder/decoder.h"
 
@@ -30,6 +35,7 @@ struct Options {
   std::string attention = "dense";  // or "ssa": causal_local L4 in every layer
   std::string flavor = "alibi";     // or "llama"
   int64_t kv_heads = 0;             // llama: 0 = heads / 2
+  bool checkpointing = false;
   std::string weights_out;
 };
 
@@ -61,6 +67,8 @@ Options parse(int argc, char** argv) {
       o.flavor = value;
     else if (key == "--kv-heads")
       o.kv_heads = std::stoll(value);
+    else if (key == "--checkpointing")
+      o.checkpointing = value == "1";
     else
       throw std::invalid_argument("unknown option " + key);
   }
@@ -110,6 +118,7 @@ int main(int argc, char** argv) {
   ssa::set_cpu_threads(o.threads);
   torch::manual_seed(1);
   ssa::models::Decoder model(decoder_config(o), /*sampler_seed=*/1);
+  model.set_activation_checkpointing(o.checkpointing);
   model.set_attention_mode(o.attention == "ssa" ? ssa::attn::AttentionMode::kSubsampled
                                                 : ssa::attn::AttentionMode::kDense);
   if (!o.weights_out.empty()) {
@@ -127,21 +136,24 @@ int main(int argc, char** argv) {
   const auto ms_since = [](Clock::time_point t) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
   };
+  int64_t peak_bytes = 0;
   for (int r = 0; r < o.reps + 1; ++r) {  // the first step warms up and is not timed
     const auto start = Clock::now();
+    double forward = 0, backward = 0;
     optimizer.zero_grad();
-    const auto out = model.loss(batch);
-    const auto loss = out.sum / static_cast<double>(out.count);
-    const double forward = ms_since(start);
-    loss.backward();
-    const double backward = ms_since(start) - forward;
+    const int64_t bytes = ssa::peak_cpu_bytes([&] {
+      const auto out = model.loss(batch);
+      const auto loss = out.sum / static_cast<double>(out.count);
+      forward = ms_since(start);
+      loss.backward();
+      backward = ms_since(start) - forward;
+      if (r == 0) first_loss = loss.item<double>();
+    });
+    peak_bytes = std::max(peak_bytes, bytes);
     torch::nn::utils::clip_grad_norm_(model.parameters(), 1.0);
     optimizer.step();
     const double step = ms_since(start);
-    if (r == 0) {
-      first_loss = loss.item<double>();
-      continue;
-    }
+    if (r == 0) continue;
     step_ms.push_back(step);
     forward_ms.push_back(forward);
     backward_ms.push_back(backward);
@@ -154,9 +166,10 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"impl\":\"libtorch-cpp\",\"flavor\":\"%s\",\"attention\":\"%s\",\"threads\":%d,\"length\":%lld,\"batch\":%lld,"
       "\"params\":%lld,\"first_loss\":%.7f,\"median_ms\":%.2f,\"forward_ms\":%.2f,\"backward_ms\":%.2f,"
-      "\"update_ms\":%.2f,\"reps\":%d}\n",
+      "\"update_ms\":%.2f,\"checkpointing\":%s,\"peak_tensor_mb\":%.1f,\"peak_rss_mb\":%.1f,\"reps\":%d}\n",
       o.flavor.c_str(), o.attention.c_str(), o.threads, static_cast<long long>(o.length),
       static_cast<long long>(o.batch), static_cast<long long>(model.parameter_count()), first_loss, median(step_ms),
-      median(forward_ms), median(backward_ms), median(update_ms), o.reps);
+      median(forward_ms), median(backward_ms), median(update_ms), o.checkpointing ? "true" : "false",
+      static_cast<double>(peak_bytes) / 1e6, ssa::peak_rss_mb(), o.reps);
   return 0;
 }

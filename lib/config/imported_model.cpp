@@ -14,12 +14,7 @@ namespace {
 
 // config.json's values as the decoder's keys (docs/models.md, "Weights in and out").
 std::map<std::string, YAML::Node> llama_section(const std::string& path) {
-  YAML::Node j;
-  try {
-    j = YAML::Load(read_input_file(path));
-  } catch (const YAML::Exception& e) {
-    throw InputError(path + ": not JSON: " + std::string(e.what()));
-  }
+  const YAML::Node j = read_json_file(path);
   const auto need = [&](const char* key) {
     if (!j.IsMap() || !j[key] || j[key].IsNull()) throw InputError(path + ": has no " + std::string(key));
     return j[key];
@@ -48,14 +43,7 @@ std::map<std::string, YAML::Node> llama_section(const std::string& path) {
 // flavor of a vit_b_16 or swin_t builder); a square patch and window. image_size comes from the
 // file when it states one (Swin takes any size).
 std::map<std::string, YAML::Node> torchvision_section(const std::string& path) {
-  YAML::Node j;
-  try {
-    j = YAML::Load(read_input_file(path));
-  } catch (const YAML::Exception& e) {
-    throw InputError(path + ": not JSON: " + std::string(e.what()));
-  }
-  if (!j.IsMap() || !j["class"] || !j["kwargs"] || !j["kwargs"].IsMap())
-    throw InputError(path + ": needs \"class\" and \"kwargs\" (a torchvision constructor and its arguments)");
+  const YAML::Node j = read_torchvision_json(path);
   const YAML::Node kw = j["kwargs"];
   const auto need = [&](const char* key) {
     if (!kw[key] || kw[key].IsNull()) throw InputError(path + ": kwargs has no " + std::string(key));
@@ -93,7 +81,23 @@ std::map<std::string, YAML::Node> torchvision_section(const std::string& path) {
   return m;
 }
 
-// Two scalars that mean the same value: equal text, or equal numbers ("10000" and "10000.0").
+}  // namespace
+
+YAML::Node read_json_file(const std::string& path) {
+  try {
+    return YAML::Load(read_input_file(path));
+  } catch (const YAML::Exception& e) {
+    throw InputError(path + ": not JSON: " + std::string(e.what()));
+  }
+}
+
+YAML::Node read_torchvision_json(const std::string& path) {
+  YAML::Node j = read_json_file(path);
+  if (!j.IsMap() || !j["class"] || !j["kwargs"] || !j["kwargs"].IsMap())
+    throw InputError(path + ": needs \"class\" and \"kwargs\" (a torchvision constructor and its arguments)");
+  return j;
+}
+
 bool same_value(const YAML::Node& a, const YAML::Node& b) {
   if (a.IsSequence() || b.IsSequence()) {
     if (!a.IsSequence() || !b.IsSequence() || a.size() != b.size()) return false;
@@ -102,6 +106,7 @@ bool same_value(const YAML::Node& a, const YAML::Node& b) {
     }
     return true;
   }
+  if (!a.IsScalar() || !b.IsScalar()) return false;
   const auto text_a = a.as<std::string>(), text_b = b.as<std::string>();
   if (text_a == text_b) return true;
   try {
@@ -110,8 +115,6 @@ bool same_value(const YAML::Node& a, const YAML::Node& b) {
     return false;
   }
 }
-
-}  // namespace
 
 void merge_imported_model(YAML::Node& root, const std::string& weights) {
   if (!root || !root.IsMap() || !root["model"] || !root["model"].IsMap()) return;

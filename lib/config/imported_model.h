@@ -9,6 +9,16 @@
 
 namespace ssa::config {
 
+// A JSON file (config.json, a torchvision JSON) as a YAML node; InputError "PATH: not JSON: ...".
+YAML::Node read_json_file(const std::string& path);
+
+// A torchvision file's JSON with its "class" and "kwargs" map; InputError naming what is missing.
+YAML::Node read_torchvision_json(const std::string& path);
+
+// Two JSON values that mean the same: equal text, equal numbers ("10000" and "10000.0"), or
+// lists of such.
+bool same_value(const YAML::Node& a, const YAML::Node& b);
+
 // When root's model.from_checkpoint is true: sets model.type and the shape keys from
 // `weights`/config.json, or `weights` with .json for .safetensors (else from run.init_from's),
 // and for LLaMA model.dropout to 0 unless set.

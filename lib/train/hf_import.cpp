@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "lib/config/imported_model.h"
 #include "lib/core/error.h"
 #include "lib/core/input_file.h"
 #include "lib/nn/rms_norm.h"
@@ -31,12 +32,7 @@ double number(const YAML::Node& config, const char* key, double fallback) {
 
 // config.json's features we have no equivalent of, and its shape against the model's.
 void check_config_json(const std::string& path, const DecoderConfig& c) {
-  YAML::Node j;
-  try {
-    j = YAML::Load(read_input_file(path));
-  } catch (const YAML::Exception& e) {
-    throw InputError(path + ": not JSON: " + std::string(e.what()));
-  }
+  const YAML::Node j = config::read_json_file(path);
   const auto refuse = [&](const std::string& problem) { throw ConfigError(path + ": " + problem); };
   if (!j.IsMap()) throw InputError(path + ": not a JSON object");
   const YAML::Node arch = j["architectures"];

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "lib/config/imported_model.h"
 #include "lib/config/yaml_reader.h"
 #include "lib/core/error.h"
 #include "lib/core/exclusive_file.h"
@@ -146,46 +147,21 @@ std::string swin_problem(const models::SwinConfig& c) {
   return "";
 }
 
-// Two JSON values that mean the same: equal numbers (16 and 16.0), lists of such, equal text.
-bool same_json(const YAML::Node& a, const YAML::Node& b) {
-  if (a.IsSequence() || b.IsSequence()) {
-    if (!a.IsSequence() || !b.IsSequence() || a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (!same_json(a[i], b[i])) return false;
-    }
-    return true;
-  }
-  if (!a.IsScalar() || !b.IsScalar()) return false;
-  if (a.Scalar() == b.Scalar()) return true;
-  try {
-    return std::stod(a.Scalar()) == std::stod(b.Scalar());
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
 // The class, every shape argument and image_size (when the file states one) against the model's.
 void check_torchvision_json(const std::string& path, const TorchvisionForm& form) {
   const auto refuse = [&](const std::string& problem) { throw ConfigError(path + ": " + problem); };
-  YAML::Node j;
-  try {
-    j = YAML::Load(read_input_file(path));
-  } catch (const YAML::Exception& e) {
-    throw InputError(path + ": not JSON: " + std::string(e.what()));
-  }
-  if (!j.IsMap() || !j["class"] || !j["kwargs"] || !j["kwargs"].IsMap())
-    throw InputError(path + ": needs \"class\" and \"kwargs\" (the torchvision constructor and its arguments)");
+  const YAML::Node j = config::read_torchvision_json(path);
   const auto cls = j["class"].as<std::string>();
   if (cls != form.class_name) refuse("class is " + cls + " but the experiment's model is a " + form.class_name);
   for (const auto& a : form.arguments) {
     if (!a.shape) continue;
     const YAML::Node stored = j["kwargs"][a.key];
     if (!stored) refuse("kwargs has no " + a.key + " (the model has " + a.json + ")");
-    if (!same_json(stored, YAML::Load(a.json)))
+    if (!config::same_value(stored, YAML::Load(a.json)))
       refuse("kwargs." + a.key + " is " + config::one_line(stored) + " but the experiment's model has " + a.json +
              " (set the model keys to the checkpoint's shape, or model.from_checkpoint: true)");
   }
-  if (j["image_size"] && j["image_size"].as<int64_t>() != form.image_size)
+  if (j["image_size"] && !j["image_size"].IsNull() && j["image_size"].as<int64_t>() != form.image_size)
     refuse(fmt::format("image_size is {} but the experiment's model.image_size is {}", j["image_size"].as<int64_t>(),
                        form.image_size));
 }
