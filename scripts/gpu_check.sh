@@ -87,6 +87,30 @@ python3 scripts/gpu_summary.py "$runs/wt103_s0" "$runs/wt103_s16_l4_ft" --peak-t
   > "$out/summary.md" 2>&1
 cat "$out/summary.md"
 
+# 5. activation checkpointing: the 4 x 128 LLaMA-style decoder of set H at T = 8192 in bf16,
+#    batch 1, dense and SSA-L4, without and with train.activation_checkpointing (step time and
+#    CUDA peak memory, checkpointing.md). Prepared without a GPU: not yet run.
+ckpt=(data.train_paths="$docs_text" data.seq_len=8192 run.device=cuda
+      run.precision=bf16 train.steps=10 train.batch_size=1 train.lr_schedule.warmup_steps=2 eval.every=0
+      checkpoint.every=0 log.every=1 log.progress=false)
+for attention in dense ssa; do
+  for ck in false true; do
+    name=ckpt_${attention}_$ck
+    log "checkpointing: $name"
+    "$bin" configs/repro/literature_llama_t256_s0.yaml run.dir="$runs/$name" "${ckpt[@]}" \
+      train.phases.0.attention=$attention train.activation_checkpointing=$ck > "$out/$name.log" 2>&1 ||
+      log "$name failed (see $name.log)"
+  done
+done
+python3 -c 'import json, statistics, sys
+print("| attention | checkpointing | median step s | cuda_peak_mb |\n|---|---|---:|---:|")
+for run in sys.argv[1:]:
+    lines = [m for m in map(json.loads, open(run + "/metrics.jsonl")) if m.get("event") == "train"][2:]
+    _, attention, ck = run.rsplit("/", 1)[1].split("_")
+    print(f"| {attention} | {ck} | {statistics.median(m[\"step_time_s\"] for m in lines):.3f} | "
+          f"{max(m.get(\"cuda_peak_mb\", 0) for m in lines):.0f} |")' "$runs"/ckpt_* > "$out/checkpointing.md" 2>&1
+cat "$out/checkpointing.md"
+
 if [ "$(nvidia-smi -L | wc -l)" -ge 2 ]; then
   log "2 ranks over NCCL"
   for r in 0 1; do
