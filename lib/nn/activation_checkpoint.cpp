@@ -1,6 +1,8 @@
 // Activation checkpointing as a custom autograd function (see activation_checkpoint.h). The
 // recomputed block is differentiated by a nested backward, which accumulates the parameters'
-// gradients where the first graph would have and hands the inputs' gradients back.
+// gradients where the first graph would have and hands the inputs' gradients back. Both forwards
+// run with grad mode on (the first one's graph is dropped at once): LibTorch 2.x picks other
+// attention kernels without grad, whose last bits differ.
 #include "lib/nn/activation_checkpoint.h"
 
 #include <ATen/Context.h>
@@ -65,6 +67,14 @@ c10::intrusive_ptr<Replay> capture(const BlockFn& block, const std::vector<at::T
 
 // The block run again from `inputs` with the first forward's draws and autocast state; the
 // generators are left as they were found.
+// Fresh leaves holding the inputs' values (undefined stays undefined), so that a forward over them
+// builds a graph of its own.
+variable_list leaves_of(const variable_list& inputs) {
+  variable_list leaves;
+  for (const auto& t : inputs) leaves.push_back(t.defined() ? t.detach().requires_grad_(t.requires_grad()) : t);
+  return leaves;
+}
+
 variable_list recompute(Replay& r, const variable_list& inputs) {
   std::vector<at::Tensor> now;
   for (const auto& s : r.streams) now.push_back(s.state());
@@ -87,15 +97,17 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
   static variable_list forward(AutogradContext* ctx, at::TensorList inputs, c10::intrusive_ptr<Replay> replay) {
     ctx->save_for_backward(inputs.vec());
     ctx->saved_data["replay"] = c10::IValue::make_capsule(replay);
-    return replay->block(inputs.vec());  // grad mode is off inside a custom function's forward
+    variable_list outputs;
+    {
+      torch::AutoGradMode grad(true);  // off inside a custom function's forward; the same kernels as backward's
+      for (const auto& out : replay->block(leaves_of(inputs.vec()))) outputs.push_back(out.detach());
+    }
+    return outputs;  // the first forward's graph and activations are freed here
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     auto replay = c10::static_intrusive_pointer_cast<Replay>(ctx->saved_data["replay"].toCapsule());
-    variable_list leaves;
-    for (const auto& t : ctx->get_saved_variables()) {
-      leaves.push_back(t.defined() ? t.detach().requires_grad_(t.requires_grad()) : t);
-    }
+    const variable_list leaves = leaves_of(ctx->get_saved_variables());
     const variable_list outputs = recompute(*replay, leaves);
     variable_list roots, root_grads;
     for (size_t i = 0; i < outputs.size(); ++i) {
