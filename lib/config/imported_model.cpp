@@ -91,6 +91,10 @@ YAML::Node read_json_file(const std::string& path) {
   }
 }
 
+std::string torchvision_json_path(const std::string& weights) {
+  return std::filesystem::path(weights).replace_extension(".json").string();
+}
+
 YAML::Node read_torchvision_json(const std::string& path) {
   YAML::Node j = read_json_file(path);
   if (!j.IsMap() || !j["class"] || !j["kwargs"] || !j["kwargs"].IsMap())
@@ -127,10 +131,9 @@ void merge_imported_model(YAML::Node& root, const std::string& weights) {
     source = root["run"]["init_from"].as<std::string>();
   if (source.empty())
     throw ConfigError("model.from_checkpoint: names no checkpoint; set run.init_from (or eval/export --checkpoint)");
-  const std::filesystem::path weights_path(source);
-  const bool torchvision = weights_path.extension() == ".safetensors";
-  const std::string path = torchvision ? std::filesystem::path(source).replace_extension(".json").string()
-                                       : (weights_path / "config.json").string();
+  const bool torchvision = std::filesystem::path(source).extension() == ".safetensors";
+  const std::string path = torchvision ? torchvision_json_path(source)
+                                       : (std::filesystem::path(source) / "config.json").string();
   if (!std::filesystem::exists(path))
     throw InputError(path +
                      ": not found (model.from_checkpoint reads a Hugging Face LLaMA directory's config.json, "

@@ -12,6 +12,9 @@ namespace ssa::config {
 // A JSON file (config.json, a torchvision JSON) as a YAML node; InputError "PATH: not JSON: ...".
 YAML::Node read_json_file(const std::string& path);
 
+// "dir/vit.safetensors" -> "dir/vit.json": where a torchvision file's JSON sits.
+std::string torchvision_json_path(const std::string& weights);
+
 // A torchvision file's JSON with its "class" and "kwargs" map; InputError naming what is missing.
 YAML::Node read_torchvision_json(const std::string& path);
 

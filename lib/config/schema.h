@@ -157,8 +157,7 @@ void describe(V& v, train::RunConfig& c) {
   v.field("init_from", c.init_from,
           FieldSpec("a fresh run starts from the weights of this checkpoint, or of the newest one of this run "
                     "directory (e.g. a dense fine-tune of an SSA run), or of a Hugging Face LLaMA directory or "
-                    "torchvision file; ignored "
-                    "once the run has its own"));
+                    "torchvision file; ignored once the run has its own"));
 }
 
 template <class V>

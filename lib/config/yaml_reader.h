@@ -32,10 +32,10 @@ struct ReadContext {
   [[noreturn]] void fail(const std::string& where, const std::string& dotted, const std::string& problem) const;
 };
 
-// Scalar and list conversions; each throws ConfigError naming `dotted` on a type problem.
 // A node as one line of flow YAML ("[2, 2]", "4"), for messages.
 std::string one_line(const YAML::Node& n);
 
+// Scalar and list conversions; each throws ConfigError naming `dotted` on a type problem.
 void read_value(const YAML::Node& n, int64_t& out, const std::string& dotted, const ReadContext& ctx);
 void read_value(const YAML::Node& n, double& out, const std::string& dotted, const ReadContext& ctx);
 void read_value(const YAML::Node& n, bool& out, const std::string& dotted, const ReadContext& ctx);

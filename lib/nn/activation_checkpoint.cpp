@@ -65,8 +65,6 @@ c10::intrusive_ptr<Replay> capture(const BlockFn& block, const std::vector<at::T
   return r;
 }
 
-// The block run again from `inputs` with the first forward's draws and autocast state; the
-// generators are left as they were found.
 // Fresh leaves holding the inputs' values (undefined stays undefined), so that a forward over them
 // builds a graph of its own.
 variable_list leaves_of(const variable_list& inputs) {
@@ -75,6 +73,8 @@ variable_list leaves_of(const variable_list& inputs) {
   return leaves;
 }
 
+// The block run again from `inputs` with the first forward's draws and autocast state; the
+// generators are left as they were found.
 variable_list recompute(Replay& r, const variable_list& inputs) {
   std::vector<at::Tensor> now;
   for (const auto& s : r.streams) now.push_back(s.state());

@@ -36,15 +36,13 @@
 #include "models/model_registry.h"
 
 namespace ssa::train {
-namespace {
-
-// The experiment of a command that runs it (train, eval, sample, inspect-sampling), its resource
-// settings checked against this machine before anything is loaded.
 config::ExperimentConfig load_to_run(const CommandLine& cli) {
   auto config = config::load_experiment(cli.config_path, cli.overrides, cli.checkpoint);
   check_machine_limits(config);
   return config;
 }
+
+namespace {
 
 // The paper's Fig. 7 as a table: validation metrics vs the number of ensembled SSA samples. The
 // columns are the largest ensemble's metrics; those dense attention has no value for stay empty.
@@ -129,8 +127,9 @@ data::TaskData load_data_on_every_rank(const config::ExperimentConfig& config, d
   return data;
 }
 
-// An imported run.init_from (Hugging Face or torchvision) is loaded once into a model built here before the run directory
-// exists, so a mismatch or a damaged shard leaves nothing written (the trainer loads it again).
+// An imported run.init_from (Hugging Face or torchvision) is loaded once into a model built here
+// before the run directory exists, so a mismatch or a damaged shard leaves nothing written (the
+// trainer loads it again).
 void check_imported_weights(const config::ExperimentConfig& config) {
   if (config.run.init_from.empty() || !is_imported_checkpoint(config.run.init_from)) return;
   const auto model = models::build_model(config.model, 0);

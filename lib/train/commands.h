@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/config/experiment_config.h"
 #include "lib/data/prepare_data.h"
 #include "lib/train/generation_options.h"
 
@@ -36,6 +37,10 @@ struct CommandLine {
   std::string input;    // enwik8: the raw file; wikitext-103: its folder; sentencepiece: train text
   data::SentencePieceOptions sentencepiece;  // its train_text is `input`
 };
+
+// The experiment of a command that runs it (train, eval, sample, inspect-sampling, predict), its
+// resource settings checked against this machine before anything is loaded.
+config::ExperimentConfig load_to_run(const CommandLine& cli);
 
 int command_train(const CommandLine& cli);
 int command_check(const CommandLine& cli);

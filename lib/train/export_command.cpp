@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/config/experiment_config.h"
+#include "lib/config/imported_model.h"
 #include "lib/core/error.h"
 #include "lib/core/input_file.h"
 #include "lib/train/checkpointer.h"
@@ -64,8 +65,8 @@ int export_torchvision(const config::ExperimentConfig& config, const CommandLine
     tensors.push_back({t.name, (index ? t.tensor : t.tensor.detach().to(dtype)).contiguous()});
   }
   write_torchvision_file(cli.out_path, tensors, torchvision_json(form));
-  spdlog::info("wrote {} and {} ({} tensors, {})", cli.out_path, torchvision_json_path(cli.out_path), tensors.size(),
-               torch_dtype_name(dtype));
+  spdlog::info("wrote {} and {} ({} tensors, {})", cli.out_path, config::torchvision_json_path(cli.out_path),
+               tensors.size(), torch_dtype_name(dtype));
   return static_cast<int>(ExitCode::kOk);
 }
 

@@ -7,7 +7,6 @@
 
 #include "lib/config/imported_model.h"
 #include "lib/core/error.h"
-#include "lib/core/input_file.h"
 #include "lib/nn/rms_norm.h"
 #include "lib/train/hf_directory.h"
 #include "lib/train/hf_llama.h"

@@ -10,11 +10,9 @@
 #include <spdlog/spdlog.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
-#include "lib/config/experiment_config.h"
 #include "lib/core/error.h"
 #include "lib/train/checkpointer.h"
 #include "lib/train/commands.h"
-#include "lib/train/machine_limits.h"
 #include "lib/train/safetensors.h"
 #include "lib/train/trainer.h"
 #include "models/model_registry.h"
@@ -22,8 +20,7 @@
 namespace ssa::train {
 
 int command_predict(const CommandLine& cli) {
-  const auto config = config::load_experiment(cli.config_path, cli.overrides, cli.checkpoint);
-  check_machine_limits(config);
+  const auto config = load_to_run(cli);
   apply_run_settings(config.run);
   const data::TaskData loaded = load_data(config);
   auto model = models::build_model(config.model, 0);

@@ -12,7 +12,6 @@
 #include "lib/config/yaml_reader.h"
 #include "lib/core/error.h"
 #include "lib/core/exclusive_file.h"
-#include "lib/core/input_file.h"
 #include "lib/train/model_tensors.h"
 #include "models/swin/swin.h"
 #include "models/vit/vit.h"
@@ -226,25 +225,21 @@ std::string torchvision_json(const TorchvisionForm& form) {
       kFormatName, form.class_name, builder, kwargs, form.image_size);
 }
 
-std::string torchvision_json_path(const std::string& weights) {
-  return fs::path(weights).replace_extension(".json").string();
-}
-
 bool is_torchvision_file(const std::string& path) {
   return fs::path(path).extension() == ".safetensors" && fs::is_regular_file(path) &&
-         fs::is_regular_file(torchvision_json_path(path));
+         fs::is_regular_file(config::torchvision_json_path(path));
 }
 
 void check_new_torchvision_file(const std::string& weights) {
   if (fs::path(weights).extension() != ".safetensors")
     throw ConfigError("--out: " + weights + " must end in .safetensors (its JSON goes beside it)");
-  for (const auto& p : {weights, torchvision_json_path(weights)}) {
+  for (const auto& p : {weights, config::torchvision_json_path(weights)}) {
     if (fs::exists(p)) throw ConfigError("--out: " + p + " exists; export writes new files");
   }
 }
 
 void write_torchvision_file(const std::string& weights, const std::vector<NamedTensor>& tensors, const std::string& json) {
-  const std::string json_path = torchvision_json_path(weights);
+  const std::string json_path = config::torchvision_json_path(weights);
   check_new_torchvision_file(weights);
   const std::string temporary = fresh_temporary(weights);
   try {
@@ -264,9 +259,9 @@ void import_torchvision_weights(const std::string& path, models::Model& model) {
   if (!problem.empty()) throw ConfigError(path + ": cannot load into this model: " + problem);
   const TorchvisionForm form = torchvision_form(model);
   try {
-    check_torchvision_json(torchvision_json_path(path), form);
+    check_torchvision_json(config::torchvision_json_path(path), form);
   } catch (const YAML::Exception& e) {
-    throw InputError(torchvision_json_path(path) + ": a value of an unexpected type: " + std::string(e.what()));
+    throw InputError(config::torchvision_json_path(path) + ": a value of an unexpected type: " + std::string(e.what()));
   }
   const auto stored = tensors_by_name(load_safetensors(path, Checksums::kIfPresent));
   const auto ours = tensors_by_name(model_tensors(model));

@@ -58,9 +58,6 @@ std::map<std::string, at::Tensor> from_torchvision_tensors(const std::map<std::s
 // The JSON file beside the weights, keys in a fixed order.
 std::string torchvision_json(const TorchvisionForm& form);
 
-// "dir/vit.safetensors" -> "dir/vit.json".
-std::string torchvision_json_path(const std::string& weights);
-
 // True when `path` is a .safetensors file with a torchvision JSON beside it.
 bool is_torchvision_file(const std::string& path);
 
