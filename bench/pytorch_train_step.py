@@ -17,11 +17,13 @@ per kv head, and only the causal mask is applied (no bias tensor).
 
 --weights loads the C++ side's initial weights (its --weights-out) and prints the first loss on
 them, which must equal the C++ first loss: the two are then the same function. Prints one JSON
-line with the median step and the medians of its parts (forward + loss, backward, clip + AdamW). Needs Debian's python3-torch (the same LibTorch as the C++ build: 1.13 on Debian 12, 2.6 on 13) and python3-numpy.
+line with the median step and the medians of its parts (forward + loss, backward, clip + AdamW).
+--profile-out FILE then runs --reps more steps under PyTorch's profiler and writes the 40 ops of
+largest self CPU time per step as JSON lines, as train_step_bench --profile-out does. Needs Debian's python3-torch (the same LibTorch as the C++ build: 1.13 on Debian 12, 2.6 on 13) and python3-numpy.
 
   bench/pytorch_train_step.py [--threads N] [--length T] [--batch B] [--layers L] [--d-model C]
       [--heads H] [--d-ff F] [--attention dense|ssa|fastest] [--reps R] [--weights model.safetensors]
-      [--flavor alibi|llama] [--kv-heads K]
+      [--flavor alibi|llama] [--kv-heads K] [--profile-out FILE]
 """
 import argparse
 import json
@@ -224,6 +226,18 @@ def load_weights(model, path):
     model.load_state_dict(weights, strict=True)
 
 
+def write_profile(train_step, steps, path):
+    """`steps` more steps under the autograd profiler; the 40 largest self CPU times per step."""
+    with torch.autograd.profiler.profile() as prof:
+        for _ in range(steps):
+            train_step()
+    rows = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)[:40]
+    with open(path, "w") as out:
+        for e in rows:
+            out.write(json.dumps({"op": e.key, "self_ms": round(e.self_cpu_time_total / 1000 / steps, 2),
+                                  "calls": e.count / steps}) + "\n")
+
+
 def main():
     p = argparse.ArgumentParser()
     for name, default in [("threads", 2), ("length", 512), ("batch", 8), ("layers", 4), ("d-model", 128),
@@ -233,6 +247,7 @@ def main():
     p.add_argument("--weights")
     p.add_argument("--flavor", choices=["alibi", "llama"], default="alibi")
     p.add_argument("--kv-heads", type=int, default=0, help="llama: key/value heads; 0 = heads / 2")
+    p.add_argument("--profile-out")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -254,9 +269,8 @@ def main():
         dense_bias = None
     generator = torch.Generator().manual_seed(1)
     sigmas = [0.1 + (0.25 - 0.1) * l / max(1, a.layers - 1) for l in range(a.layers)]
-    first_loss, parts = None, {"median_ms": [], "forward_ms": [], "backward_ms": [], "update_ms": []}
-    for r in range(a.reps + 1):  # the first step warms up and is not timed
-        start = time.perf_counter()
+    def train_step():
+        start = time.perf_counter()  # the draws are timed, as the C++ sampler's inside its forward
         sources = [causal_local_sources(a.length, 4, s * a.length, generator) if a.attention == "ssa" else None
                    for s in sigmas]
         optimizer.zero_grad()
@@ -268,12 +282,15 @@ def main():
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         end = time.perf_counter()
-        if r == 0:
-            first_loss = loss.item()
-            continue
-        for key, ms in [("median_ms", end - start), ("forward_ms", forward - start),
-                        ("backward_ms", backward - forward), ("update_ms", end - backward)]:
-            parts[key].append(ms * 1000)
+        return loss, [end - start, forward - start, backward - forward, end - backward]
+
+    first_loss = train_step()[0].item()  # the first step warms up and is not timed
+    parts = {"median_ms": [], "forward_ms": [], "backward_ms": [], "update_ms": []}
+    for _ in range(a.reps):
+        for key, seconds in zip(parts, train_step()[1]):
+            parts[key].append(seconds * 1000)
+    if a.profile_out:
+        write_profile(train_step, a.reps, a.profile_out)
     print(json.dumps({"impl": "pytorch-python", "flavor": a.flavor, "attention": a.attention, "threads": a.threads, "length": a.length,
                       "batch": a.batch, "params": sum(p.numel() for p in model.parameters()),
                       "first_loss": round(first_loss, 7),

@@ -5,12 +5,14 @@
 // the Python side can load them and check that its first loss equals ours (the models are the
 // same function, not merely the same size). Prints one JSON line with the median step and the
 // medians of its parts (forward + loss, backward, clip + AdamW), the peak live bytes of the CPU
-// tensors of a step (cpu_memory_probe.h; weights and optimizer state before it not counted) and
-// the process's peak RSS. --checkpointing 1 recomputes every block in backward
-// (train.activation_checkpointing). Usage:
+// tensors of the untimed first step (cpu_memory_probe.h; weights and optimizer state before it not
+// counted; the probe's allocator hook stays out of the timed steps) and the process's peak RSS.
+// --checkpointing 1 recomputes every block in backward (train.activation_checkpointing).
+// --profile-out FILE then runs --reps more steps under the op profiler (op_profile.h) and writes
+// the 40 ops of largest self time per step, as bench/pytorch_train_step.py --profile-out does. Usage:
 //   build/bench/ssa_bench_train_step [--threads N] [--length T] [--batch B] [--layers L]
 //       [--d-model C] [--heads H] [--d-ff F] [--attention dense|ssa] [--reps R] [--weights-out P]
-//       [--flavor alibi|llama] [--kv-heads K] [--checkpointing 0|1]
+//       [--flavor alibi|llama] [--kv-heads K] [--checkpointing 0|1] [--profile-out FILE]
 // --flavor llama: RoPE, RMSNorm, SwiGLU, K key/value heads (0: heads / 2), no biases, no embedding scale.
 #include <algorithm>
 #include <chrono>
@@ -24,19 +26,20 @@
 #include "lib/core/cpu_memory_probe.h"
 #include "lib/core/cpu_threads.h"
 #include "lib/core/device_memory.h"
+#include "bench/op_profile.h"
 #include "lib/train/safetensors.h"
 #include "models/decoder/decoder.h"
 
 namespace {
 
 struct Options {
-  int threads = 2, reps = 5;
+  int threads = 2, reps = 5, blas_threads = 0;  // 0: as threads
   int64_t length = 512, batch = 8, layers = 4, d_model = 128, heads = 4, d_ff = 512;
   std::string attention = "dense";  // or "ssa": causal_local L4 in every layer
   std::string flavor = "alibi";     // or "llama"
   int64_t kv_heads = 0;             // llama: 0 = heads / 2
   bool checkpointing = false;
-  std::string weights_out;
+  std::string weights_out, profile_out;
 };
 
 Options parse(int argc, char** argv) {
@@ -45,6 +48,8 @@ Options parse(int argc, char** argv) {
     const std::string key = argv[i], value = argv[i + 1];
     if (key == "--threads")
       o.threads = std::stoi(value);
+    else if (key == "--blas-threads")
+      o.blas_threads = std::stoi(value);
     else if (key == "--reps")
       o.reps = std::stoi(value);
     else if (key == "--length")
@@ -67,6 +72,8 @@ Options parse(int argc, char** argv) {
       o.flavor = value;
     else if (key == "--kv-heads")
       o.kv_heads = std::stoll(value);
+    else if (key == "--profile-out")
+      o.profile_out = value;
     else if (key == "--checkpointing")
       o.checkpointing = value == "1";
     else
@@ -111,58 +118,86 @@ ssa::models::DecoderConfig decoder_config(const Options& o) {
   return c;
 }
 
+// The parts of one timed training step, in ms.
+struct StepTimes {
+  double forward = 0, backward = 0, update = 0;
+  double total() const { return forward + backward + update; }
+};
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+// Forward, summed NLL / tokens, backward, clip to 1.0, AdamW; `loss_out` gets the loss.
+StepTimes train_step(ssa::models::Decoder& model, torch::optim::AdamW& optimizer, const ssa::data::Batch& batch,
+                     double* loss_out) {
+  StepTimes t;
+  auto start = Clock::now();
+  optimizer.zero_grad();
+  const auto out = model.loss(batch);
+  const auto loss = out.sum / static_cast<double>(out.count);
+  t.forward = ms_since(start);
+  start = Clock::now();
+  loss.backward();
+  t.backward = ms_since(start);
+  start = Clock::now();
+  torch::nn::utils::clip_grad_norm_(model.parameters(), 1.0);
+  optimizer.step();
+  t.update = ms_since(start);
+  if (loss_out != nullptr) *loss_out = loss.item<double>();
+  return t;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+void write_weights(ssa::models::Decoder& model, const std::string& path) {
+  std::vector<ssa::train::NamedTensor> named;
+  for (const auto& p : model.named_parameters()) named.push_back({p.key(), p.value().detach()});
+  std::filesystem::remove(path);  // the file of an earlier run; save_safetensors creates anew
+  ssa::train::save_safetensors(path, named);
+}
+
+void write_profile(ssa::models::Decoder& model, torch::optim::AdamW& optimizer, const ssa::data::Batch& batch,
+                   const Options& o) {
+  ssa::bench::OpProfile profile;
+  profile.record([&] {
+    for (int r = 0; r < o.reps; ++r) train_step(model, optimizer, batch, nullptr);
+  });
+  std::FILE* out = std::fopen(o.profile_out.c_str(), "w");
+  if (out == nullptr) throw std::runtime_error("cannot write " + o.profile_out);
+  profile.write(out, 40, o.reps);
+  std::fclose(out);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
   ssa::set_cpu_threads(o.threads);
+  if (o.blas_threads > 0) ssa::set_openblas_threads(o.blas_threads);
   torch::manual_seed(1);
   ssa::models::Decoder model(decoder_config(o), /*sampler_seed=*/1);
   model.set_activation_checkpointing(o.checkpointing);
   model.set_attention_mode(o.attention == "ssa" ? ssa::attn::AttentionMode::kSubsampled
                                                 : ssa::attn::AttentionMode::kDense);
-  if (!o.weights_out.empty()) {
-    std::vector<ssa::train::NamedTensor> named;
-    for (const auto& p : model.named_parameters()) named.push_back({p.key(), p.value().detach()});
-    std::filesystem::remove(o.weights_out);  // the file of an earlier run; save_safetensors creates anew
-    ssa::train::save_safetensors(o.weights_out, named);
-  }
+  if (!o.weights_out.empty()) write_weights(model, o.weights_out);
   torch::optim::AdamW optimizer(model.parameters(),
                                 torch::optim::AdamWOptions(1e-3).betas({0.9, 0.98}).eps(1e-8).weight_decay(0.01));
   const auto batch = fixed_batch(o.batch, o.length);
   double first_loss = 0;
+  // The first step warms up, is not timed, and alone carries the memory probe.
+  const int64_t peak_bytes = ssa::peak_cpu_bytes([&] { train_step(model, optimizer, batch, &first_loss); });
   std::vector<double> step_ms, forward_ms, backward_ms, update_ms;
-  using Clock = std::chrono::steady_clock;
-  const auto ms_since = [](Clock::time_point t) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-  };
-  int64_t peak_bytes = 0;
-  for (int r = 0; r < o.reps + 1; ++r) {  // the first step warms up and is not timed
-    const auto start = Clock::now();
-    double forward = 0, backward = 0;
-    optimizer.zero_grad();
-    const int64_t bytes = ssa::peak_cpu_bytes([&] {
-      const auto out = model.loss(batch);
-      const auto loss = out.sum / static_cast<double>(out.count);
-      forward = ms_since(start);
-      loss.backward();
-      backward = ms_since(start) - forward;
-      if (r == 0) first_loss = loss.item<double>();
-    });
-    peak_bytes = std::max(peak_bytes, bytes);
-    torch::nn::utils::clip_grad_norm_(model.parameters(), 1.0);
-    optimizer.step();
-    const double step = ms_since(start);
-    if (r == 0) continue;
-    step_ms.push_back(step);
-    forward_ms.push_back(forward);
-    backward_ms.push_back(backward);
-    update_ms.push_back(step - forward - backward);
+  for (int r = 0; r < o.reps; ++r) {
+    const StepTimes t = train_step(model, optimizer, batch, nullptr);
+    step_ms.push_back(t.total());
+    forward_ms.push_back(t.forward);
+    backward_ms.push_back(t.backward);
+    update_ms.push_back(t.update);
   }
-  const auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
+  if (!o.profile_out.empty()) write_profile(model, optimizer, batch, o);
   std::printf(
       "{\"impl\":\"libtorch-cpp\",\"flavor\":\"%s\",\"attention\":\"%s\",\"threads\":%d,\"length\":%lld,\"batch\":%lld,"
       "\"params\":%lld,\"first_loss\":%.7f,\"median_ms\":%.2f,\"forward_ms\":%.2f,\"backward_ms\":%.2f,"

@@ -12,7 +12,10 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update
-# libopenblas0-pthread: without it LibTorch's fp32 GEMM falls back to reference BLAS (~30x slower).
+# libopenblas0-openmp: without OpenBLAS LibTorch's fp32 GEMM falls back to reference BLAS (~30x
+# slower); its OpenMP build shares LibTorch's thread pool, where libopenblas0-pthread's own pool
+# oversubscribes the cores (1.3-8.6x slower steps measured, docs/benchmarks.md), so it is also
+# made the libblas/liblapack/libopenblas alternative below when both are installed.
 # fortunes: the English text corpus of the embedded default config and the integration tests.
 # libgloo-dev: headers of ProcessGroupGloo (lib/dist). python3-numpy: scripts/plot_sampling.py and
 # its test. openmpi-bin (+ openssh-client, which its launcher looks for): the mpirun launch test.
@@ -33,7 +36,7 @@ $SUDO apt-get update
 # clang-format: the house-style check in ctest (scripts/format.sh --check-ctest).
 $SUDO apt-get install -y --no-install-recommends \
   build-essential cmake ccache \
-  libtorch-dev libopenblas0-pthread \
+  libtorch-dev libopenblas0-openmp \
   libyaml-cpp-dev libspdlog-dev libcli11-dev catch2 libgloo-dev \
   libjpeg62-turbo-dev fortunes dataset-fashion-mnist python3-numpy openmpi-bin openssh-client \
   librdkit-dev libboost-dev zlib1g-dev rdkit-data python3-rdkit libsentencepiece-dev \
@@ -43,3 +46,8 @@ $SUDO apt-get install -y --no-install-recommends \
 if apt-cache show python3-safetensors > /dev/null 2>&1; then  # not a pipe into grep -q: pipefail saw SIGPIPE
   $SUDO apt-get install -y --no-install-recommends python3-safetensors
 fi
+# The OpenMP OpenBLAS for LibTorch, also where another package pulled in the pthread build.
+multiarch=$(gcc -dumpmachine)
+for lib in libblas.so.3 liblapack.so.3 libopenblas.so.0; do
+  $SUDO update-alternatives --set "$lib-$multiarch" "/usr/lib/$multiarch/openblas-openmp/$lib"
+done

@@ -15,6 +15,10 @@ namespace ssa {
 
 void set_cpu_threads(int threads) {
   at::set_num_threads(threads);
+  set_openblas_threads(threads);
+}
+
+void set_openblas_threads(int threads) {
   using SetThreads = void (*)(int);
   if (auto set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
 }
@@ -23,6 +27,17 @@ std::optional<int> openblas_threads() {
   using GetThreads = int (*)();
   if (auto get = reinterpret_cast<GetThreads>(::dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) return get();
   return std::nullopt;
+}
+
+std::optional<BlasThreading> openblas_threading() {
+  using GetParallel = int (*)();
+  const auto get = reinterpret_cast<GetParallel>(::dlsym(RTLD_DEFAULT, "openblas_get_parallel"));
+  if (!get) return std::nullopt;
+  switch (get()) {  // OpenBLAS: 0 sequential, 1 its own pthreads, 2 OpenMP
+    case 0: return BlasThreading::kSerial;
+    case 1: return BlasThreading::kOwnPool;
+    default: return BlasThreading::kOpenMp;
+  }
 }
 
 namespace {

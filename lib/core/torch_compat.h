@@ -1,6 +1,7 @@
 // The only place that knows which LibTorch version we are built against (1.13 on Debian,
 // 2.x from the PyTorch CUDA wheel). Every version-sensitive call goes through here.
 #pragma once
+#include <cmath>
 #include <limits>
 #include <optional>
 #include <sstream>
@@ -19,6 +20,19 @@ namespace ssa::compat {
 // scaled_dot_product_attention with its `scale` argument and fused kernels (2.1+).
 inline constexpr bool kFusedAttention = SSA_TORCH_AT_LEAST(2, 1);
 
+// softmax(q k^T / sqrt(d) + bias) v op by op (two matmuls, softmax in at least fp32), on every
+// version: the path of 1.13, and on 2.x the one that beats the fused kernel on short CPU sequences
+// (docs/benchmarks.md, bench/causal_mask_bench.cpp). Shapes as attention().
+inline at::Tensor attention_op_by_op(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                     const at::Tensor& bias, double dropout_p, bool training) {
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  // Scale q (Tq x D entries), not the scores (Tq x S): the scores' elementwise passes dominate on CPU.
+  auto scores = at::matmul(q.mul(scale), k.transpose(-2, -1)).add_(bias);  // (..., Tq, S)
+  auto probs = at::softmax(scores, -1, at::promote_types(q.scalar_type(), at::kFloat)).to(q.scalar_type());
+  if (training && dropout_p > 0) probs = at::dropout(probs, dropout_p, /*train=*/true);
+  return at::matmul(probs, v);  // (..., Tq, D)
+}
+
 // softmax(q k^T / sqrt(d) + bias) v with dropout on the probabilities. q: (..., Tq, D),
 // k, v: (..., S, D), bias broadcastable to (..., Tq, S). LibTorch 2.x uses the fused
 // scaled_dot_product_attention; 1.13 runs the same math op by op, softmax in at least fp32.
@@ -28,13 +42,24 @@ inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::
   return at::scaled_dot_product_attention(q, k, v, bias.to(q.scalar_type()), training ? dropout_p : 0.0,
                                           /*is_causal=*/false);
 #else
-  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-  // Scale q (Tq x D entries), not the scores (Tq x S): the scores' elementwise passes dominate on CPU.
-  auto scores = at::matmul(q.mul(scale), k.transpose(-2, -1)).add_(bias);  // (..., Tq, S)
-  auto probs = at::softmax(scores, -1, at::promote_types(q.scalar_type(), at::kFloat)).to(q.scalar_type());
-  if (training && dropout_p > 0) probs = at::dropout(probs, dropout_p, /*train=*/true);
-  return at::matmul(probs, v);                                       // (..., Tq, D)
+  return attention_op_by_op(q, k, v, bias, dropout_p, training);
 #endif
+}
+
+// masked_attention's math op by op, on every version (the path before 2.1): scores in at least fp32.
+inline at::Tensor masked_attention_op_by_op(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                            const at::Tensor& allowed, bool is_causal, double scale, double dropout_p,
+                                            bool training) {
+  const auto wide = at::promote_types(q.scalar_type(), at::kFloat);
+  auto scores = at::matmul(q.to(wide).mul(scale), k.to(wide).transpose(-2, -1));  // (..., Tq, S)
+  const auto minus_inf = -std::numeric_limits<double>::infinity();
+  if (allowed.defined()) scores.masked_fill_(allowed.logical_not(), minus_inf);
+  if (is_causal) {
+    scores.masked_fill_(at::ones({q.size(-2), k.size(-2)}, q.options().dtype(at::kBool)).triu(1), minus_inf);
+  }
+  auto probs = at::softmax(scores, -1).to(q.scalar_type());
+  if (training && dropout_p > 0) probs = at::dropout(probs, dropout_p, /*train=*/true);
+  return at::matmul(probs, v);  // (..., Tq, Ev)
 }
 
 // softmax(q k^T * scale, masked) v with dropout on the probabilities. q, k: (..., Tq, E), (..., S, E);
@@ -45,8 +70,8 @@ inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::
 inline at::Tensor masked_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                    const at::Tensor& allowed, bool is_causal, double scale, double dropout_p,
                                    bool training) {
-  const double p = training ? dropout_p : 0.0;
 #if SSA_TORCH_AT_LEAST(2, 1)
+  const double p = training ? dropout_p : 0.0;
   const int64_t pad = q.size(-1) - v.size(-1);
   const auto v_fused = pad > 0 ? at::constant_pad_nd(v, {0, pad}) : v;  // (..., S, E)
   std::optional<at::Tensor> mask;
@@ -54,16 +79,7 @@ inline at::Tensor masked_attention(const at::Tensor& q, const at::Tensor& k, con
   const auto y = at::scaled_dot_product_attention(q, k, v_fused, mask, p, is_causal, scale);
   return pad > 0 ? y.narrow(-1, 0, v.size(-1)) : y;  // (..., Tq, Ev)
 #else
-  const auto wide = at::promote_types(q.scalar_type(), at::kFloat);  // scores in at least fp32, as the fused kernels
-  auto scores = at::matmul(q.to(wide).mul(scale), k.to(wide).transpose(-2, -1));  // (..., Tq, S)
-  const auto minus_inf = -std::numeric_limits<double>::infinity();
-  if (allowed.defined()) scores.masked_fill_(allowed.logical_not(), minus_inf);
-  if (is_causal) {
-    scores.masked_fill_(at::ones({q.size(-2), k.size(-2)}, q.options().dtype(at::kBool)).triu(1), minus_inf);
-  }
-  auto probs = at::softmax(scores, -1).to(q.scalar_type());
-  if (p > 0) probs = at::dropout(probs, p, /*train=*/true);
-  return at::matmul(probs, v);  // (..., Tq, Ev)
+  return masked_attention_op_by_op(q, k, v, allowed, is_causal, scale, dropout_p, training);
 #endif
 }
 

@@ -19,3 +19,14 @@ TEST_CASE("set_cpu_threads sizes both LibTorch's and OpenBLAS's thread pools", "
     WARN("this LibTorch does not use OpenBLAS; only at::set_num_threads was checked");
   }
 }
+
+// scripts/install-deps.sh selects libopenblas0-openmp: with libopenblas0-pthread the two pools
+// oversubscribe the cores (cpu_threads.h; measured 1.3-8.6x slower steps in docs/benchmarks.md).
+TEST_CASE("OpenBLAS, when loaded, shares LibTorch's OpenMP pool", "[threads]") {
+  const auto threading = ssa::openblas_threading();
+  if (!threading) {
+    WARN("this LibTorch does not use OpenBLAS");
+    return;
+  }
+  CHECK(*threading == ssa::BlasThreading::kOpenMp);
+}

@@ -1,0 +1,144 @@
+// How dense causal attention is best masked on this LibTorch: forward + backward time of
+// compat::masked_attention (lib/core/torch_compat.h: the fused scaled_dot_product_attention on 2.1+,
+// op by op before) with is_causal against an explicit (T, T) boolean mask, for plain causal
+// attention (rotary models) and for causal ALiBi carried as an extra q/k channel
+// (alibi_attention.h), and the float (H, T, T) ALiBi + causal bias tensor of compat::attention,
+// which is how the PyTorch twin (bench/pytorch_train_step.py) writes it; and both op by op (the
+// 1.13 path, compat::*_op_by_op) on every version. Shapes default to the
+// decoder of bench/train_step_bench (batch 8, 4 heads of 32). Prints a markdown table of medians;
+// docs/benchmarks.md records runs on LibTorch 1.13 and 2.6. Usage:
+//   build/bench/ssa_bench_causal_mask [--threads N] [--lengths 256,512,1024] [--reps R]
+//       [--batch B] [--heads H] [--dim D]
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <torch/torch.h>
+
+#include "lib/core/cpu_threads.h"
+#include "lib/core/torch_compat.h"
+#include "lib/nn/alibi.h"
+
+namespace {
+
+struct Shape {
+  int64_t batch = 8, heads = 4, length = 256, dim = 32;
+};
+
+struct Inputs {
+  at::Tensor q, k, v;         // (B, H, T, D), requiring grad
+  at::Tensor slopes;          // (H)
+  at::Tensor lower_triangle;  // (T, T) boolean, true where j <= i
+};
+
+// x: (B, H, T, D), channel broadcastable to (1, H or 1, T or 1, 1) -> (B, H, T, D + 1).
+at::Tensor with_channel(const at::Tensor& x, const at::Tensor& channel) {
+  return at::cat({x, channel.expand({x.size(0), x.size(1), x.size(2), 1})}, -1);
+}
+
+using Attend = std::function<at::Tensor(const Inputs&)>;  // -> (B, H, T, D)
+
+at::Tensor alibi_channels(const Inputs& in, bool explicit_mask) {
+  const int64_t heads = in.q.size(1), length = in.q.size(2);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(in.q.size(3)));
+  const auto q_x = with_channel(in.q, in.slopes.mul(1.0 / scale).view({1, heads, 1, 1}));          // (B, H, T, D+1)
+  const auto k_x = with_channel(in.k, at::arange(length, in.q.options()).view({1, 1, length, 1}));  // (B, H, T, D+1)
+  return ssa::compat::masked_attention(q_x, k_x, in.v, explicit_mask ? in.lower_triangle : at::Tensor(),
+                                       /*is_causal=*/!explicit_mask, scale, 0.0, true);
+}
+
+at::Tensor alibi(const Inputs& in) {  // (H, T, T): ALiBi and -inf above the diagonal
+  const auto positions = at::arange(in.q.size(2), at::kLong).unsqueeze(0);  // (1, T)
+  return ssa::nn::alibi_bias(in.slopes, positions, positions, /*causal=*/true).squeeze(1);
+}
+
+std::vector<std::pair<std::string, Attend>> variants() {
+  const auto plain = [](bool explicit_mask) {
+    return [explicit_mask](const Inputs& in) {
+      const double scale = 1.0 / std::sqrt(static_cast<double>(in.q.size(3)));
+      return ssa::compat::masked_attention(in.q, in.k, in.v, explicit_mask ? in.lower_triangle : at::Tensor(),
+                                           /*is_causal=*/!explicit_mask, scale, 0.0, true);
+    };
+  };
+  return {
+      {"causal, is_causal", plain(false)},
+      {"causal, (T, T) bool mask", plain(true)},
+      {"ALiBi channels, is_causal", [](const Inputs& in) { return alibi_channels(in, false); }},
+      {"ALiBi channels, (T, T) bool mask", [](const Inputs& in) { return alibi_channels(in, true); }},
+      {"causal, op by op", [](const Inputs& in) {
+         const double scale = 1.0 / std::sqrt(static_cast<double>(in.q.size(3)));
+         return ssa::compat::masked_attention_op_by_op(in.q, in.k, in.v, at::Tensor(), true, scale, 0.0, true);
+       }},
+      {"ALiBi (H, T, T) float bias", [](const Inputs& in) { return ssa::compat::attention(in.q, in.k, in.v, alibi(in), 0.0, true); }},
+      {"ALiBi (H, T, T) float bias, op by op",
+       [](const Inputs& in) { return ssa::compat::attention_op_by_op(in.q, in.k, in.v, alibi(in), 0.0, true); }},
+  };
+}
+
+Inputs make_inputs(const Shape& s) {
+  const auto make = [&] { return at::randn({s.batch, s.heads, s.length, s.dim}).requires_grad_(true); };
+  const auto slopes = ssa::nn::alibi_slopes(s.heads);
+  return {make(), make(), make(), at::tensor(std::vector<float>(slopes.begin(), slopes.end()), at::kFloat),
+          at::ones({s.length, s.length}, at::kBool).tril()};
+}
+
+// Median seconds of forward + backward over `reps` runs after one warm-up; the mask and the
+// bias are built inside, as a model's forward would.
+double median_seconds(const Attend& attend, const Inputs& in, int reps) {
+  std::vector<double> seconds;
+  for (int r = 0; r < reps + 1; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    attend(in).sum().backward();
+    if (r > 0) seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::nth_element(seconds.begin(), seconds.begin() + seconds.size() / 2, seconds.end());
+  return seconds[seconds.size() / 2];
+}
+
+std::vector<int64_t> parse_list(const char* text) {
+  std::vector<int64_t> out;
+  std::stringstream s(text);
+  for (std::string item; std::getline(s, item, ',');) out.push_back(std::stoll(item));
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = 2, reps = 9;
+  Shape shape;
+  std::vector<int64_t> lengths = {256, 512, 1024};
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--lengths")) lengths = parse_list(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--batch")) shape.batch = std::atoll(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--heads")) shape.heads = std::atoll(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--dim")) shape.dim = std::atoll(argv[i + 1]);
+  }
+  ssa::set_cpu_threads(threads);
+  torch::manual_seed(0);
+  std::printf("causal attention forward+backward, B=%lld H=%lld D=%lld fp32 CPU, LibTorch %s, %d threads, median of %d\n\n",
+              static_cast<long long>(shape.batch), static_cast<long long>(shape.heads),
+              static_cast<long long>(shape.dim), TORCH_VERSION, threads, reps);
+  std::printf("| masking | T | ms | vs the first row |\n|---|---:|---:|---:|\n");
+  for (const int64_t t : lengths) {
+    shape.length = t;
+    const Inputs in = make_inputs(shape);
+    double first = 0;
+    for (const auto& [name, attend] : variants()) {
+      const double s = median_seconds(attend, in, reps);
+      if (first == 0) first = s;
+      std::printf("| %s | %lld | %.1f | %.2fx |\n", name.c_str(), static_cast<long long>(t), s * 1e3, first / s);
+    }
+  }
+  return 0;
+}
