@@ -49,7 +49,7 @@ using Attend = std::function<at::Tensor(const Inputs&)>;  // -> (B, H, T, D)
 at::Tensor alibi_channels(const Inputs& in, bool explicit_mask) {
   const int64_t heads = in.q.size(1), length = in.q.size(2);
   const double scale = 1.0 / std::sqrt(static_cast<double>(in.q.size(3)));
-  const auto q_x = with_channel(in.q, in.slopes.mul(1.0 / scale).view({1, heads, 1, 1}));          // (B, H, T, D+1)
+  const auto q_x = with_channel(in.q, in.slopes.mul(1.0 / scale).view({1, heads, 1, 1}));           // (B, H, T, D+1)
   const auto k_x = with_channel(in.k, at::arange(length, in.q.options()).view({1, 1, length, 1}));  // (B, H, T, D+1)
   return ssa::compat::masked_attention(q_x, k_x, in.v, explicit_mask ? in.lower_triangle : at::Tensor(),
                                        /*is_causal=*/!explicit_mask, scale, 0.0, true);
@@ -73,11 +73,13 @@ std::vector<std::pair<std::string, Attend>> variants() {
       {"causal, (T, T) bool mask", plain(true)},
       {"ALiBi channels, is_causal", [](const Inputs& in) { return alibi_channels(in, false); }},
       {"ALiBi channels, (T, T) bool mask", [](const Inputs& in) { return alibi_channels(in, true); }},
-      {"causal, op by op", [](const Inputs& in) {
+      {"causal, op by op",
+       [](const Inputs& in) {
          const double scale = 1.0 / std::sqrt(static_cast<double>(in.q.size(3)));
          return ssa::compat::masked_attention_op_by_op(in.q, in.k, in.v, at::Tensor(), true, scale, 0.0, true);
        }},
-      {"ALiBi (H, T, T) float bias", [](const Inputs& in) { return ssa::compat::attention(in.q, in.k, in.v, alibi(in), 0.0, true); }},
+      {"ALiBi (H, T, T) float bias",
+       [](const Inputs& in) { return ssa::compat::attention(in.q, in.k, in.v, alibi(in), 0.0, true); }},
       {"ALiBi (H, T, T) float bias, op by op",
        [](const Inputs& in) { return ssa::compat::attention_op_by_op(in.q, in.k, in.v, alibi(in), 0.0, true); }},
   };
@@ -126,9 +128,10 @@ int main(int argc, char** argv) {
   }
   ssa::set_cpu_threads(threads);
   torch::manual_seed(0);
-  std::printf("causal attention forward+backward, B=%lld H=%lld D=%lld fp32 CPU, LibTorch %s, %d threads, median of %d\n\n",
-              static_cast<long long>(shape.batch), static_cast<long long>(shape.heads),
-              static_cast<long long>(shape.dim), TORCH_VERSION, threads, reps);
+  std::printf(
+      "causal attention forward+backward, B=%lld H=%lld D=%lld fp32 CPU, LibTorch %s, %d threads, median of %d\n\n",
+      static_cast<long long>(shape.batch), static_cast<long long>(shape.heads), static_cast<long long>(shape.dim),
+      TORCH_VERSION, threads, reps);
   std::printf("| masking | T | ms | vs the first row |\n|---|---:|---:|---:|\n");
   for (const int64_t t : lengths) {
     shape.length = t;

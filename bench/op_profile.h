@@ -38,8 +38,8 @@ class OpProfile {
     std::vector<std::pair<std::string, OpTotals>> rows(totals_.begin(), totals_.end());
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.self_ms > b.second.self_ms; });
     for (int i = 0; i < top && i < static_cast<int>(rows.size()); ++i) {
-      std::fprintf(out, "{\"op\":\"%s\",\"self_ms\":%.2f,\"calls\":%.1f}\n", rows[i].first.c_str(), rows[i].second.self_ms / steps,
-                  static_cast<double>(rows[i].second.calls) / steps);
+      std::fprintf(out, "{\"op\":\"%s\",\"self_ms\":%.2f,\"calls\":%.1f}\n", rows[i].first.c_str(),
+                   rows[i].second.self_ms / steps, static_cast<double>(rows[i].second.calls) / steps);
     }
   }
 

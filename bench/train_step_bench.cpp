@@ -23,10 +23,10 @@
 
 #include <torch/torch.h>
 
+#include "bench/op_profile.h"
 #include "lib/core/cpu_memory_probe.h"
 #include "lib/core/cpu_threads.h"
 #include "lib/core/device_memory.h"
-#include "bench/op_profile.h"
 #include "lib/train/safetensors.h"
 #include "models/decoder/decoder.h"
 

@@ -20,9 +20,9 @@ namespace ssa::compat {
 // scaled_dot_product_attention with its `scale` argument and fused kernels (2.1+).
 inline constexpr bool kFusedAttention = SSA_TORCH_AT_LEAST(2, 1);
 
-// softmax(q k^T / sqrt(d) + bias) v op by op (two matmuls, softmax in at least fp32), on every
-// version: the path of 1.13, and on 2.x the one that beats the fused kernel on short CPU sequences
-// (docs/benchmarks.md, bench/causal_mask_bench.cpp). Shapes as attention().
+// softmax(q k^T / sqrt(d) + bias) v op by op (two matmuls, softmax in at least fp32): the path of
+// 1.13, compiled on every version so that bench/causal_mask_bench.cpp can set it against the fused
+// kernel of 2.x (which wins there on CPU: docs/benchmarks.md). Shapes as attention().
 inline at::Tensor attention_op_by_op(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                      const at::Tensor& bias, double dropout_p, bool training) {
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));

@@ -76,8 +76,9 @@ Trainer::Trainer(const config::ExperimentConfig& config, const RunPaths& paths, 
   spdlog::info("threads: {} (run.threads = {}; this process may use {} cores)", at::get_num_threads(),
                config_.run.threads, usable_cores());
   if (openblas_threading() == BlasThreading::kOwnPool && at::get_num_threads() > 1) {
-    spdlog::warn("threads: OpenBLAS keeps its own thread pool beside LibTorch's (libopenblas0-pthread), which "
-                 "oversubscribes the cores; libopenblas0-openmp shares LibTorch's (scripts/install-deps.sh)");
+    spdlog::warn(
+        "threads: OpenBLAS keeps its own thread pool beside LibTorch's (libopenblas0-pthread), which "
+        "oversubscribes the cores; libopenblas0-openmp shares LibTorch's (scripts/install-deps.sh)");
   }
   spdlog::info("data: train {}; validation {}", data_.train->describe(), data_.valid->describe());
   build_model();
