@@ -11,13 +11,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <ATen/ATen.h>
 #include <torch/torch.h>
 
+#include "bench/bench_args.h"
 #include "lib/core/cpu_memory_probe.h"
 #include "lib/core/cpu_threads.h"
 #include "lib/nn/alibi.h"
@@ -50,13 +50,6 @@ std::vector<Variant> variants() {
       {"unbiased U50", false, [](SourceSampler& s, int64_t t) { return s.unbiased(t, 0.5); }},
       {"local L4", false, [](SourceSampler& s, int64_t t) { return s.local(t, 4, 0.2 * t); }},
   };
-}
-
-std::vector<int64_t> parse_list(const char* text) {
-  std::vector<int64_t> out;
-  std::stringstream s(text);
-  for (std::string item; std::getline(s, item, ',');) out.push_back(std::stoll(item));
-  return out;
 }
 
 struct Measured {
@@ -101,7 +94,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--lengths")) lengths = parse_list(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--lengths")) lengths = ssa::bench::parse_list(argv[i + 1]);
   }
   ssa::set_cpu_threads(threads);
   torch::manual_seed(0);

@@ -16,13 +16,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <ATen/ATen.h>
 #include <torch/torch.h>
 
+#include "bench/bench_args.h"
 #include "lib/core/cpu_threads.h"
 #include "lib/core/torch_compat.h"
 #include "lib/nn/alibi.h"
@@ -105,13 +105,6 @@ double median_seconds(const Attend& attend, const Inputs& in, int reps) {
   return seconds[seconds.size() / 2];
 }
 
-std::vector<int64_t> parse_list(const char* text) {
-  std::vector<int64_t> out;
-  std::stringstream s(text);
-  for (std::string item; std::getline(s, item, ',');) out.push_back(std::stoll(item));
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -121,7 +114,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--lengths")) lengths = parse_list(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--lengths")) lengths = ssa::bench::parse_list(argv[i + 1]);
     if (!std::strcmp(argv[i], "--batch")) shape.batch = std::atoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--heads")) shape.heads = std::atoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--dim")) shape.dim = std::atoll(argv[i + 1]);
