@@ -17,7 +17,7 @@
 #include <ATen/ATen.h>
 #include <torch/torch.h>
 
-#include "bench/bench_args.h"
+#include "bench/bench_util.h"
 #include "lib/core/cpu_memory_probe.h"
 #include "lib/core/cpu_threads.h"
 #include "lib/nn/alibi.h"
@@ -82,8 +82,7 @@ Measured measure_variant(const Variant& v, int64_t length, int reps) {
     if (r > 0) seconds.push_back(s);
     peak = std::max(peak, bytes);
   }
-  std::nth_element(seconds.begin(), seconds.begin() + seconds.size() / 2, seconds.end());
-  return {seconds[seconds.size() / 2], peak};
+  return {ssa::bench::median(seconds), peak};
 }
 
 }  // namespace

@@ -22,10 +22,11 @@
 #include <ATen/ATen.h>
 #include <torch/torch.h>
 
-#include "bench/bench_args.h"
+#include "bench/bench_util.h"
 #include "lib/core/cpu_threads.h"
 #include "lib/core/torch_compat.h"
 #include "lib/nn/alibi.h"
+#include "lib/ssa/alibi_attention.h"
 
 namespace {
 
@@ -39,20 +40,18 @@ struct Inputs {
   at::Tensor lower_triangle;  // (T, T) boolean, true where j <= i
 };
 
-// x: (B, H, T, D), channel broadcastable to (1, H or 1, T or 1, 1) -> (B, H, T, D + 1).
-at::Tensor with_channel(const at::Tensor& x, const at::Tensor& channel) {
-  return at::cat({x, channel.expand({x.size(0), x.size(1), x.size(2), 1})}, -1);
-}
-
 using Attend = std::function<at::Tensor(const Inputs&)>;  // -> (B, H, T, D)
 
+double scale_of(const Inputs& in) { return 1.0 / std::sqrt(static_cast<double>(in.q.size(3))); }
+
+// Our dense ALiBi path (causal_alibi_attention, is_causal), or its channels under an explicit mask.
 at::Tensor alibi_channels(const Inputs& in, bool explicit_mask) {
-  const int64_t heads = in.q.size(1), length = in.q.size(2);
-  const double scale = 1.0 / std::sqrt(static_cast<double>(in.q.size(3)));
-  const auto q_x = with_channel(in.q, in.slopes.mul(1.0 / scale).view({1, heads, 1, 1}));           // (B, H, T, D+1)
-  const auto k_x = with_channel(in.k, at::arange(length, in.q.options()).view({1, 1, length, 1}));  // (B, H, T, D+1)
-  return ssa::compat::masked_attention(q_x, k_x, in.v, explicit_mask ? in.lower_triangle : at::Tensor(),
-                                       /*is_causal=*/!explicit_mask, scale, 0.0, true);
+  if (!explicit_mask) {
+    return ssa::attn::causal_alibi_attention(in.q, in.k, in.v, ssa::attn::dense_sample(in.q.size(2)), in.slopes, 0.0,
+                                             true);
+  }
+  const auto x = ssa::attn::alibi_channels(in.q, in.k, in.slopes);  // (B, H, T, D+1)
+  return ssa::compat::masked_attention(x.q, x.k, in.v, in.lower_triangle, /*is_causal=*/false, scale_of(in), 0.0, true);
 }
 
 at::Tensor alibi(const Inputs& in) {  // (H, T, T): ALiBi and -inf above the diagonal
@@ -63,9 +62,8 @@ at::Tensor alibi(const Inputs& in) {  // (H, T, T): ALiBi and -inf above the dia
 std::vector<std::pair<std::string, Attend>> variants() {
   const auto plain = [](bool explicit_mask) {
     return [explicit_mask](const Inputs& in) {
-      const double scale = 1.0 / std::sqrt(static_cast<double>(in.q.size(3)));
       return ssa::compat::masked_attention(in.q, in.k, in.v, explicit_mask ? in.lower_triangle : at::Tensor(),
-                                           /*is_causal=*/!explicit_mask, scale, 0.0, true);
+                                           /*is_causal=*/!explicit_mask, scale_of(in), 0.0, true);
     };
   };
   return {
@@ -75,8 +73,7 @@ std::vector<std::pair<std::string, Attend>> variants() {
       {"ALiBi channels, (T, T) bool mask", [](const Inputs& in) { return alibi_channels(in, true); }},
       {"causal, op by op",
        [](const Inputs& in) {
-         const double scale = 1.0 / std::sqrt(static_cast<double>(in.q.size(3)));
-         return ssa::compat::masked_attention_op_by_op(in.q, in.k, in.v, at::Tensor(), true, scale, 0.0, true);
+         return ssa::compat::masked_attention_op_by_op(in.q, in.k, in.v, at::Tensor(), true, scale_of(in), 0.0, true);
        }},
       {"ALiBi (H, T, T) float bias",
        [](const Inputs& in) { return ssa::compat::attention(in.q, in.k, in.v, alibi(in), 0.0, true); }},
@@ -101,8 +98,7 @@ double median_seconds(const Attend& attend, const Inputs& in, int reps) {
     attend(in).sum().backward();
     if (r > 0) seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  std::nth_element(seconds.begin(), seconds.begin() + seconds.size() / 2, seconds.end());
-  return seconds[seconds.size() / 2];
+  return ssa::bench::median(seconds);
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 
 #include <torch/torch.h>
 
+#include "bench/bench_util.h"
 #include "bench/op_profile.h"
 #include "lib/core/cpu_memory_probe.h"
 #include "lib/core/cpu_threads.h"
@@ -147,11 +148,6 @@ StepTimes train_step(ssa::models::Decoder& model, torch::optim::AdamW& optimizer
   return t;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 void write_weights(ssa::models::Decoder& model, const std::string& path) {
   std::vector<ssa::train::NamedTensor> named;
   for (const auto& p : model.named_parameters()) named.push_back({p.key(), p.value().detach()});
@@ -202,9 +198,9 @@ int main(int argc, char** argv) {
       "{\"impl\":\"libtorch-cpp\",\"flavor\":\"%s\",\"attention\":\"%s\",\"threads\":%d,\"length\":%lld,\"batch\":%lld,"
       "\"params\":%lld,\"first_loss\":%.7f,\"median_ms\":%.2f,\"forward_ms\":%.2f,\"backward_ms\":%.2f,"
       "\"update_ms\":%.2f,\"checkpointing\":%s,\"peak_tensor_mb\":%.1f,\"peak_rss_mb\":%.1f,\"reps\":%d}\n",
-      o.flavor.c_str(), o.attention.c_str(), o.threads, static_cast<long long>(o.length),
-      static_cast<long long>(o.batch), static_cast<long long>(model.parameter_count()), first_loss, median(step_ms),
-      median(forward_ms), median(backward_ms), median(update_ms), o.checkpointing ? "true" : "false",
-      static_cast<double>(peak_bytes) / 1e6, ssa::peak_rss_mb(), o.reps);
+      o.flavor.c_str(), o.attention.c_str(), o.threads, static_cast<long long>(o.length), static_cast<long long>(o.batch),
+      static_cast<long long>(model.parameter_count()), first_loss, ssa::bench::median(step_ms),
+      ssa::bench::median(forward_ms), ssa::bench::median(backward_ms), ssa::bench::median(update_ms),
+      o.checkpointing ? "true" : "false", static_cast<double>(peak_bytes) / 1e6, ssa::peak_rss_mb(), o.reps);
   return 0;
 }

@@ -51,12 +51,17 @@ at::Tensor causal_alibi_attention(const at::Tensor& q, const at::Tensor& k, cons
                                   const SourceSample& sample, const at::Tensor& slopes, double dropout_p, bool training) {
   SSA_CHECK(q.scalar_type() == at::kFloat || q.scalar_type() == at::kDouble, ExitCode::kInternal,
             "causal_alibi_attention: fp32 or fp64 only, got {}", c10::toString(q.scalar_type()));
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(3)));
+  const auto channels = alibi_channels(q, k, slopes);
+  return causal_window_attention(channels.q, channels.k, v, sample, scale, dropout_p, training);  // (B, H, T, D)
+}
+
+AlibiChannels alibi_channels(const at::Tensor& q, const at::Tensor& k, const at::Tensor& slopes) {
   const int64_t heads = q.size(1), length = q.size(2);
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(3)));
   const auto positions = at::arange(length, at::TensorOptions().dtype(at::kLong).device(q.device()));  // (T)
-  const auto q_x = with_channel(q, slopes.mul(1.0 / scale).view({1, heads, 1, 1}));  // (B, H, T, D+1): m_h sqrt(D)
-  const auto k_x = with_channel(k, positions.view({1, 1, length, 1}));               // (B, Hkv, T, D+1): j
-  return causal_window_attention(q_x, k_x, v, sample, scale, dropout_p, training);   // (B, H, T, D)
+  return {with_channel(q, slopes.mul(1.0 / scale).view({1, heads, 1, 1})),  // (B, H, T, D+1): m_h sqrt(D)
+          with_channel(k, positions.view({1, 1, length, 1}))};              // (B, Hkv, T, D+1): j
 }
 
 }  // namespace ssa::attn

@@ -22,6 +22,14 @@ at::Tensor repeat_kv_heads(const at::Tensor& x, int64_t heads);
 at::Tensor causal_window_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                    const SourceSample& sample, double scale, double dropout_p, bool training);
 
+// The ALiBi channels of q (B, H, T, D) and k (B, Hkv, T, D) for slopes (H): q with m_h sqrt(D)
+// and k with its position j appended, both (..., T, D + 1); softmax(q_x k_x^T / sqrt(D)) with
+// j <= i is then causal ALiBi attention.
+struct AlibiChannels {
+  at::Tensor q, k;
+};
+AlibiChannels alibi_channels(const at::Tensor& q, const at::Tensor& k, const at::Tensor& slopes);
+
 // q: (B, H, T, D), k, v: (B, Hkv, T, D) in fp32 or fp64; slopes: (H). Equals softmax(q k^T /
 // sqrt(D) + alibi_bias(slopes, targets, sources, causal)) v per window, up to rounding of scores
 // of size m_h T. Returns (B, H, T, D).
